@@ -1,0 +1,216 @@
+/**
+ * `npm start`: the whole local stack as child processes with prefixed output, each started once what it
+ * depends on answers:
+ *   temporal  npm run temporal   ready when its gRPC port accepts connections
+ *   sandbox   npm run sandbox    ready when GET /_sandbox/settings answers 200
+ *   worker    npm run worker     after temporal and sandbox
+ *   bridge    npm run bridge     after temporal; ready when GET /healthz answers 200
+ * A service whose entry file does not exist yet is skipped with a note. A Temporal server or sandbox
+ * already answering on its port is used as it is. Ctrl-C stops everything (bridge and worker first; what
+ * has not stopped after 20 s is killed). If one service dies, the rest are stopped and the exit code is 1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { WEBHOOK_ROUTE } from '../src/bridge/app';
+import { loadBridgeConfig } from '../src/config/bridge';
+import { loadOrExit, type Env } from '../src/config/env';
+import { loadSandboxConfig } from '../src/config/sandbox';
+import { loadTemporalConfig } from '../src/config/temporal';
+import { splitHostPort } from './temporal-cli';
+import { isPortOpen, waitForHttp, waitForPort } from './wait-for';
+
+const ROOT = join(__dirname, '..');
+const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
+const COLOURS = { temporal: 35, sandbox: 36, worker: 33, bridge: 32, stack: 1 } as const;
+type Name = keyof typeof COLOURS;
+
+function prefix(name: Name): string {
+  const label = `[${name}]`.padEnd(11);
+  return useColour ? `\x1b[${COLOURS[name]}m${label}\x1b[0m` : label;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${prefix('stack')}${line}\n`);
+}
+
+/** Defaults that wire the children together; anything already set in the environment wins. */
+function stackEnvironment(bridgeWillRun: boolean): Env {
+  const env: Record<string, string | undefined> = { ...process.env };
+  const setDefault = (key: string, value: string) => {
+    if (env[key] === undefined || env[key] === '') env[key] = value;
+  };
+  const sandbox = loadOrExit(() => loadSandboxConfig(env));
+  setDefault('MESH_BASE_URL', `http://127.0.0.1:${sandbox.port}`);
+  // The sandbox accepts any realm/username with its password (docs/sandbox.md); an access key set by
+  // the user selects /v3/token instead, and both at once is a configuration error.
+  if (env['MESH_ACCESS_KEY'] === undefined) {
+    setDefault('MESH_REALM', 'sandbox');
+    setDefault('MESH_USERNAME', 'dev@example.com');
+    setDefault('MESH_PASSWORD', sandbox.password);
+  }
+  setDefault('MESH_SCREENING_CONFIGURATION_ID', 'sandbox-default');
+  // The bridge verifies what the sandbox signs, and the sandbox delivers to the bridge from the start.
+  setDefault('WEBHOOK_SECRET', sandbox.webhookSecret);
+  if (bridgeWillRun) {
+    const bridge = loadOrExit(() => loadBridgeConfig(env));
+    setDefault('SANDBOX_WEBHOOK_URLS', `http://127.0.0.1:${bridge.port}${WEBHOOK_ROUTE}`);
+  }
+  return env;
+}
+
+interface Running {
+  name: Name;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+const running: Running[] = [];
+let stopping = false;
+
+function relay(name: Name, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) out.write(`${prefix(name)}${line}\n`);
+  });
+  stream.on('end', () => {
+    if (pending !== '') out.write(`${prefix(name)}${pending}\n`);
+  });
+}
+
+function start(name: Name, script: string, env: Env): Running {
+  // Own process group: the terminal's Ctrl-C reaches only this script, which then stops the children
+  // in order, and a signal to the group reaches npm, tsx and the real process alike.
+  const child = spawn('npm', ['run', '--silent', script], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  relay(name, child.stdout, process.stdout);
+  relay(name, child.stderr, process.stderr);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        say(`${name} exited unexpectedly (${signal ?? `exit code ${String(code)}`}); stopping the stack`);
+        void stopAll(1);
+      }
+      resolve();
+    });
+  });
+  const entry: Running = { name, child, exited };
+  running.push(entry);
+  return entry;
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  // Entry points first, infrastructure last, so the worker and bridge never see Temporal vanish under them.
+  for (const group of [['bridge', 'worker'], ['sandbox'], ['temporal']] as Name[][]) {
+    const members = running.filter((r) => group.includes(r.name));
+    for (const r of members) signalGroup(r.child, 'SIGINT');
+    const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 20_000).unref());
+    if ((await Promise.race([Promise.all(members.map((r) => r.exited)), deadline])) === 'late') {
+      for (const r of members) signalGroup(r.child, 'SIGKILL');
+    }
+  }
+  say('stopped');
+  process.exit(exitCode);
+}
+
+/** Resolves when `ready` does; rejects as soon as the service's process exits first. */
+async function readyOrExited(r: Running, ready: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const abort = new AbortController();
+  await Promise.race([
+    ready(abort.signal),
+    r.exited.then(() => {
+      throw new Error(`${r.name} exited before it was ready`);
+    }),
+  ]).finally(() => abort.abort());
+}
+
+async function main(): Promise<void> {
+  const hasEntry = (file: string) => existsSync(join(ROOT, file));
+  const bridgeWillRun = hasEntry('src/bridge/main.ts');
+  const env = stackEnvironment(bridgeWillRun);
+  const temporal = loadOrExit(() => loadTemporalConfig(env));
+  const sandbox = loadOrExit(() => loadSandboxConfig(env));
+  const sandboxUrl = `http://127.0.0.1:${sandbox.port}`;
+
+  // Ctrl-C can arrive more than once (the terminal signals npm and tsx too, and tsx relays it); the
+  // shutdown's own deadline handles a child that does not stop.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const { host, port } = splitHostPort(temporal.address);
+  let temporalReady: Promise<void>;
+  if (await isPortOpen(host, port)) {
+    say(`Temporal already answers on ${temporal.address}: using it`);
+    temporalReady = Promise.resolve();
+  } else {
+    const t = start('temporal', 'temporal', env);
+    // Generous: on a fresh machine `npm run temporal` first builds the CLI with Go (a few minutes).
+    temporalReady = readyOrExited(t, (signal) => waitForPort(host, port, { timeoutMs: 15 * 60_000, signal }));
+  }
+
+  let sandboxReady: Promise<void>;
+  if (!hasEntry('src/sandbox/main.ts')) {
+    say('skipping the Mesh sandbox: src/sandbox/main.ts does not exist yet');
+    sandboxReady = Promise.resolve();
+  } else if (await isPortOpen('127.0.0.1', sandbox.port)) {
+    say(`something already answers on port ${sandbox.port}: using it as the sandbox`);
+    sandboxReady = Promise.resolve();
+  } else {
+    const s = start('sandbox', 'sandbox', env);
+    sandboxReady = readyOrExited(s, (signal) =>
+      waitForHttp(`${sandboxUrl}/_sandbox/settings`, { timeoutMs: 60_000, signal }),
+    );
+  }
+
+  // Either may fail while the other is awaited; the awaits below still see the failure.
+  temporalReady.catch(() => undefined);
+  sandboxReady.catch(() => undefined);
+  await temporalReady;
+  say(`Temporal ready: gRPC ${temporal.address}, Web UI ${temporal.uiUrl}`);
+  await sandboxReady;
+  if (hasEntry('src/sandbox/main.ts')) say(`Mesh sandbox ready: ${sandboxUrl}`);
+
+  if (hasEntry('src/worker.ts')) {
+    start('worker', 'worker', env);
+  } else {
+    say('skipping the worker: src/worker.ts does not exist yet');
+  }
+
+  if (bridgeWillRun) {
+    const bridge = loadOrExit(() => loadBridgeConfig(env));
+    const b = start('bridge', 'bridge', env);
+    await readyOrExited(b, (signal) =>
+      waitForHttp(`http://127.0.0.1:${bridge.port}/healthz`, { timeoutMs: 60_000, signal }),
+    );
+    say(`webhook bridge ready: http://127.0.0.1:${bridge.port}${WEBHOOK_ROUTE}`);
+  } else {
+    say('skipping the webhook bridge: src/bridge/main.ts does not exist yet');
+  }
+
+  say(`up. Temporal Web UI: ${temporal.uiUrl}  |  Ctrl-C stops everything`);
+}
+
+main().catch((err: unknown) => {
+  if (stopping) return;
+  say(err instanceof Error ? err.message : String(err));
+  void stopAll(1);
+});

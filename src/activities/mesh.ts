@@ -1,0 +1,155 @@
+import { log } from '@temporalio/activity';
+import type {
+  MeshApi,
+  MeshCase,
+  MeshCustomerRecord,
+  RescoreOutcome,
+  ScreeningOutcome,
+} from '../mesh/mesh-api';
+import type { MeshCustomer } from '../shared/customer';
+import { callMesh } from './mesh-failures';
+
+/**
+ * The Mesh activities: one Mesh call each (so one activity is one unit of the provider's rate limit,
+ * see src/shared/mesh-rate-limit.ts), all run on the `<queue>-mesh` task queue. They log identifiers
+ * only, never customer data.
+ */
+
+export interface ActivityLogger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface MeshActivityDeps {
+  mesh: MeshApi;
+  logger?: ActivityLogger;
+  /** When a case check observed a decision; injectable so tests can pin it. */
+  clock?: () => Date;
+}
+
+export interface CreateAndScreenInput {
+  customer: MeshCustomer;
+  screeningConfigurationIdentifier: string;
+  monitoringEnabled: boolean;
+}
+
+export interface CheckOnboardingCaseInput {
+  customerIdentifier: string;
+  /** Known once case-creation completed; otherwise the customer's cases are listed to find it. */
+  caseIdentifier?: string;
+}
+
+export interface CaseSnapshot {
+  caseIdentifier: string;
+  caseType?: string;
+  stageIdentifier?: string;
+  stageName?: string;
+  stageType?: string;
+  /** `case_stage.decision_type`, or the deprecated `case_state` mapped onto it; null while undecided. */
+  decisionType: string | null;
+}
+
+export interface CheckOnboardingCaseResult {
+  /** Absent while Mesh is still creating the case. */
+  case?: CaseSnapshot;
+  checkedAt: string;
+}
+
+export interface SetMonitoringInput {
+  customerIdentifier: string;
+  enabled: boolean;
+}
+
+export interface UpdateAndRescoreInput {
+  customerIdentifier: string;
+  /** The full, merged customer: update-and-rescore replaces the whole record (mesh-api-notes.md). */
+  customer: MeshCustomer;
+}
+
+export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
+
+const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
+
+/** The guide's deprecated `case_state` values (Step 3), for cases that carry no `case_stage`. */
+const DECISION_BY_CASE_STATE: Record<string, string> = {
+  CASE_STATE_POSITIVE_END_STATE: 'POSITIVE',
+  CASE_STATE_NEGATIVE_END_STATE: 'NEGATIVE',
+};
+
+export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
+  const stage = meshCase.stage;
+  const decisionType =
+    stage?.decisionType ??
+    (meshCase.caseState !== undefined ? DECISION_BY_CASE_STATE[meshCase.caseState] : undefined);
+  return {
+    caseIdentifier: meshCase.caseIdentifier,
+    ...(meshCase.caseType !== undefined && { caseType: meshCase.caseType }),
+    ...(stage?.identifier !== undefined && { stageIdentifier: stage.identifier }),
+    ...(stage?.displayName !== undefined && { stageName: stage.displayName }),
+    ...(stage?.stageType !== undefined && { stageType: stage.stageType }),
+    decisionType: decisionType ?? null,
+  };
+}
+
+export function createMeshActivities(deps: MeshActivityDeps) {
+  const { mesh } = deps;
+  const logger: ActivityLogger = deps.logger ?? log;
+  const now = deps.clock ?? (() => new Date());
+
+  return {
+    /** Guide Step 2; a duplicate external identifier comes back as the recovered customer, not an error. */
+    async createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome> {
+      const outcome = await callMesh(() => mesh.createAndScreen(input));
+      logger.info('customer screened', {
+        externalIdentifier: outcome.externalIdentifier,
+        customerIdentifier: outcome.customerIdentifier,
+        riskLevel: outcome.riskLevel,
+        screeningResult: outcome.screeningResult,
+        recoveredFromDuplicate: outcome.recoveredFromDuplicate,
+      });
+      return outcome;
+    },
+
+    /**
+     * The webhook's safety net (deliveries are retried only 3 times within 16 s): reads the onboarding
+     * case, or lists the customer's cases when screening answered before the case existed.
+     */
+    async checkOnboardingCase(input: CheckOnboardingCaseInput): Promise<CheckOnboardingCaseResult> {
+      const { caseIdentifier } = input;
+      const found =
+        caseIdentifier !== undefined
+          ? await callMesh(() => mesh.getCase(caseIdentifier))
+          : (await callMesh(() => mesh.listCustomerCases(input.customerIdentifier))).find(
+              (c) => c.caseType === ONBOARDING_CASE_TYPE,
+            );
+      return { ...(found !== undefined && { case: caseSnapshotOf(found) }), checkedAt: now().toISOString() };
+    },
+
+    /** Guide Step 4; the same call re-enables monitoring. */
+    async setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }> {
+      const result = await callMesh(() => mesh.setMonitoring(input.customerIdentifier, input.enabled));
+      logger.info('monitoring switched', {
+        customerIdentifier: input.customerIdentifier,
+        enabled: result.enabled,
+      });
+      return result;
+    },
+
+    /** Guide Step 5; idempotent, so Temporal may retry it freely. */
+    async updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome> {
+      const outcome = await callMesh(() => mesh.updateAndRescore(input.customerIdentifier, input.customer));
+      logger.info('customer re-scored', {
+        customerIdentifier: input.customerIdentifier,
+        riskLevel: outcome.riskLevel,
+      });
+      return outcome;
+    },
+
+    /** The record as Mesh holds it, for merging an update into (by external identifier: one 308 more). */
+    async getCustomer(input: GetCustomerInput): Promise<MeshCustomerRecord> {
+      return 'customerIdentifier' in input
+        ? await callMesh(() => mesh.getCustomer(input.customerIdentifier))
+        : await callMesh(() => mesh.getCustomerByExternalIdentifier(input.externalIdentifier));
+    },
+  };
+}

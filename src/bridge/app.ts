@@ -1,0 +1,120 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { BridgeConfig } from '../config/bridge';
+import { DeliveryDedupe } from './delivery-dedupe';
+import { deliverEvent, type DeliveryOutcome } from './deliver-event';
+import { HttpError, registerErrorHandling } from './http-errors';
+import { parseWebhookPayload, PayloadError, type WebhookEvent } from './payload';
+import { createSignatureVerifier } from './signature';
+import { TemporalUnavailableError, type Signaller } from './signaller';
+
+export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
+/** Case webhooks are a few KiB; anything near this is not one of them. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export type BridgeAppConfig = Pick<
+  BridgeConfig,
+  'webhookSecrets' | 'legacySecret' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'dedupe'
+>;
+
+export interface BridgeDeps {
+  config: BridgeAppConfig;
+  signaller: Signaller;
+  /** A pino logger made by `createBridgeLogger` (redaction configured there). */
+  logger: FastifyBaseLogger;
+}
+
+/**
+ * The webhook service as a Fastify instance, not yet listening (`app.inject` in tests, `listen` in
+ * main.ts). Exactly three routes; everything else is a 404 from the one error handler.
+ */
+export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // No implicit HEAD routes: the surface is exactly the three routes below.
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+  });
+
+  const verify = createSignatureVerifier(config);
+  const dedupe = new DeliveryDedupe<DeliveryOutcome>(config.dedupe);
+
+  registerErrorHandling(app);
+
+  // Signatures cover the exact bytes received, so the body stays a Buffer until it has been verified;
+  // JSON.parse happens in the handler, after verification, whatever Content-Type the sender claims.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await signaller.isReady();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'temporal-unreachable' });
+  });
+
+  app.post(WEBHOOK_ROUTE, async (request, reply) => {
+    const receivedAt = new Date();
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+
+    const check = verify(raw, request.headers);
+    if (!check.ok) {
+      request.log.warn({ reason: check.reason }, 'webhook signature rejected');
+      throw new HttpError(401, 'missing or invalid webhook signature');
+    }
+    const webhookId = check.delivery.scheme === 'standard-webhooks' ? check.delivery.webhookId : undefined;
+
+    let event: WebhookEvent;
+    try {
+      event = parseWebhookPayload(JSON.parse(raw.toString('utf8')) as unknown);
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new HttpError(400, 'body is not valid JSON');
+      if (err instanceof PayloadError) {
+        request.log.warn({ webhookId, field: err.field }, 'webhook payload refused');
+        throw new HttpError(400, err.message);
+      }
+      throw err;
+    }
+
+    let delivered: { result: DeliveryOutcome; duplicate: boolean };
+    try {
+      delivered = await dedupe.run(webhookId, () =>
+        deliverEvent(event, signaller, { webhookId, receivedAt }),
+      );
+    } catch (err) {
+      if (err instanceof TemporalUnavailableError) {
+        request.log.warn({ webhookId, err: err.message }, 'Temporal unavailable, asking the sender to retry');
+        throw new HttpError(503, 'temporarily unavailable, retry later');
+      }
+      throw err;
+    }
+
+    const { result, duplicate } = delivered;
+    request.log.info(
+      {
+        webhookId,
+        scheme: check.delivery.scheme,
+        ...(event.kind === 'case-event'
+          ? {
+              webhookType: event.webhookType,
+              caseType: event.caseType,
+              caseIdentifier: event.caseIdentifier,
+              externalIdentifier: event.externalIdentifier,
+              decisionType: event.decisionType,
+            }
+          : { webhookType: event.webhookType, caseType: event.caseType, apiVersion: event.apiVersion }),
+        outcome: result,
+        duplicate,
+      },
+      'webhook handled',
+    );
+    return reply.code(200).send({ ...result, ...(duplicate && { duplicate: true }) });
+  });
+
+  return app;
+}

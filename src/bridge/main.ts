@@ -1,0 +1,68 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadBridgeConfig } from '../config/bridge';
+import { loadOrExit } from '../config/env';
+import { loadTemporalConfig } from '../config/temporal';
+import { buildBridge } from './app';
+import { createBridgeLogger } from './logger';
+import { createTemporalSignaller } from './temporal-signaller';
+
+/** Longest a shutdown may take before the process exits anyway (in-flight signals have 5 s deadlines). */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+async function main(): Promise<void> {
+  const config = loadOrExit(() => loadBridgeConfig());
+  const temporal = loadOrExit(() => loadTemporalConfig());
+  const logger = createBridgeLogger(config.logLevel);
+
+  // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
+  const connection = Connection.lazy({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const signaller = createTemporalSignaller({
+    client,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    signalTimeoutMs: config.signalTimeoutMs,
+    readinessTimeoutMs: config.readinessTimeoutMs,
+  });
+  const app = buildBridge({ config, signaller, logger });
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    // Stop taking requests and let in-flight ones finish, then drop the Temporal connection they used.
+    app
+      .close()
+      .then(() => connection.close())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+
+  await app.listen({ host: config.host, port: config.port });
+  logger.info(
+    {
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      signatureSchemes: [
+        ...(config.webhookSecrets.length > 0 ? [`standard-webhooks (${config.webhookSecrets.length} secret(s))`] : []),
+        ...(config.legacySecret !== undefined ? ['legacy x-complyadvantage-signature'] : []),
+      ],
+    },
+    'webhook bridge ready',
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bridge failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import type { CaseDecision } from '../shared/case-decision';
+import type { MonitoringCaseReviewInput } from '../shared/monitoring-case';
+
+/**
+ * What the bridge needs from Temporal, as an interface so the HTTP layer is tested and benchmarked with
+ * a stub and runs in production with `createTemporalSignaller`. Every method resolves only once the
+ * server has durably accepted the signal; transport trouble is a `TemporalUnavailableError`.
+ */
+export interface Signaller {
+  /**
+   * Signals the running `onboarding-<externalIdentifier>` workflow. Never starts one: a webhook for a
+   * customer without a running onboarding is `workflow-not-found`.
+   */
+  signalOnboarding(externalIdentifier: string, decision: CaseDecision): Promise<'signalled' | 'workflow-not-found'>;
+  /**
+   * Signal-with-start of the `monitoring-case-<caseIdentifier>` review. Never re-opens a closed case:
+   * if a review for that case already ran to its end, the answer is `case-closed`.
+   */
+  signalMonitoringCase(review: MonitoringCaseReviewInput, decision: CaseDecision): Promise<'signalled' | 'case-closed'>;
+  /** True when Temporal answers within the readiness deadline. Never throws. */
+  isReady(): Promise<boolean>;
+}
+
+/** Temporal could not be reached in time: the sender should retry (503). */
+export class TemporalUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TemporalUnavailableError';
+  }
+}

@@ -1,0 +1,109 @@
+import { isUtf8 } from 'node:buffer';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import type { Secret } from '../config/mesh';
+
+/** How an accepted delivery was authenticated; only Standard Webhooks carries a signed delivery id. */
+export type VerifiedDelivery = { scheme: 'standard-webhooks'; webhookId: string } | { scheme: 'legacy' };
+
+/** Why a delivery was refused: for logs and metrics only, the sender just gets a plain 401. */
+export type SignatureFailure =
+  | 'missing-signature'
+  | 'malformed-headers'
+  | 'stale-timestamp'
+  | 'future-timestamp'
+  | 'body-not-utf8'
+  | 'no-matching-signature';
+
+export type SignatureCheck = { ok: true; delivery: VerifiedDelivery } | { ok: false; reason: SignatureFailure };
+
+export type SignatureVerifier = (rawBody: Buffer, headers: IncomingHttpHeaders) => SignatureCheck;
+
+export interface SignatureSecrets {
+  webhookSecrets: readonly Secret[];
+  legacySecret: Secret | undefined;
+}
+
+const LEGACY_HEADER = 'x-complyadvantage-signature';
+// Unix seconds. The library's own parseInt would accept "1700000000abc"; anything but digits is malformed.
+const TIMESTAMP = /^\d{1,12}$/;
+const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
+const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * Verifies a delivery against the raw request bytes, before anything parses them (mesh-api-notes.md,
+ * "Webhooks"): Standard Webhooks v1 with any of the configured secrets (rotation), and, only when
+ * `legacySecret` is set, the guide's `x-complyadvantage-signature` hex HMAC (Appendix C). The guide's
+ * example re-serialises the parsed JSON, which breaks on any whitespace or key-order difference: here
+ * the HMAC always covers the bytes as received.
+ */
+export function createSignatureVerifier(secrets: SignatureSecrets): SignatureVerifier {
+  const webhooks = secrets.webhookSecrets.map((s) => new Webhook(s.reveal()));
+  const legacyKey = secrets.legacySecret?.reveal();
+
+  return (rawBody, headers) => {
+    // Node lower-cases incoming header names, so `Webhook-Signature` and `webhook-signature` are one header.
+    const standard = {
+      id: headers['webhook-id'],
+      timestamp: headers['webhook-timestamp'],
+      signature: headers['webhook-signature'],
+    };
+    const legacy = headers[LEGACY_HEADER];
+    const hasStandard =
+      standard.id !== undefined || standard.timestamp !== undefined || standard.signature !== undefined;
+
+    let failure: SignatureFailure = 'missing-signature';
+    if (webhooks.length > 0 && hasStandard) {
+      const result = verifyStandard(webhooks, rawBody, standard);
+      if (result.ok) return result;
+      failure = result.reason;
+    }
+    if (legacyKey !== undefined && legacy !== undefined) {
+      if (verifyLegacy(legacyKey, rawBody, legacy)) return { ok: true, delivery: { scheme: 'legacy' } };
+      if (failure === 'missing-signature') failure = 'no-matching-signature';
+    }
+    return { ok: false, reason: failure };
+  };
+}
+
+function verifyStandard(
+  webhooks: readonly Webhook[],
+  rawBody: Buffer,
+  h: { id: string | string[] | undefined; timestamp: string | string[] | undefined; signature: string | string[] | undefined },
+): SignatureCheck {
+  const { id, timestamp, signature } = h;
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') {
+    return { ok: false, reason: id === undefined || timestamp === undefined || signature === undefined ? 'missing-signature' : 'malformed-headers' };
+  }
+  if (!WEBHOOK_ID.test(id) || !TIMESTAMP.test(timestamp) || signature.trim() === '') {
+    return { ok: false, reason: 'malformed-headers' };
+  }
+  // The library signs `payload.toString()`; for valid UTF-8 that is exactly the received bytes, for
+  // anything else it would be a lossy decoding, so such bodies are refused rather than half-verified.
+  if (!isUtf8(rawBody)) return { ok: false, reason: 'body-not-utf8' };
+
+  const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
+  let reason: SignatureFailure = 'no-matching-signature';
+  for (const webhook of webhooks) {
+    try {
+      webhook.verify(rawBody, headers, { jsonParse: false });
+      return { ok: true, delivery: { scheme: 'standard-webhooks', webhookId: id } };
+    } catch (err) {
+      if (!(err instanceof WebhookVerificationError)) throw err;
+      // The timestamp verdict is the same for every secret: no point trying the others.
+      if (err.message.includes('too old')) return { ok: false, reason: 'stale-timestamp' };
+      if (err.message.includes('too new')) return { ok: false, reason: 'future-timestamp' };
+      reason = 'no-matching-signature';
+    }
+  }
+  return { ok: false, reason };
+}
+
+function verifyLegacy(key: string, rawBody: Buffer, header: string | string[]): boolean {
+  if (typeof header !== 'string' || !HEX_SHA256.test(header)) return false;
+  const expected = createHmac('sha256', key).update(rawBody).digest();
+  const given = Buffer.from(header, 'hex');
+  // Both are 32 bytes (the regex pins the length), which timingSafeEqual requires.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

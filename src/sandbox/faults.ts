@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { newId } from './ids';
+
+/**
+ * Fault injection per request pattern (`POST /_sandbox/faults`). Request faults match the Mesh
+ * request's method and its URL (path and query, so `last_sync_step=ALERTING` can be targeted);
+ * drop-webhook faults match the delivery URL and the payload's webhook_type.
+ */
+export const FAULT_KINDS = ['latency', 'rate-limit', 'server-error', 'lost-response', 'drop-webhook'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const latencySchema = z.union([
+  z.number().int().min(0),
+  z
+    .object({ min: z.number().int().min(0), max: z.number().int().min(0) })
+    .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
+]);
+
+export const faultSchema = z
+  .object({
+    match: z
+      .object({
+        method: z.string().min(1).optional(),
+        path: z
+          .string()
+          .min(1)
+          .refine(
+            (source) => {
+              try {
+                new RegExp(source);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            { error: 'must be a valid regular expression source' },
+          )
+          .optional(),
+        webhookType: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    kind: z.enum(FAULT_KINDS),
+    latencyMs: latencySchema.optional(),
+    status: z.number().int().min(500).max(599).optional(),
+    /** Seconds announced in Ratelimit-Reset by an injected 429. */
+    resetSeconds: z.number().int().min(0).optional(),
+    probability: z.number().min(0).max(1).default(1),
+    count: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
+    error: 'latencyMs is required for a latency fault',
+    path: ['latencyMs'],
+  });
+
+export type FaultInput = z.output<typeof faultSchema>;
+
+export interface Fault {
+  id: string;
+  kind: FaultKind;
+  method: string | undefined;
+  path: RegExp | undefined;
+  webhookType: string | undefined;
+  latencyMs: { min: number; max: number };
+  status: number;
+  resetSeconds: number;
+  probability: number;
+  remaining: number | undefined;
+  applied: number;
+}
+
+export function pickLatency(range: { min: number; max: number }): number {
+  return range.min + Math.floor(Math.random() * (range.max - range.min + 1));
+}
+
+export class FaultRegistry {
+  private faults: Fault[] = [];
+
+  add(input: FaultInput): Fault {
+    const latency = input.latencyMs ?? 0;
+    const fault: Fault = {
+      id: newId('fault'),
+      kind: input.kind,
+      method: input.match.method?.toUpperCase(),
+      path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
+      webhookType: input.match.webhookType,
+      latencyMs: typeof latency === 'number' ? { min: latency, max: latency } : latency,
+      status: input.status ?? 500,
+      resetSeconds: input.resetSeconds ?? 1,
+      probability: input.probability,
+      remaining: input.count,
+      applied: 0,
+    };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  get size(): number {
+    return this.faults.length;
+  }
+
+  list(): Fault[] {
+    return [...this.faults];
+  }
+
+  /**
+   * The first fault of `kind` that matches and fires (probability), consuming one of its `count`.
+   * `target` is the request URL, or the delivery URL for drop-webhook.
+   */
+  take(kind: FaultKind, method: string, target: string, webhookType?: string): Fault | undefined {
+    if (this.faults.length === 0) return undefined;
+    for (const fault of this.faults) {
+      if (fault.kind !== kind) continue;
+      if (fault.remaining !== undefined && fault.remaining <= 0) continue;
+      if (fault.method !== undefined && fault.method !== method) continue;
+      if (fault.path !== undefined && !fault.path.test(target)) continue;
+      if (fault.webhookType !== undefined && fault.webhookType !== webhookType) continue;
+      if (fault.probability < 1 && Math.random() >= fault.probability) continue;
+      if (fault.remaining !== undefined) fault.remaining -= 1;
+      fault.applied += 1;
+      return fault;
+    }
+    return undefined;
+  }
+}

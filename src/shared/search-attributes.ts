@@ -1,0 +1,36 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+// The SDK exports the key type only from its lib path (the testing package imports it the same way).
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+
+/**
+ * The project's custom search attributes: the one list both sides use. Workflows upsert them
+ * (`upsertSearchAttributes([{ key: kycOnboardingState, value: 'AWAITING_REVIEW' }])`), ops and the
+ * starter filter by them in the Web UI or `temporal workflow list --query`, and the dev servers
+ * (`npm run temporal`, the jest global setup) register exactly `CUSTOM_SEARCH_ATTRIBUTES` at start-up.
+ *
+ * A server refuses to store an attribute that was never registered, so adding a key here is enough
+ * locally; a real cluster needs `temporal operator search-attribute create` with the same name and type.
+ * Values hold identifiers and states only, never personal data: search attributes are not encrypted.
+ */
+export const kycExternalIdentifier = defineSearchAttributeKey(
+  'KycExternalIdentifier',
+  SearchAttributeType.KEYWORD,
+);
+export const kycOnboardingState = defineSearchAttributeKey('KycOnboardingState', SearchAttributeType.KEYWORD);
+export const kycRiskLevel = defineSearchAttributeKey('KycRiskLevel', SearchAttributeType.KEYWORD);
+export const kycScreeningResult = defineSearchAttributeKey('KycScreeningResult', SearchAttributeType.KEYWORD);
+export const kycReviewOverdue = defineSearchAttributeKey('KycReviewOverdue', SearchAttributeType.BOOL);
+export const kycMarkedForOffboarding = defineSearchAttributeKey(
+  'KycMarkedForOffboarding',
+  SearchAttributeType.BOOL,
+);
+
+/** Every custom attribute, as `{ name, type }` pairs: what a server must have registered. */
+export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttributeType>[] = [
+  kycExternalIdentifier,
+  kycOnboardingState,
+  kycRiskLevel,
+  kycScreeningResult,
+  kycReviewOverdue,
+  kycMarkedForOffboarding,
+];

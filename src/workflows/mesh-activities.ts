@@ -1,0 +1,73 @@
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+// eslint-disable-next-line no-restricted-imports -- type-only import, erased before bundling (STYLE: Workflows)
+import type { createActivities } from '../activities';
+import { meshTaskQueue } from '../shared/onboarding';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Activity presets, one per kind of Mesh call (table in docs/workflow.md). Every Mesh call runs on the
+ * rate-limited `<queue>-mesh` task queue. The Mesh client answers within its 10 s request timeout and
+ * got never retries, so each attempt is one request and Temporal alone owns retries.
+ * Permanent failures are non-retryable at the source (src/activities/mesh-failures.ts); transient ones
+ * honour the provider's wait hint through `nextRetryDelay`.
+ */
+
+/** Create-and-screen: the customer must not be lost to a provider outage. */
+export const SCREENING: ActivityOptions = {
+  // The sync call takes 1-3 s and the client gives up at 10 s; 30 s also fits a token fetch and the
+  // duplicate recovery's extra lookups.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // Back within a minute of a provider outage ending, without hammering it meanwhile.
+    maximumInterval: '1 minute',
+    // No maximumAttempts: transient failures are retried until Mesh answers; a retry after a lost
+    // response is safe because a duplicate external identifier recovers the customer created first.
+  },
+};
+
+/** Monitoring on/off and update-and-rescore: a rejected customer must end up unmonitored, however long Mesh is down. */
+export const CUSTOMER_CHANGE: ActivityOptions = {
+  // One request with a 10 s client timeout, plus a token fetch or the 405 → PATCH fallback.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // Same reasoning as screening: resume promptly after an outage, no attempt limit.
+    maximumInterval: '1 minute',
+  },
+};
+
+/** Reads (case checks, customer lookups): cheap to skip, the next poll tries again. */
+export const CASE_CHECK: ActivityOptions = {
+  // One GET with a 10 s client timeout, plus a possible token fetch or 308 redirect.
+  startToCloseTimeout: '25 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '30 seconds',
+    // A failed check is logged and the next poll (hours later) tries again, so the wait is not held up.
+    maximumAttempts: 3,
+  },
+};
+
+/** A customer lookup that a post-onboarding operation cannot do without. */
+export const CUSTOMER_READ: ActivityOptions = {
+  // One GET, or two with the 308 from /customers/external/{id}, each within the 10 s client timeout.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // No attempt limit: the operation was requested and must happen once Mesh is reachable.
+    maximumInterval: '1 minute',
+  },
+};
+
+/** One proxy per preset, bound to the Mesh queue of the task queue this run lives on. */
+export function meshActivities() {
+  const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
+  return {
+    screening: proxyActivities<Activities>({ ...SCREENING, taskQueue }),
+    customerChange: proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue }),
+    caseCheck: proxyActivities<Activities>({ ...CASE_CHECK, taskQueue }),
+    customerRead: proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue }),
+  };
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import got from 'got';
+import { Secret, type MeshConfig } from '../../../src/config/mesh';
+import { createMeshClient, type MeshClientOptions } from '../../../src/mesh/client';
+import type { MeshLogger } from '../../../src/mesh/http';
+import type { MeshApi } from '../../../src/mesh/mesh-api';
+import type { MeshCustomer } from '../../../src/shared/customer';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
+
+/**
+ * The real Mesh sandbox (src/sandbox) in-process, driven through its documented /_sandbox control
+ * routes (/work/notes/sandbox-contract.md), and a client configured against it.
+ */
+export interface SandboxHarness {
+  sandbox: Sandbox;
+  config: MeshConfig;
+  control: typeof got;
+  client(overrides?: Partial<Omit<MeshClientOptions, 'config'>> & { config?: Partial<MeshConfig> }): MeshApi;
+  reset(): Promise<void>;
+  settings(patch: Record<string, unknown>): Promise<void>;
+  fault(fault: Record<string, unknown>): Promise<void>;
+  stats(): Promise<{ byRoute: Record<string, number>; byStatus: Record<string, number> }>;
+  customerCount(externalIdentifier: string): Promise<number>;
+}
+
+export async function startHarness(options: SandboxOptions = {}): Promise<SandboxHarness> {
+  // Unlimited unless a test sets a limit: the account limit is exercised by injected 429s here.
+  const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent', ...options });
+  const control = got.extend({ prefixUrl: `${sandbox.url}/_sandbox`, responseType: 'json', retry: { limit: 0 } });
+  const config: MeshConfig = {
+    baseUrl: sandbox.url,
+    screeningConfigurationId: 'sandbox-default',
+    credentials: { kind: 'access-key', accessKey: 'mesh-client-tests', secret: new Secret('sandbox') },
+    rateLimitPerMinute: 300,
+    requestTimeoutMs: 2_000,
+  };
+  return {
+    sandbox,
+    config,
+    control,
+    client: (overrides = {}) => createMeshClient({ ...overrides, config: { ...config, ...overrides.config } }),
+    reset: async () => {
+      await control.post('reset', { json: {} });
+    },
+    settings: async (patch) => {
+      await control.patch('settings', { json: patch });
+    },
+    fault: async (fault) => {
+      await control.post('faults', { json: fault });
+    },
+    stats: async () => (await control.get('stats')).body as { byRoute: Record<string, number>; byStatus: Record<string, number> },
+    customerCount: async (externalIdentifier) => {
+      const body = (await control.get('customers', { searchParams: { external_identifier: externalIdentifier } })).body as {
+        customers: unknown[];
+      };
+      return body.customers.length;
+    },
+  };
+}
+
+export function externalId(prefix = 'CUST'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** The guide's sample individuals (Testing Your Integration), in the guide's layout (Appendix B). */
+export function guidePerson(name: 'Test CleanUser' | 'Victor Bout' | string, externalIdentifier = externalId()): MeshCustomer {
+  const [first_name, ...rest] = name.split(' ');
+  return {
+    external_identifier: externalIdentifier,
+    person: { first_name, last_name: rest.join(' ') },
+    date_of_birth: name === 'Victor Bout' ? { day: 13, month: 1, year: 1967 } : { day: 1, month: 1, year: 1990 },
+    nationality: ['GB'],
+    email_address: 'applicant@example.com',
+    address: { address_line_1: '123 Main Street', postal_code: '10001', country: 'US' },
+  };
+}
+
+/** The same person in the API reference's layout: details under `person`, `address[]`, `address_line1`. */
+export function referencePerson(fullName: string, externalIdentifier = externalId()): MeshCustomer {
+  return {
+    external_identifier: externalIdentifier,
+    person: {
+      full_name: fullName,
+      date_of_birth: '1967-01-13',
+      nationality: ['RU'],
+      address: [{ address_line1: '1 High Street', country: 'GB' }],
+    },
+  };
+}
+
+export function company(legalName: string, externalIdentifier = externalId('COMP')): MeshCustomer {
+  return {
+    external_identifier: externalIdentifier,
+    company: { legal_name: legalName },
+    registration_number: '12345678',
+    address: { address_line_1: '123 Main Street', country: 'US' },
+  };
+}
+
+/** A logger that keeps every line, message and attributes, as one string each. */
+export function capturingLogger(): MeshLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (level: string) => (message: string, attributes?: Record<string, unknown>) => {
+    lines.push(`${level} ${message} ${JSON.stringify(attributes ?? {})}`);
+  };
+  return { lines, debug: keep('debug'), info: keep('info'), warn: keep('warn') };
+}
+
+/** Repeats `attempt` until `done` holds, or fails after the deadline (never a fixed sleep). */
+export async function pollUntil<T>(attempt: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 10_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await attempt();
+    if (done(value)) return value;
+    if (Date.now() > until) throw new Error(`condition not reached within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

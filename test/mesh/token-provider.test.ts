@@ -1,0 +1,153 @@
+import { Secret } from '../../src/config/mesh';
+import type { MeshHttp, MeshHttpRequest, MeshHttpResponse } from '../../src/mesh/http';
+import { MeshError } from '../../src/mesh/mesh-api';
+import { createTokenProvider, tokenSchedule } from '../../src/mesh/token-provider';
+
+/** A token endpoint that answers from a script and counts requests; the clock is moved by hand. */
+function fakeTokenEndpoint(expiresIn = 86_400) {
+  const requests: MeshHttpRequest[] = [];
+  let issued = 0;
+  let nextAnswer: (() => Promise<MeshHttpResponse>) | undefined;
+  const http: MeshHttp = {
+    timeoutMs: 1000,
+    send(request) {
+      requests.push(request);
+      if (nextAnswer) return nextAnswer();
+      issued += 1;
+      return Promise.resolve({
+        status: 200,
+        headers: {},
+        body: { access_token: `token-${issued}`, token_type: 'Bearer', expires_in: expiresIn },
+      });
+    },
+  };
+  return {
+    http,
+    requests,
+    answerWith(fn: (() => Promise<MeshHttpResponse>) | undefined) {
+      nextAnswer = fn;
+    },
+  };
+}
+
+const v3Config = {
+  baseUrl: 'http://mesh.invalid',
+  requestTimeoutMs: 1000,
+  credentials: { kind: 'access-key' as const, accessKey: 'key-1', secret: new Secret('s3cret') },
+};
+
+function setup(expiresIn = 86_400) {
+  const endpoint = fakeTokenEndpoint(expiresIn);
+  const clock = { t: 1_000_000, now: () => clock.t };
+  const provider = createTokenProvider({ config: v3Config, http: endpoint.http, clock });
+  return { ...endpoint, clock, provider };
+}
+
+describe('token provider', () => {
+  it('fetches a token once and reuses it for later calls', async () => {
+    const { provider, requests } = setup();
+    expect(await provider.getToken()).toBe('token-1');
+    expect(await provider.getToken()).toBe('token-1');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: 'POST', path: 'v3/token', json: { access_key: 'key-1', secret: 's3cret' } });
+  });
+
+  it('asks /v2/token with realm, username and password when configured that way', async () => {
+    const endpoint = fakeTokenEndpoint();
+    const provider = createTokenProvider({
+      config: {
+        ...v3Config,
+        credentials: { kind: 'password', realm: 'acme', username: 'api@acme.test', password: new Secret('pw') },
+      },
+      http: endpoint.http,
+    });
+    await provider.getToken();
+    expect(endpoint.requests[0]).toMatchObject({
+      path: 'v2/token',
+      json: { realm: 'acme', username: 'api@acme.test', password: 'pw' },
+    });
+  });
+
+  it('refreshes a 24 h token after 23 h, not before', async () => {
+    const { provider, requests, clock } = setup(86_400);
+    await provider.getToken();
+    clock.t += 23 * 3_600_000 - 1;
+    expect(await provider.getToken()).toBe('token-1');
+    clock.t += 1;
+    expect(await provider.getToken()).toBe('token-2');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('refreshes a 1 s token at 23/24 of its lifetime', async () => {
+    const { provider, clock } = setup(1);
+    await provider.getToken();
+    clock.t += 950;
+    expect(await provider.getToken()).toBe('token-1');
+    clock.t += 10;
+    expect(await provider.getToken()).toBe('token-2');
+  });
+
+  it('measures the lifetime from when the token was requested', () => {
+    expect(tokenSchedule(0, 86_400)).toEqual({ refreshAtMs: 23 * 3_600_000, expiresAtMs: 24 * 3_600_000 });
+  });
+
+  it('shares one in-flight token request between concurrent callers', async () => {
+    const { provider, requests, answerWith } = setup();
+    let release!: () => void;
+    answerWith(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ status: 200, headers: {}, body: { access_token: 'shared', expires_in: 86_400 } });
+        }),
+    );
+    const callers = Array.from({ length: 20 }, () => provider.getToken());
+    release();
+    expect(new Set(await Promise.all(callers))).toEqual(new Set(['shared']));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('fetches a new token after a 401, once however many calls saw the old one refused', async () => {
+    const { provider, requests } = setup();
+    const old = await provider.getToken();
+    for (let i = 0; i < 5; i++) provider.invalidate(old);
+    const fresh = await Promise.all([provider.getToken(), provider.getToken()]);
+    expect(fresh).toEqual(['token-2', 'token-2']);
+    // A late 401 for the old token must not throw the fresh one away.
+    provider.invalidate(old);
+    expect(await provider.getToken()).toBe('token-2');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('reports refused credentials as AUTHENTICATION_FAILED, not retryable, without echoing them', async () => {
+    const { provider, answerWith } = setup();
+    answerWith(() =>
+      Promise.resolve({ status: 400, headers: {}, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } }),
+    );
+    const error = (await provider.getToken().catch((e: unknown) => e)) as MeshError;
+    expect(error).toBeInstanceOf(MeshError);
+    expect(error.kind).toBe('AUTHENTICATION_FAILED');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('MESH_ACCESS_KEY and MESH_SECRET');
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it('keeps using the current token when a proactive refresh fails before it expires', async () => {
+    const { provider, clock, answerWith } = setup(86_400);
+    await provider.getToken();
+    clock.t += 23.5 * 3_600_000;
+    answerWith(() => Promise.resolve({ status: 503, headers: {}, body: undefined }));
+    expect(await provider.getToken()).toBe('token-1');
+    // Once it has expired, the failure surfaces.
+    clock.t += 3_600_000;
+    const error = (await provider.getToken().catch((e: unknown) => e)) as MeshError;
+    expect(error.kind).toBe('SERVER_ERROR');
+  });
+
+  it('lets the next call try again after a failed first fetch', async () => {
+    const { provider, answerWith } = setup();
+    answerWith(() => Promise.resolve({ status: 500, headers: {}, body: undefined }));
+    await expect(provider.getToken()).rejects.toMatchObject({ kind: 'SERVER_ERROR', retryable: true });
+    answerWith(undefined);
+    expect(await provider.getToken()).toBe('token-1');
+  });
+});

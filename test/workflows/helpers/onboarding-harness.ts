@@ -1,0 +1,140 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Activities } from '../../../src/activities';
+import type { ScreeningOutcome } from '../../../src/mesh/mesh-api';
+import type { MeshCustomer } from '../../../src/shared/customer';
+import {
+  meshTaskQueue,
+  statusQuery,
+  type OnboardingPolicy,
+  type OnboardingState,
+  type OnboardingStatus,
+} from '../../../src/shared/onboarding';
+import { bundleOnce, runWorker, uniqueTaskQueue, waitFor } from '../../helpers/temporal';
+
+/** Every call a fake activity received, in order, so tests can assert what reached "Mesh". */
+export interface ActivityCall {
+  name: keyof Activities;
+  input: unknown;
+}
+
+export function screeningOutcome(overrides: Partial<ScreeningOutcome> = {}): ScreeningOutcome {
+  return {
+    customerIdentifier: 'cust-1',
+    externalIdentifier: 'ext-1',
+    workflowStatus: 'COMPLETED',
+    riskLevel: 'LOW-RISK',
+    screeningResult: 'NO_PROFILES',
+    amlTypes: [],
+    alertIdentifiers: [],
+    recoveredFromDuplicate: false,
+    ...overrides,
+  };
+}
+
+/**
+ * Typed fake activities: the real names and signatures (a renamed activity breaks compilation), with
+ * answers a test chooses. Defaults: a clean LOW-RISK customer, a case that is still undecided.
+ */
+export function fakeActivities(overrides: Partial<Activities> = {}): {
+  activities: Activities;
+  calls: ActivityCall[];
+} {
+  const calls: ActivityCall[] = [];
+  const defaults: Activities = {
+    createAndScreen: async (input) =>
+      screeningOutcome({ externalIdentifier: input.customer.external_identifier }),
+    checkOnboardingCase: async (input) => ({
+      case: {
+        caseIdentifier: input.caseIdentifier ?? 'case-1',
+        caseType: 'CUSTOMER_ONBOARDING',
+        decisionType: null,
+      },
+      checkedAt: new Date().toISOString(),
+    }),
+    setMonitoring: async (input) => ({ enabled: input.enabled }),
+    updateAndRescore: async (input) => ({
+      customerIdentifier: input.customerIdentifier,
+      riskLevel: 'MEDIUM-RISK',
+    }),
+    getCustomer: async (input) => ({
+      customerIdentifier: 'customerIdentifier' in input ? input.customerIdentifier : 'cust-1',
+      externalIdentifier: 'externalIdentifier' in input ? input.externalIdentifier : 'ext-1',
+      riskLevel: 'LOW-RISK',
+      customer: { external_identifier: 'ext-1', person: { last_name: 'Stored', first_name: 'Kept' } },
+    }),
+  };
+  const chosen = { ...defaults, ...overrides };
+  const recorded = {} as Record<string, (input: never) => Promise<unknown>>;
+  for (const [name, fn] of Object.entries(chosen) as [
+    keyof Activities,
+    (input: never) => Promise<unknown>,
+  ][]) {
+    recorded[name] = (input: never) => {
+      calls.push({ name, input });
+      return fn(input);
+    };
+  }
+  return { activities: recorded as unknown as Activities, calls };
+}
+
+export function callsTo(calls: ActivityCall[], name: keyof Activities): unknown[] {
+  return calls.filter((c) => c.name === name).map((c) => c.input);
+}
+
+/** Durations that keep a test in seconds; polls and timers stay out of the way unless a test asks. */
+export function testPolicy(overrides: Partial<OnboardingPolicy> = {}): Partial<OnboardingPolicy> {
+  return {
+    reviewPollIntervalMs: 3_600_000,
+    reviewPollJitter: 0,
+    reviewReminderMs: 3_600_000,
+    reviewDeadlineMs: 7_200_000,
+    ...overrides,
+  };
+}
+
+let counter = 0;
+export function uniqueCustomer(overrides: Partial<MeshCustomer> = {}): MeshCustomer {
+  counter += 1;
+  return {
+    external_identifier: `T-${process.pid}-${Date.now()}-${counter}`,
+    person: { first_name: 'Test', last_name: 'CleanUser' },
+    ...overrides,
+  };
+}
+
+const workflowsPath = require.resolve('../../../src/workflows');
+
+/**
+ * Runs `fn` while a workflow worker (main queue) and a Mesh activity worker (`<queue>-mesh`, with the
+ * given activities) poll, the same split as src/worker.ts.
+ */
+export async function withOnboardingWorkers<R>(
+  activities: Activities,
+  fn: (taskQueue: string) => Promise<R>,
+): Promise<R> {
+  const taskQueue = uniqueTaskQueue('onboarding');
+  const workflowBundle = await bundleOnce(workflowsPath);
+  return runWorker({ taskQueue, workflowBundle }, () =>
+    runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, () => fn(taskQueue)),
+  );
+}
+
+/** Polls the `status` query until `predicate` holds (never sleeps for a fixed time). */
+export function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (status: OnboardingStatus) => boolean,
+  description: string,
+  timeoutMs = 20_000,
+): Promise<OnboardingStatus> {
+  return waitFor(
+    async () => {
+      const status = await handle.query(statusQuery);
+      return predicate(status) ? status : undefined;
+    },
+    { timeoutMs, description },
+  );
+}
+
+export function waitForState(handle: WorkflowHandle, state: OnboardingState, timeoutMs?: number) {
+  return waitForStatus(handle, (s) => s.state === state, `state ${state}`, timeoutMs);
+}
