@@ -28,5 +28,7 @@ export function bridgeLoggerOptions(level: string): LoggerOptions {
 }
 
 export function createBridgeLogger(level = 'info', destination?: pino.DestinationStream): Logger {
-  return destination === undefined ? pino(bridgeLoggerOptions(level)) : pino(bridgeLoggerOptions(level), destination);
+  return destination === undefined
+    ? pino(bridgeLoggerOptions(level))
+    : pino(bridgeLoggerOptions(level), destination);
 }

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
       temporalAddress: temporal.address,
       namespace: temporal.namespace,
       signatureSchemes: [
-        ...(config.webhookSecrets.length > 0 ? [`standard-webhooks (${config.webhookSecrets.length} secret(s))`] : []),
+        ...(config.webhookSecrets.length > 0
+          ? [`standard-webhooks (${config.webhookSecrets.length} secret(s))`]
+          : []),
         ...(config.legacySecret !== undefined ? ['legacy x-complyadvantage-signature'] : []),
       ],
     },

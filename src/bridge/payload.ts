@@ -7,14 +7,23 @@ import type { DecisionType } from '../shared/case-decision';
  * unread: it is personal data the bridge has no use for. The sender's sets of webhook types, case
  * types and decision types are open, so unknown values are accepted and reported, never refused.
  */
-export const KNOWN_WEBHOOK_TYPES = ['CASE_TRANSITIONED', 'CASE_STAGE_UPDATED', 'CASE_STATE_UPDATED', 'CASE_CREATED'] as const;
+export const KNOWN_WEBHOOK_TYPES = [
+  'CASE_TRANSITIONED',
+  'CASE_STAGE_UPDATED',
+  'CASE_STATE_UPDATED',
+  'CASE_CREATED',
+] as const;
 export type KnownWebhookType = (typeof KNOWN_WEBHOOK_TYPES)[number];
 
 export const KNOWN_CASE_TYPES = ['CUSTOMER_ONBOARDING', 'CUSTOMER_MONITORING'] as const;
 export type KnownCaseType = (typeof KNOWN_CASE_TYPES)[number];
 
 /** Events that report a case moving: these must say where it is (a stage or the deprecated state). */
-const DECISION_BEARING: ReadonlySet<string> = new Set(['CASE_TRANSITIONED', 'CASE_STAGE_UPDATED', 'CASE_STATE_UPDATED']);
+const DECISION_BEARING: ReadonlySet<string> = new Set([
+  'CASE_TRANSITIONED',
+  'CASE_STAGE_UPDATED',
+  'CASE_STATE_UPDATED',
+]);
 
 export interface CaseEvent {
   kind: 'case-event';
@@ -99,7 +108,10 @@ function firstIssue(error: z.ZodError): PayloadError {
  * `case_stage.decision_type` is the current source of truth; only when `case_stage` is absent does the
  * deprecated `case_state` count (guide Step 3). Both end states map to a decision, anything else is in progress.
  */
-function decisionOf(stage: z.infer<typeof caseSchema>['case_stage'], state: string | null | undefined): DecisionType | null {
+function decisionOf(
+  stage: z.infer<typeof caseSchema>['case_stage'],
+  state: string | null | undefined,
+): DecisionType | null {
   if (stage !== undefined && stage !== null) {
     const decision = stage.decision_type;
     return decision === undefined || decision === null || decision === '' ? null : decision;

@@ -11,12 +11,18 @@ export interface Signaller {
    * Signals the running `onboarding-<externalIdentifier>` workflow. Never starts one: a webhook for a
    * customer without a running onboarding is `workflow-not-found`.
    */
-  signalOnboarding(externalIdentifier: string, decision: CaseDecision): Promise<'signalled' | 'workflow-not-found'>;
+  signalOnboarding(
+    externalIdentifier: string,
+    decision: CaseDecision,
+  ): Promise<'signalled' | 'workflow-not-found'>;
   /**
    * Signal-with-start of the `monitoring-case-<caseIdentifier>` review. Never re-opens a closed case:
    * if a review for that case already ran to its end, the answer is `case-closed`.
    */
-  signalMonitoringCase(review: MonitoringCaseReviewInput, decision: CaseDecision): Promise<'signalled' | 'case-closed'>;
+  signalMonitoringCase(
+    review: MonitoringCaseReviewInput,
+    decision: CaseDecision,
+  ): Promise<'signalled' | 'case-closed'>;
   /** True when Temporal answers within the readiness deadline. Never throws. */
   isReady(): Promise<boolean>;
 }

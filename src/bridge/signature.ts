@@ -16,7 +16,8 @@ export type SignatureFailure =
   | 'body-not-utf8'
   | 'no-matching-signature';
 
-export type SignatureCheck = { ok: true; delivery: VerifiedDelivery } | { ok: false; reason: SignatureFailure };
+export type SignatureCheck =
+  { ok: true; delivery: VerifiedDelivery } | { ok: false; reason: SignatureFailure };
 
 export type SignatureVerifier = (rawBody: Buffer, headers: IncomingHttpHeaders) => SignatureCheck;
 
@@ -70,11 +71,21 @@ export function createSignatureVerifier(secrets: SignatureSecrets): SignatureVer
 function verifyStandard(
   webhooks: readonly Webhook[],
   rawBody: Buffer,
-  h: { id: string | string[] | undefined; timestamp: string | string[] | undefined; signature: string | string[] | undefined },
+  h: {
+    id: string | string[] | undefined;
+    timestamp: string | string[] | undefined;
+    signature: string | string[] | undefined;
+  },
 ): SignatureCheck {
   const { id, timestamp, signature } = h;
   if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') {
-    return { ok: false, reason: id === undefined || timestamp === undefined || signature === undefined ? 'missing-signature' : 'malformed-headers' };
+    return {
+      ok: false,
+      reason:
+        id === undefined || timestamp === undefined || signature === undefined
+          ? 'missing-signature'
+          : 'malformed-headers',
+    };
   }
   if (!WEBHOOK_ID.test(id) || !TIMESTAMP.test(timestamp) || signature.trim() === '') {
     return { ok: false, reason: 'malformed-headers' };

@@ -1,5 +1,9 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import { caseDecisionSignal } from '../shared/case-decision';
 import { MONITORING_CASE_REVIEW_WORKFLOW_TYPE } from '../shared/monitoring-case';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../shared/workflow-ids';
@@ -55,7 +59,9 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
     async signalOnboarding(externalIdentifier, decision) {
       const handle = client.workflow.getHandle(onboardingWorkflowId(externalIdentifier));
       try {
-        await client.withDeadline(deadline(options.signalTimeoutMs), () => handle.signal(caseDecisionSignal, decision));
+        await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+          handle.signal(caseDecisionSignal, decision),
+        );
         return 'signalled';
       } catch (err) {
         // Never started, or already closed: either way there is no onboarding waiting for this decision.

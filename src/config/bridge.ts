@@ -78,9 +78,18 @@ const schema = z
         input: undefined,
       });
     }
-    for (const key of ['WEBHOOK_REQUEST_TIMEOUT', 'WEBHOOK_SIGNAL_TIMEOUT', 'WEBHOOK_READINESS_TIMEOUT'] as const) {
+    for (const key of [
+      'WEBHOOK_REQUEST_TIMEOUT',
+      'WEBHOOK_SIGNAL_TIMEOUT',
+      'WEBHOOK_READINESS_TIMEOUT',
+    ] as const) {
       if (ctx.value[key] <= 0) {
-        ctx.issues.push({ code: 'custom', path: [key], message: 'expected a duration greater than zero', input: undefined });
+        ctx.issues.push({
+          code: 'custom',
+          path: [key],
+          message: 'expected a duration greater than zero',
+          input: undefined,
+        });
       }
     }
   });

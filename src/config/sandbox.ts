@@ -26,8 +26,10 @@ export function parseLatencyRange(text: string): LatencyRange | undefined {
 
 const base64 = z
   .string()
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'expected a plain base64 secret (no whsec_ prefix)' })
-  .refine((v) => Buffer.from(v, 'base64').length >= 16, { error: 'expected at least 16 bytes once base64-decoded' });
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'expected a plain base64 secret (no whsec_ prefix)', abort: true })
+  .refine((v) => Buffer.from(v, 'base64').length >= 16, {
+    error: 'expected at least 16 bytes once base64-decoded',
+  });
 
 const schema = z.object({
   SANDBOX_PORT: envField.port(4010),
@@ -46,7 +48,10 @@ const schema = z.object({
     .transform((v, ctx) => {
       const range = parseLatencyRange(v);
       if (!range) {
-        ctx.addIssue({ code: 'custom', message: 'expected milliseconds like 0, 1500 or a range like 1000-3000' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected milliseconds like 0, 1500 or a range like 1000-3000',
+        });
         return z.NEVER;
       }
       return range;
@@ -65,7 +70,11 @@ const schema = z.object({
         .map((u) => u.trim())
         .filter((u) => u !== '');
       for (const u of urls) {
-        if (!URL.canParse(u)) ctx.addIssue({ code: 'custom', message: `expected comma-separated absolute URLs; "${u}" is not one` });
+        if (!URL.canParse(u))
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected comma-separated absolute URLs; "${u}" is not one`,
+          });
       }
       return urls;
     }),
@@ -80,7 +89,9 @@ const schema = z.object({
         .filter((h) => h !== ''),
     ),
   SANDBOX_LOG_LEVEL: z
-    .enum(['silent', 'error', 'warn', 'info', 'debug'], { error: 'expected silent, error, warn, info or debug' })
+    .enum(['silent', 'error', 'warn', 'info', 'debug'], {
+      error: 'expected silent, error, warn, info or debug',
+    })
     .default('warn'),
 });
 

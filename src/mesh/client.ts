@@ -178,6 +178,14 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
       });
       const body = expect(operation, response, pageSchema);
       const pageItems = Array.isArray(body) ? body : itemsOf(body);
+      if (pageItems === undefined) {
+        // Reading an unrecognised page as "no cases" could turn a match into NO_PROFILES; refuse instead.
+        throw new MeshError(
+          'INVALID_RESPONSE',
+          `Mesh ${operation} answered ${response.status} with a page without an item list (response.items)`,
+          { status: response.status, retryable: false, operation },
+        );
+      }
       items.push(...pageItems);
       const hasNext =
         !Array.isArray(body) && body.next !== undefined && body.next !== null && body.next !== '';
@@ -592,10 +600,11 @@ function toWebhook(body: WebhookBody): WebhookConfiguration {
   };
 }
 
-function itemsOf(page: Record<string, unknown>): unknown[] {
+/** The page's item array, `[]` for an empty page that names none, undefined when it cannot be found. */
+function itemsOf(page: Record<string, unknown>): unknown[] | undefined {
   for (const key of LIST_ITEM_KEYS) {
     const value = page[key];
     if (Array.isArray(value)) return value as unknown[];
   }
-  return [];
+  return page.total_count === 0 ? [] : undefined;
 }

@@ -17,7 +17,12 @@ export class TokenStore {
     const issuedAt = Math.floor(this.now() / 1000);
     const token = [
       b64({ alg: 'HS256', typ: 'JWT' }),
-      b64({ sub: subject, iat: issuedAt, exp: issuedAt + expiresInSeconds, jti: randomBytes(8).toString('hex') }),
+      b64({
+        sub: subject,
+        iat: issuedAt,
+        exp: issuedAt + expiresInSeconds,
+        jti: randomBytes(8).toString('hex'),
+      }),
       randomBytes(24).toString('base64url'),
     ].join('.');
     this.tokens.set(token, this.now() + expiresInSeconds * 1000);
@@ -55,7 +60,11 @@ export interface TokenError {
   error_description: string;
 }
 
-const v2Body = z.object({ realm: z.string().min(1), username: z.string().min(1), password: z.string().min(1) });
+const v2Body = z.object({
+  realm: z.string().min(1),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
 const v3Body = z.object({ access_key: z.string().min(1), secret: z.string().min(1) });
 
 function sameSecret(given: string, expected: string): boolean {
@@ -65,7 +74,11 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** Returns the token subject, or the OAuth-style error the real token endpoints answer with (400). */
-export function checkCredentials(version: 'v2' | 'v3', body: unknown, password: string): { subject: string } | TokenError {
+export function checkCredentials(
+  version: 'v2' | 'v3',
+  body: unknown,
+  password: string,
+): { subject: string } | TokenError {
   const parsed = (version === 'v2' ? v2Body : v3Body).safeParse(isObject(body) ? body : {});
   if (!parsed.success) {
     const missing = parsed.error.issues.map((i) => i.path.join('.')).join(', ');

@@ -70,7 +70,13 @@ export function decisionStage(decision: string): CaseStage {
   };
 }
 
-export function createAlerts(ctx: SandboxContext, customer: CustomerRecord, caseIdentifier: string, amlTypes: string[], count: number): AlertRecord[] {
+export function createAlerts(
+  ctx: SandboxContext,
+  customer: CustomerRecord,
+  caseIdentifier: string,
+  amlTypes: string[],
+  count: number,
+): AlertRecord[] {
   const alerts: AlertRecord[] = [];
   for (let i = 0; i < count; i += 1) {
     const alert: AlertRecord = {
@@ -118,7 +124,11 @@ export interface TransitionRequest {
 }
 
 /** The analyst: moves a case and fires CASE_TRANSITIONED / CASE_STAGE_UPDATED per registration. */
-export function transitionCase(ctx: SandboxContext, caseIdentifier: string, request: TransitionRequest): CaseRecord {
+export function transitionCase(
+  ctx: SandboxContext,
+  caseIdentifier: string,
+  request: TransitionRequest,
+): CaseRecord {
   const record = ctx.store.cases.get(caseIdentifier);
   if (!record) throw notFound('Case', caseIdentifier);
   const customer = ctx.store.customers.get(record.customerIdentifier);
@@ -127,7 +137,11 @@ export function transitionCase(ctx: SandboxContext, caseIdentifier: string, requ
   if (request.stage === 'DECISION') {
     if (request.decision === undefined || request.decision === '') {
       throw new ProblemError(400, 'Bad Request', 'decision is required when stage is DECISION', [
-        { field: 'decision', reasons: ['is required when stage is DECISION'], rejected: request.decision ?? null },
+        {
+          field: 'decision',
+          reasons: ['is required when stage is DECISION'],
+          rejected: request.decision ?? null,
+        },
       ]);
     }
     stage = decisionStage(request.decision);
@@ -153,7 +167,10 @@ function stageJson(stage: CaseStage): Record<string, unknown> {
 }
 
 /** GET /v2/cases/{id} (mesh-api-notes.md, "Other endpoints"), plus the deprecated case_state. */
-export function renderCase(record: CaseRecord, customer: CustomerRecord | undefined): Record<string, unknown> {
+export function renderCase(
+  record: CaseRecord,
+  customer: CustomerRecord | undefined,
+): Record<string, unknown> {
   return {
     identifier: record.identifier,
     type: record.type,
@@ -196,11 +213,18 @@ export function casePayload(
     case_type: record.type,
   };
   if (apiVersion === 'v1') {
-    return { ...base, customer: { identifier: customer.identifier, external_identifier: customer.externalIdentifier } };
+    return {
+      ...base,
+      customer: { identifier: customer.identifier, external_identifier: customer.externalIdentifier },
+    };
   }
   return {
     ...base,
-    customer: { identifier: customer.identifier, external_identifier: customer.externalIdentifier, version: customer.version },
+    customer: {
+      identifier: customer.identifier,
+      external_identifier: customer.externalIdentifier,
+      version: customer.version,
+    },
     ...(record.note === undefined ? {} : { note: { contents: record.note } }),
     case_stage: stageJson(record.stage),
     // As in the guide's example: the subject's version is a string, the customer's a number.
@@ -220,7 +244,12 @@ export function casePayload(
  * registrations as webhook_type CASE_TRANSITIONED and to deprecated CASE_STATE_UPDATED registrations as
  * CASE_STAGE_UPDATED, the guide's example payload (the payload type can differ from the subscribed one).
  */
-export function emitCaseEvent(ctx: SandboxContext, event: 'created' | 'transitioned', record: CaseRecord, customer: CustomerRecord): void {
+export function emitCaseEvent(
+  ctx: SandboxContext,
+  event: 'created' | 'transitioned',
+  record: CaseRecord,
+  customer: CustomerRecord,
+): void {
   for (const hook of ctx.store.webhooks.values()) {
     if (!hook.isActive) continue;
     let webhookType: string | undefined;
@@ -229,8 +258,16 @@ export function emitCaseEvent(ctx: SandboxContext, event: 'created' | 'transitio
     if (event === 'transitioned' && hook.type === 'CASE_STATE_UPDATED') webhookType = 'CASE_STAGE_UPDATED';
     if (webhookType === undefined) continue;
     if (ctx.settings.webhookV1Twin) {
-      ctx.webhooks.send({ url: hook.url, subscriptionType: hook.type, payload: casePayload('v1', webhookType, record, customer) });
+      ctx.webhooks.send({
+        url: hook.url,
+        subscriptionType: hook.type,
+        payload: casePayload('v1', webhookType, record, customer),
+      });
     }
-    ctx.webhooks.send({ url: hook.url, subscriptionType: hook.type, payload: casePayload('v2', webhookType, record, customer) });
+    ctx.webhooks.send({
+      url: hook.url,
+      subscriptionType: hook.type,
+      payload: casePayload('v2', webhookType, record, customer),
+    });
   }
 }

@@ -19,14 +19,19 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
     result.error.issues.map((issue) => ({
       field: issue.path.length > 0 ? issue.path.join('.') : 'body',
       reasons: [issue.message],
-      rejected: issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), body),
+      rejected: issue.path.reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+        body,
+      ),
     })),
   );
 }
 
 const transitionSchema = z
   .object({
-    stage: z.enum(['IN_REVIEW', 'REVIEW', 'DECISION', 'INITIAL']).transform((s) => (s === 'REVIEW' ? 'IN_REVIEW' : s)),
+    stage: z
+      .enum(['IN_REVIEW', 'REVIEW', 'DECISION', 'INITIAL'])
+      .transform((s) => (s === 'REVIEW' ? 'IN_REVIEW' : s)),
     decision: z.string().min(1).optional(),
     note: z.string().optional(),
   })
@@ -116,11 +121,21 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
     const customer = ctx.store.customers.get(request.params.id);
     if (!customer) throw notFound('Customer', request.params.id);
     if (!customer.monitoringEnabled && !body.force) {
-      throw new ProblemError(409, 'Conflict', 'Ongoing monitoring is disabled for this customer, so no monitoring case can open (send force: true to open one anyway)');
+      throw new ProblemError(
+        409,
+        'Conflict',
+        'Ongoing monitoring is disabled for this customer, so no monitoring case can open (send force: true to open one anyway)',
+      );
     }
     const caseIdentifier = newId('case');
     const alerts = createAlerts(ctx, customer, caseIdentifier, body.aml_types, body.alert_count);
-    const record = openCase(ctx, customer, 'CUSTOMER_MONITORING', caseIdentifier, alerts.map((a) => a.identifier));
+    const record = openCase(
+      ctx,
+      customer,
+      'CUSTOMER_MONITORING',
+      caseIdentifier,
+      alerts.map((a) => a.identifier),
+    );
     return reply.code(201).send(renderCase(record, customer));
   });
 

@@ -36,7 +36,12 @@ function checkPerson(person: unknown, errors: FieldError[]): string[] {
     return [];
   }
   const { full_name: full, first_name: first, middle_name: middle, last_name: last } = person;
-  for (const [key, value] of Object.entries({ full_name: full, first_name: first, middle_name: middle, last_name: last })) {
+  for (const [key, value] of Object.entries({
+    full_name: full,
+    first_name: first,
+    middle_name: middle,
+    last_name: last,
+  })) {
     if (value !== undefined && value !== null && typeof value !== 'string') {
       errors.push({ field: `customer.person.${key}`, reasons: ['must be a string'], rejected: value });
     }
@@ -81,7 +86,11 @@ function checkCompany(company: unknown, errors: FieldError[]): string[] {
     return [];
   }
   if (!present(company.legal_name)) {
-    errors.push({ field: 'customer.company.legal_name', reasons: ['is required'], rejected: company.legal_name ?? null });
+    errors.push({
+      field: 'customer.company.legal_name',
+      reasons: ['is required'],
+      rejected: company.legal_name ?? null,
+    });
     return [];
   }
   checkLayoutFields(company, 'customer.company', errors);
@@ -94,7 +103,7 @@ function checkLayoutFields(holder: JsonObject, path: string, errors: FieldError[
   if (address !== undefined && !isObject(address) && !(Array.isArray(address) && address.every(isObject))) {
     errors.push({
       field: `${path}.address`,
-      reasons: ["must be an address object (guide layout) or an array of address objects (reference layout)"],
+      reasons: ['must be an address object (guide layout) or an array of address objects (reference layout)'],
       rejected: address,
     });
   }
@@ -104,15 +113,21 @@ function checkLayoutFields(holder: JsonObject, path: string, errors: FieldError[
     typeof nationality !== 'string' &&
     !(Array.isArray(nationality) && nationality.every((n) => typeof n === 'string'))
   ) {
-    errors.push({ field: `${path}.nationality`, reasons: ['must be an array of country codes'], rejected: nationality });
+    errors.push({
+      field: `${path}.nationality`,
+      reasons: ['must be an array of country codes'],
+      rejected: nationality,
+    });
   }
   const dob = holder.date_of_birth;
   if (dob !== undefined && typeof dob !== 'string') {
     const ok =
       isObject(dob) &&
       (dob.year === undefined || (Number.isInteger(dob.year) && (dob.year as number) >= 1800)) &&
-      (dob.month === undefined || (Number.isInteger(dob.month) && (dob.month as number) >= 1 && (dob.month as number) <= 12)) &&
-      (dob.day === undefined || (Number.isInteger(dob.day) && (dob.day as number) >= 1 && (dob.day as number) <= 31));
+      (dob.month === undefined ||
+        (Number.isInteger(dob.month) && (dob.month as number) >= 1 && (dob.month as number) <= 12)) &&
+      (dob.day === undefined ||
+        (Number.isInteger(dob.day) && (dob.day as number) >= 1 && (dob.day as number) <= 31));
     if (!ok) {
       errors.push({
         field: `${path}.date_of_birth`,
@@ -123,7 +138,11 @@ function checkLayoutFields(holder: JsonObject, path: string, errors: FieldError[
   }
 }
 
-function readSubject(customer: JsonObject, errors: FieldError[], required: boolean): { kind: CustomerKind | undefined; names: string[] } {
+function readSubject(
+  customer: JsonObject,
+  errors: FieldError[],
+  required: boolean,
+): { kind: CustomerKind | undefined; names: string[] } {
   const hasPerson = customer.person !== undefined && customer.person !== null;
   const hasCompany = customer.company !== undefined && customer.company !== null;
   checkLayoutFields(customer, 'customer', errors);
@@ -149,11 +168,16 @@ function readSubject(customer: JsonObject, errors: FieldError[], required: boole
 
 export function parseCreateAndScreen(body: unknown): CreateAndScreenInput {
   const errors: FieldError[] = [];
-  if (!isObject(body)) throw badRequest([{ field: 'body', reasons: ['must be a JSON object'], rejected: body ?? null }]);
+  if (!isObject(body))
+    throw badRequest([{ field: 'body', reasons: ['must be a JSON object'], rejected: body ?? null }]);
   const customer = body.customer;
   let subject: { kind: CustomerKind | undefined; names: string[] } = { kind: undefined, names: [] };
   if (!isObject(customer)) {
-    errors.push({ field: 'customer', reasons: ['is required and must be an object'], rejected: customer ?? null });
+    errors.push({
+      field: 'customer',
+      reasons: ['is required and must be an object'],
+      rejected: customer ?? null,
+    });
   } else {
     if (!present(customer.external_identifier)) {
       errors.push({
@@ -198,10 +222,19 @@ export function parseCreateAndScreen(body: unknown): CreateAndScreenInput {
  * update-and-rescore: the body's customer REPLACES the stored one (the reference: fields left out are
  * deleted), so nothing is required but the object itself; the identity cannot change.
  */
-export function parseUpdate(body: unknown, current: { externalIdentifier: string; kind: CustomerKind }): CustomerInput {
+export function parseUpdate(
+  body: unknown,
+  current: { externalIdentifier: string; kind: CustomerKind },
+): CustomerInput {
   const errors: FieldError[] = [];
   if (!isObject(body) || !isObject(body.customer)) {
-    throw badRequest([{ field: 'customer', reasons: ['is required and must be an object'], rejected: isObject(body) ? (body.customer ?? null) : (body ?? null) }]);
+    throw badRequest([
+      {
+        field: 'customer',
+        reasons: ['is required and must be an object'],
+        rejected: isObject(body) ? (body.customer ?? null) : (body ?? null),
+      },
+    ]);
   }
   const customer = body.customer;
   const ext = customer.external_identifier;

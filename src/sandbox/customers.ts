@@ -44,22 +44,35 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SandboxContext
     return c;
   };
 
-  app.get<{ Params: { id: string } }>('/v2/customers/:id', (request) => renderCustomer(customer(request.params.id)));
+  app.get<{ Params: { id: string } }>('/v2/customers/:id', (request) =>
+    renderCustomer(customer(request.params.id)),
+  );
 
   app.get<{ Params: { external: string } }>('/v2/customers/external/:external', (request, reply) => {
     const c = ctx.store.customersByExternalId.get(request.params.external);
     if (!c) throw notFound('Customer with external identifier', request.params.external);
-    return reply.code(308).header('location', `/v2/customers/${encodeURIComponent(c.identifier)}`).send();
+    return reply
+      .code(308)
+      .header('location', `/v2/customers/${encodeURIComponent(c.identifier)}`)
+      .send();
   });
 
-  app.get<{ Params: { id: string } }>('/v2/customers/:id/monitor', (request) => renderMonitoring(customer(request.params.id)));
+  app.get<{ Params: { id: string } }>('/v2/customers/:id/monitor', (request) =>
+    renderMonitoring(customer(request.params.id)),
+  );
 
   app.patch<{ Params: { id: string } }>('/v2/customers/:id/monitor', (request) => {
     const c = customer(request.params.id);
     const body = request.body;
     const entity = isObject(body) && isObject(body.entity_screening) ? body.entity_screening : undefined;
     if (typeof entity?.enabled !== 'boolean') {
-      throw badRequest([{ field: 'entity_screening.enabled', reasons: ['is required and must be true or false'], rejected: entity?.enabled ?? null }]);
+      throw badRequest([
+        {
+          field: 'entity_screening.enabled',
+          reasons: ['is required and must be true or false'],
+          rejected: entity?.enabled ?? null,
+        },
+      ]);
     }
     c.monitoringEnabled = entity.enabled;
     c.monitoringUpdatedAt = nowIso();

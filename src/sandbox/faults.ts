@@ -6,7 +6,13 @@ import { newId } from './ids';
  * request's method and its URL (path and query, so `last_sync_step=ALERTING` can be targeted);
  * drop-webhook faults match the delivery URL and the payload's webhook_type.
  */
-export const FAULT_KINDS = ['latency', 'rate-limit', 'server-error', 'lost-response', 'drop-webhook'] as const;
+export const FAULT_KINDS = [
+  'latency',
+  'rate-limit',
+  'server-error',
+  'lost-response',
+  'drop-webhook',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 const latencySchema = z.union([

@@ -4,7 +4,13 @@ import { resetSandbox } from './control-routes';
 import { buildSandboxServer } from './server';
 import type { SandboxOptions, SandboxSettings } from './settings';
 
-export type { SandboxOptions, SandboxSettings, DuplicateShape, IdenticalRetry, LatencyRange } from './settings';
+export type {
+  SandboxOptions,
+  SandboxSettings,
+  DuplicateShape,
+  IdenticalRetry,
+  LatencyRange,
+} from './settings';
 export { DEFAULT_SETTINGS, DEFAULT_PASSWORD, SANDBOX_DEV_WEBHOOK_SECRET } from './settings';
 export type { DeliveryLogEntry } from './webhook-delivery';
 export type { FaultKind, FaultInput } from './faults';

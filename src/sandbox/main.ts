@@ -20,8 +20,11 @@ async function main(): Promise<void> {
     webhookHttpHosts: config.webhookHttpHosts,
     logLevel: config.logLevel,
   });
-  const webhooks = config.webhookUrls.length > 0 ? `, webhooks pre-registered for ${config.webhookUrls.length} URL(s)` : '';
-  process.stdout.write(`Mesh sandbox listening on ${sandbox.url} (rate limit ${config.rateLimitPerMinute || 'off'}/min${webhooks})\n`);
+  const webhooks =
+    config.webhookUrls.length > 0 ? `, webhooks pre-registered for ${config.webhookUrls.length} URL(s)` : '';
+  process.stdout.write(
+    `Mesh sandbox listening on ${sandbox.url} (rate limit ${config.rateLimitPerMinute || 'off'}/min${webhooks})\n`,
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {

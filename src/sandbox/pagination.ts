@@ -19,14 +19,23 @@ function positiveInt(query: Record<string, unknown>, key: string, fallback: numb
   return n;
 }
 
-export function paginate<T>(request: FastifyRequest, all: readonly T[], render: (item: T) => unknown, extraQuery: Record<string, string> = {}): Record<string, unknown> {
+export function paginate<T>(
+  request: FastifyRequest,
+  all: readonly T[],
+  render: (item: T) => unknown,
+  extraQuery: Record<string, string> = {},
+): Record<string, unknown> {
   const query = (request.query ?? {}) as Record<string, unknown>;
   const pageNumber = positiveInt(query, 'page_number', 1, Number.MAX_SAFE_INTEGER);
   const pageSize = positiveInt(query, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const lastPage = Math.max(1, Math.ceil(all.length / pageSize));
   const path = request.url.split('?')[0] ?? '';
   const link = (n: number) => {
-    const params = new URLSearchParams({ ...extraQuery, page_number: String(n), page_size: String(pageSize) });
+    const params = new URLSearchParams({
+      ...extraQuery,
+      page_number: String(n),
+      page_size: String(pageSize),
+    });
     return `${request.protocol}://${request.host}${path}?${params.toString()}`;
   };
   const start = (pageNumber - 1) * pageSize;

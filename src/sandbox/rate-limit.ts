@@ -52,7 +52,11 @@ export class SlidingWindowLimiter {
   }
 }
 
-export function rateLimitHeaders(v: { limit: number; remaining: number; resetSeconds: number }): Record<string, string> {
+export function rateLimitHeaders(v: {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}): Record<string, string> {
   return {
     'Ratelimit-Limit': String(v.limit),
     'Ratelimit-Remaining': String(v.remaining),

@@ -17,7 +17,13 @@ export interface ScreeningRule {
   why: string;
 }
 
-const clean = (name: string, level: string, value: number, why: string, result = 'NO_PROFILES'): ScreeningRule => ({
+const clean = (
+  name: string,
+  level: string,
+  value: number,
+  why: string,
+  result = 'NO_PROFILES',
+): ScreeningRule => ({
   name,
   overallLevel: level,
   overallValue: value,
@@ -109,7 +115,12 @@ export const SCREENING_RULES: readonly ScreeningRule[] = [
 ];
 
 /** Any name not in the table. */
-export const DEFAULT_RULE: ScreeningRule = clean('(any other name)', 'LOW-RISK', 15, 'unknown names are clean');
+export const DEFAULT_RULE: ScreeningRule = clean(
+  '(any other name)',
+  'LOW-RISK',
+  15,
+  'unknown names are clean',
+);
 
 /** A customer with no name at all (possible after a replacing update-and-rescore without one). */
 export const NAMELESS_RULE: ScreeningRule = clean('(no name)', 'UNSPECIFIED-RISK', 0, 'nothing to score');

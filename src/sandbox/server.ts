@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { TokenStore, UNAUTHORIZED_DETAIL } from './auth';
 import type { SandboxContext } from './context';
 import { registerControlRoutes, registerStartWebhooks, cloneSettings } from './control-routes';
@@ -17,7 +23,14 @@ import { registerWorkflowRoutes } from './workflows';
 
 const CONTROL_PREFIX = '/_sandbox';
 
-function sendProblem(reply: FastifyReply, request: FastifyRequest, status: number, title: string, detail: string, err?: ProblemError): FastifyReply {
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  title: string,
+  detail: string,
+  err?: ProblemError,
+): FastifyReply {
   return reply
     .code(status)
     .headers(err?.headers ?? {})
@@ -30,7 +43,11 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, status: numbe
  * arrival, injected 429, bearer auth, the account's sliding-window limit, injected 5xx, latency,
  * and finally a flag for "lost response" (the handler still does the work).
  */
-function installPipeline(app: FastifyInstance, ctx: SandboxContext, lostResponses: WeakSet<FastifyRequest>): void {
+function installPipeline(
+  app: FastifyInstance,
+  ctx: SandboxContext,
+  lostResponses: WeakSet<FastifyRequest>,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(CONTROL_PREFIX)) return;
     const now = Date.now();
@@ -50,7 +67,9 @@ function installPipeline(app: FastifyInstance, ctx: SandboxContext, lostResponse
     if (routeUrl === undefined || !TOKEN_ROUTES.has(routeUrl)) {
       const verdict = ctx.tokens.check(request.headers.authorization);
       if (verdict !== 'valid') {
-        return reply.code(401).send({ title: 'Unauthorized', status: 401, detail: UNAUTHORIZED_DETAIL[verdict] });
+        return reply
+          .code(401)
+          .send({ title: 'Unauthorized', status: 401, detail: UNAUTHORIZED_DETAIL[verdict] });
       }
     }
 
@@ -65,7 +84,13 @@ function installPipeline(app: FastifyInstance, ctx: SandboxContext, lostResponse
     const serverError = ctx.faults.take('server-error', request.method, request.url);
     if (serverError) {
       ctx.stats.faultInjected('server-error');
-      return sendProblem(reply, request, serverError.status, titleFor(serverError.status), 'Injected server error (sandbox fault)');
+      return sendProblem(
+        reply,
+        request,
+        serverError.status,
+        titleFor(serverError.status),
+        'Injected server error (sandbox fault)',
+      );
     }
 
     let delay = pickLatency(ctx.settings.latencyMs);
@@ -151,22 +176,36 @@ export function buildSandboxServer(options: SandboxOptions = {}): SandboxServer 
     }
   });
   // OAuth clients often post the token request as a form.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(
+        null,
+        Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))),
+      );
+    },
+  );
 
   const lostResponses = new WeakSet<FastifyRequest>();
   installPipeline(app, ctx, lostResponses);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof ProblemError) return sendProblem(reply, request, err.status, err.title, err.detail, err);
+    if (err instanceof ProblemError)
+      return sendProblem(reply, request, err.status, err.title, err.detail, err);
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
     if (status < 500) return sendProblem(reply, request, status, titleFor(status), err.message);
     request.log.error({ err: { message: err.message, code: err.code } }, 'sandbox handler failed');
     return sendProblem(reply, request, 500, titleFor(500), 'An unexpected error occurred');
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0] ?? ''}`),
+    sendProblem(
+      reply,
+      request,
+      404,
+      'Not Found',
+      `No route for ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    ),
   );
 
   registerTokenRoutes(app, ctx);
@@ -176,9 +215,10 @@ export function buildSandboxServer(options: SandboxOptions = {}): SandboxServer 
   registerControlRoutes(app, ctx);
   registerStartWebhooks(ctx);
 
-  app.addHook('onClose', async () => {
+  app.addHook('onClose', (_instance, done) => {
     scheduler.cancelAll();
     ctx.webhooks.clear();
+    done();
   });
   return { app, ctx };
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DUPLICATE_SHAPES, SANDBOX_DEV_WEBHOOK_SECRET, type DuplicateShape, type LatencyRange } from '../config/sandbox';
+import {
+  DUPLICATE_SHAPES,
+  SANDBOX_DEV_WEBHOOK_SECRET,
+  type DuplicateShape,
+  type LatencyRange,
+} from '../config/sandbox';
 
 export type { DuplicateShape, LatencyRange };
 

@@ -33,7 +33,13 @@ function isPrivateAddress(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   if (isIP(bare) === 4) {
     const [a, b] = bare.split('.').map(Number) as [number, number];
-    return a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+    return (
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
   }
   if (isIP(bare) === 6) return /^(fc|fd|fe80)/i.test(bare);
   return false;
@@ -69,24 +75,44 @@ function check(ctx: SandboxContext, body: Record<string, unknown>, partial: bool
   const errors: FieldError[] = [];
   const has = (key: string) => body[key] !== undefined;
   if ((!partial || has('name')) && (typeof body.name !== 'string' || body.name.trim() === '')) {
-    errors.push({ field: 'name', reasons: ['is required and must be a non-empty string'], rejected: body.name ?? null });
+    errors.push({
+      field: 'name',
+      reasons: ['is required and must be a non-empty string'],
+      rejected: body.name ?? null,
+    });
   }
   if ((!partial || has('type')) && !WEBHOOK_TYPES.includes(body.type as (typeof WEBHOOK_TYPES)[number])) {
-    errors.push({ field: 'type', reasons: [`must be one of ${WEBHOOK_TYPES.join(', ')}`], rejected: body.type ?? null });
+    errors.push({
+      field: 'type',
+      reasons: [`must be one of ${WEBHOOK_TYPES.join(', ')}`],
+      rejected: body.type ?? null,
+    });
   }
   if (!partial || has('url')) {
     const problem = webhookUrlProblem(body.url, ctx.webhookHttpHosts);
     if (problem) errors.push({ field: 'url', reasons: [problem], rejected: body.url ?? null });
   }
   if ((!partial || has('is_active')) && typeof body.is_active !== 'boolean') {
-    errors.push({ field: 'is_active', reasons: ['is required and must be true or false'], rejected: body.is_active ?? null });
+    errors.push({
+      field: 'is_active',
+      reasons: ['is required and must be true or false'],
+      rejected: body.is_active ?? null,
+    });
   }
   return errors;
 }
 
-export function registerWebhook(ctx: SandboxContext, input: { name: string; type: string; url: string; isActive: boolean }): WebhookConfigRecord {
+export function registerWebhook(
+  ctx: SandboxContext,
+  input: { name: string; type: string; url: string; isActive: boolean },
+): WebhookConfigRecord {
   const now = nowIso();
-  const record: WebhookConfigRecord = { identifier: newId('webhook'), ...input, createdAt: now, updatedAt: now };
+  const record: WebhookConfigRecord = {
+    identifier: newId('webhook'),
+    ...input,
+    createdAt: now,
+    updatedAt: now,
+  };
   ctx.store.webhooks.set(record.identifier, record);
   return record;
 }

@@ -93,7 +93,8 @@ export class WebhookDispatcher {
       'webhook-signature': this.signer.sign(webhookId, at, body),
     };
     const legacy = this.deps.settings().legacySignatureSecret;
-    if (legacy !== null) headers['x-complyadvantage-signature'] = createHmac('sha256', legacy).update(body).digest('hex');
+    if (legacy !== null)
+      headers['x-complyadvantage-signature'] = createHmac('sha256', legacy).update(body).digest('hex');
     return headers;
   }
 
@@ -127,18 +128,36 @@ export class WebhookDispatcher {
     }
     const retryDelay = settings.webhookRetryDelaysMs[attempt - 1];
     if (retryDelay === undefined) {
-      this.record(delivery, attempt, { outcome: 'gave-up', ...(status === undefined ? {} : { status }), ...(error === undefined ? {} : { error }) });
+      this.record(delivery, attempt, {
+        outcome: 'gave-up',
+        ...(status === undefined ? {} : { status }),
+        ...(error === undefined ? {} : { error }),
+      });
       this.deps.log.warn(
-        { webhookId: delivery.webhookId, webhookType: delivery.webhookType, attempts: attempt, status, error },
+        {
+          webhookId: delivery.webhookId,
+          webhookType: delivery.webhookType,
+          attempts: attempt,
+          status,
+          error,
+        },
         'webhook delivery given up',
       );
       return;
     }
-    this.record(delivery, attempt, { outcome: 'failed', ...(status === undefined ? {} : { status }), ...(error === undefined ? {} : { error }) });
+    this.record(delivery, attempt, {
+      outcome: 'failed',
+      ...(status === undefined ? {} : { status }),
+      ...(error === undefined ? {} : { error }),
+    });
     this.deps.scheduler.after(retryDelay, () => void this.attempt(delivery, attempt + 1, generation));
   }
 
-  private record(delivery: Delivery, attempt: number, result: Pick<DeliveryLogEntry, 'outcome' | 'status' | 'error'>): void {
+  private record(
+    delivery: Delivery,
+    attempt: number,
+    result: Pick<DeliveryLogEntry, 'outcome' | 'status' | 'error'>,
+  ): void {
     const entry: DeliveryLogEntry = {
       webhookId: delivery.webhookId,
       type: delivery.webhookType,

@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAlerts, openCase } from './cases';
 import type { SandboxContext } from './context';
-import { isObject, parseCreateAndScreen, parseUpdate, type CreateAndScreenInput, type JsonObject } from './customer-input';
+import {
+  isObject,
+  parseCreateAndScreen,
+  parseUpdate,
+  type CreateAndScreenInput,
+  type JsonObject,
+} from './customer-input';
 import { newId } from './ids';
 import { badRequest, notFound, ProblemError } from './problem-details';
 import { ruleFor, type ScreeningRule } from './screening-rules';
@@ -13,7 +19,13 @@ import { canonicalJson, nowIso, type CustomerRecord, type StepStatus, type Workf
  */
 type SyncMode = 'SCREENING' | 'ALERTING' | 'ASYNC';
 
-function setStep(wf: WorkflowRecord, name: string, status: StepStatus, output?: JsonObject, errorMessage?: string): void {
+function setStep(
+  wf: WorkflowRecord,
+  name: string,
+  status: StepStatus,
+  output?: JsonObject,
+  errorMessage?: string,
+): void {
   const step = wf.steps.get(name) ?? { identifier: newId('step'), status };
   step.status = status;
   if (output !== undefined) step.output = output;
@@ -40,7 +52,11 @@ export function renderWorkflow(wf: WorkflowRecord): Record<string, unknown> {
       ...(step.errorMessage === undefined ? {} : { error_message: step.errorMessage }),
     };
   }
-  return { workflow_instance_identifier: wf.identifier, status: workflowStatus(wf), step_details: stepDetails };
+  return {
+    workflow_instance_identifier: wf.identifier,
+    status: workflowStatus(wf),
+    step_details: stepDetails,
+  };
 }
 
 function newWorkflow(kind: WorkflowRecord['kind'], customerIdentifier?: string): WorkflowRecord {
@@ -54,7 +70,12 @@ function newWorkflow(kind: WorkflowRecord['kind'], customerIdentifier?: string):
 }
 
 /** Alerting, then case creation: synchronous for ALERTING, in the background otherwise. */
-function runAlerting(ctx: SandboxContext, wf: WorkflowRecord, customer: CustomerRecord, rule: ScreeningRule): void {
+function runAlerting(
+  ctx: SandboxContext,
+  wf: WorkflowRecord,
+  customer: CustomerRecord,
+  rule: ScreeningRule,
+): void {
   if (rule.profileCount === 0) {
     setStep(wf, 'alerting', 'COMPLETED', { alerts: [] });
     setStep(wf, 'case-creation', 'SKIPPED');
@@ -64,7 +85,13 @@ function runAlerting(ctx: SandboxContext, wf: WorkflowRecord, customer: Customer
   const alerts = createAlerts(ctx, customer, caseIdentifier, rule.amlTypes, rule.profileCount);
   setStep(wf, 'alerting', 'COMPLETED', { alerts: alerts.map((a) => ({ identifier: a.identifier })) });
   const createCase = () => {
-    openCase(ctx, customer, 'CUSTOMER_ONBOARDING', caseIdentifier, alerts.map((a) => a.identifier));
+    openCase(
+      ctx,
+      customer,
+      'CUSTOMER_ONBOARDING',
+      caseIdentifier,
+      alerts.map((a) => a.identifier),
+    );
     setStep(wf, 'case-creation', 'COMPLETED', { case_identifier: caseIdentifier });
   };
   const delay = ctx.settings.caseCreationDelayMs;
@@ -76,7 +103,13 @@ function runAlerting(ctx: SandboxContext, wf: WorkflowRecord, customer: Customer
   }
 }
 
-function createCustomer(ctx: SandboxContext, input: CreateAndScreenInput, fingerprint: string, rule: ScreeningRule, wf: WorkflowRecord): CustomerRecord {
+function createCustomer(
+  ctx: SandboxContext,
+  input: CreateAndScreenInput,
+  fingerprint: string,
+  rule: ScreeningRule,
+  wf: WorkflowRecord,
+): CustomerRecord {
   const now = nowIso();
   const customer: CustomerRecord = {
     identifier: newId('cust'),
@@ -88,7 +121,9 @@ function createCustomer(ctx: SandboxContext, input: CreateAndScreenInput, finger
     updatedAt: now,
     riskLevel: rule.overallLevel,
     riskValue: rule.overallValue,
-    ...(rule.screeningResult === undefined || rule.screeningError !== undefined ? {} : { screeningResult: rule.screeningResult }),
+    ...(rule.screeningResult === undefined || rule.screeningError !== undefined
+      ? {}
+      : { screeningResult: rule.screeningResult }),
     monitoringEnabled: input.monitoringEnabled,
     monitoringUpdatedAt: now,
     createFingerprint: fingerprint,
@@ -99,7 +134,12 @@ function createCustomer(ctx: SandboxContext, input: CreateAndScreenInput, finger
   return customer;
 }
 
-function runCreateAndScreen(ctx: SandboxContext, input: CreateAndScreenInput, fingerprint: string, mode: SyncMode): WorkflowRecord {
+function runCreateAndScreen(
+  ctx: SandboxContext,
+  input: CreateAndScreenInput,
+  fingerprint: string,
+  mode: SyncMode,
+): WorkflowRecord {
   const rule = ruleFor(input.nameCandidates);
   const wf = newWorkflow('create-and-screen');
   const customer = createCustomer(ctx, input, fingerprint, rule, wf);
@@ -109,7 +149,10 @@ function runCreateAndScreen(ctx: SandboxContext, input: CreateAndScreenInput, fi
     customer_identifier: customer.identifier,
     external_identifier: customer.externalIdentifier,
   });
-  setStep(wf, 'initial-risk-scoring', 'COMPLETED', { overall_level: rule.overallLevel, overall_value: rule.overallValue });
+  setStep(wf, 'initial-risk-scoring', 'COMPLETED', {
+    overall_level: rule.overallLevel,
+    overall_value: rule.overallValue,
+  });
   if (rule.overallLevel === 'PROHIBITED') {
     for (const name of ['customer-screening', 'alerting', 'case-creation']) setStep(wf, name, 'SKIPPED');
     return wf;
@@ -120,7 +163,10 @@ function runCreateAndScreen(ctx: SandboxContext, input: CreateAndScreenInput, fi
     setStep(wf, 'case-creation', 'SKIPPED');
     return wf;
   }
-  setStep(wf, 'customer-screening', 'COMPLETED', { screening_result: rule.screeningResult, aml_types: rule.amlTypes });
+  setStep(wf, 'customer-screening', 'COMPLETED', {
+    screening_result: rule.screeningResult,
+    aml_types: rule.amlTypes,
+  });
   if (mode === 'ALERTING') {
     runAlerting(ctx, wf, customer, rule);
   } else {
@@ -141,7 +187,8 @@ function erroredDuplicate(ctx: SandboxContext, existing: CustomerRecord): Workfl
     { customer_identifier: existing.identifier, external_identifier: existing.externalIdentifier },
     `External identifier '${existing.externalIdentifier}' is already in use by customer ${existing.identifier}`,
   );
-  for (const name of ['initial-risk-scoring', 'customer-screening', 'alerting', 'case-creation']) setStep(wf, name, 'SKIPPED');
+  for (const name of ['initial-risk-scoring', 'customer-screening', 'alerting', 'case-creation'])
+    setStep(wf, name, 'SKIPPED');
   ctx.store.workflows.set(wf.identifier, wf);
   return wf;
 }
@@ -165,7 +212,11 @@ function createAndScreen(ctx: SandboxContext, body: unknown, mode: SyncMode, rep
   }
   switch (ctx.settings.duplicateShape) {
     case 'conflict-problem':
-      throw new ProblemError(409, 'Conflict', `A workflow with id ${existing.createWorkflowIdentifier} already exists for this customer`);
+      throw new ProblemError(
+        409,
+        'Conflict',
+        `A workflow with id ${existing.createWorkflowIdentifier} already exists for this customer`,
+      );
     case 'conflict-guide':
       void reply.code(409);
       return {
@@ -192,7 +243,11 @@ const RENDERED_ONLY_KEYS = [
   'monitoring',
 ];
 
-function updateAndRescore(ctx: SandboxContext, customerIdentifier: string, body: unknown): Record<string, unknown> {
+function updateAndRescore(
+  ctx: SandboxContext,
+  customerIdentifier: string,
+  body: unknown,
+): Record<string, unknown> {
   const customer = ctx.store.customers.get(customerIdentifier);
   if (!customer) throw notFound('Customer', customerIdentifier);
   const input = parseUpdate(body, customer);
@@ -215,7 +270,10 @@ function updateAndRescore(ctx: SandboxContext, customerIdentifier: string, body:
   }
   const wf = newWorkflow('update-and-rescore', customer.identifier);
   setStep(wf, 'customer-update', 'COMPLETED', { customer_identifier: customer.identifier });
-  setStep(wf, 'risk-scoring', 'COMPLETED', { overall_level: rule.overallLevel, overall_value: rule.overallValue });
+  setStep(wf, 'risk-scoring', 'COMPLETED', {
+    overall_level: rule.overallLevel,
+    overall_value: rule.overallValue,
+  });
   ctx.store.workflows.set(wf.identifier, wf);
   return renderWorkflow(wf);
 }
@@ -224,12 +282,16 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: SandboxContext
   app.post('/v2/workflows/sync/create-and-screen', (request, reply) => {
     const step = (request.query as Record<string, unknown>).last_sync_step ?? 'SCREENING';
     if (step !== 'SCREENING' && step !== 'ALERTING') {
-      throw badRequest([{ field: 'last_sync_step', reasons: ['must be SCREENING or ALERTING'], rejected: step }]);
+      throw badRequest([
+        { field: 'last_sync_step', reasons: ['must be SCREENING or ALERTING'], rejected: step },
+      ]);
     }
     return createAndScreen(ctx, request.body, step, reply);
   });
 
-  app.post('/v2/workflows/create-and-screen', (request, reply) => createAndScreen(ctx, request.body, 'ASYNC', reply));
+  app.post('/v2/workflows/create-and-screen', (request, reply) =>
+    createAndScreen(ctx, request.body, 'ASYNC', reply),
+  );
 
   app.get<{ Params: { id: string } }>('/v2/workflows/:id', (request) => {
     const wf = ctx.store.workflows.get(request.params.id);
@@ -239,7 +301,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, ctx: SandboxContext
 
   app.post<{ Params: { id: string } }>('/v2/customers/:id/workflows/sync/update-and-rescore', (request) => {
     if (!ctx.settings.updateAndRescoreAcceptsPost) {
-      throw new ProblemError(405, 'Method Not Allowed', 'Use PATCH for update-and-rescore', [], { Allow: 'PATCH' });
+      throw new ProblemError(405, 'Method Not Allowed', 'Use PATCH for update-and-rescore', [], {
+        Allow: 'PATCH',
+      });
     }
     return updateAndRescore(ctx, request.params.id, request.body);
   });

@@ -4,7 +4,13 @@ import { buildBridge, WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/brid
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { Secret } from '../../src/config/mesh';
 import { FakeSignaller } from './fake-signaller';
-import { casePayload, legacySignature, newSecret, standardWebhookHeaders, type CasePayloadOptions } from './webhook-signing';
+import {
+  casePayload,
+  legacySignature,
+  newSecret,
+  standardWebhookHeaders,
+  type CasePayloadOptions,
+} from './webhook-signing';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest on Node 20 cannot load it.
 // It is only used for inject's `cookies` option, which these tests never pass. (A jest transform for
@@ -86,7 +92,7 @@ describe('accepted deliveries', () => {
           stageName: 'False Positive',
           source: 'webhook',
           webhookId: 'msg_decision',
-          receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
+          receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         },
       },
     ]);
@@ -99,7 +105,10 @@ describe('accepted deliveries', () => {
   });
 
   it('falls back to the deprecated case_state when there is no case_stage', async () => {
-    const payload = { ...casePayload({ webhookType: 'CASE_STATE_UPDATED' }), case_state: 'CASE_STATE_NEGATIVE_END_STATE' };
+    const payload: Record<string, unknown> = {
+      ...casePayload({ webhookType: 'CASE_STATE_UPDATED' }),
+      case_state: 'CASE_STATE_NEGATIVE_END_STATE',
+    };
     delete payload.case_stage;
     const res = await t.app.inject(signed(JSON.stringify(payload)));
     expect(res.statusCode).toBe(200);
@@ -114,14 +123,23 @@ describe('accepted deliveries', () => {
 
   it('starts or signals the monitoring-case review for a CUSTOMER_MONITORING case', async () => {
     const res = await t.app.inject(
-      delivery({ webhookType: 'CASE_CREATED', caseType: 'CUSTOMER_MONITORING', caseIdentifier: 'case_m1', decisionType: null }),
+      delivery({
+        webhookType: 'CASE_CREATED',
+        caseType: 'CUSTOMER_MONITORING',
+        caseIdentifier: 'case_m1',
+        decisionType: null,
+      }),
     );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'signalled', workflow: 'monitoring-case' });
     expect(t.signaller.calls).toEqual([
       expect.objectContaining({
         kind: 'monitoring',
-        review: { caseIdentifier: 'case_m1', externalIdentifier: 'CUST-12345', customerIdentifier: 'cust_abc789' },
+        review: {
+          caseIdentifier: 'case_m1',
+          externalIdentifier: 'CUST-12345',
+          customerIdentifier: 'cust_abc789',
+        },
       }),
     ]);
   });
@@ -181,7 +199,10 @@ describe('accepted deliveries', () => {
       method: 'POST',
       url: WEBHOOK_ROUTE,
       payload: body,
-      headers: { 'content-type': 'application/json', 'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body) },
+      headers: {
+        'content-type': 'application/json',
+        'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body),
+      },
     });
     expect(res.statusCode).toBe(200);
     expect(t.signaller.calls[0]?.decision.webhookId).toBeUndefined();
@@ -217,7 +238,9 @@ describe('delivery semantics', () => {
   });
 
   it('relays deliveries that arrive out of order as they come; different ids are not duplicates', async () => {
-    expect((await t.app.inject(delivery({ decisionType: 'POSITIVE' }, 'msg_late_decision'))).statusCode).toBe(200);
+    expect((await t.app.inject(delivery({ decisionType: 'POSITIVE' }, 'msg_late_decision'))).statusCode).toBe(
+      200,
+    );
     expect((await t.app.inject(delivery({ decisionType: null }, 'msg_early_stage'))).statusCode).toBe(200);
     expect(t.signaller.calls.map((c) => c.decision.decisionType)).toEqual(['POSITIVE', null]);
   });
@@ -242,11 +265,16 @@ describe('delivery semantics', () => {
   });
 
   it('answers 500 without details when the signal fails for an unexpected reason', async () => {
-    t.signaller.signalOnboarding = () => Promise.reject(new Error('namespace kyc-secret-ns not found at 10.0.0.7'));
+    t.signaller.signalOnboarding = () =>
+      Promise.reject(new Error('namespace kyc-secret-ns not found at 10.0.0.7'));
     const res = await t.app.inject(delivery());
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('10.0.0.7');
-    expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    expect(res.json()).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error',
+    });
   });
 });
 
@@ -276,7 +304,9 @@ describe('refused deliveries', () => {
     delete payload.case_state;
     const res = await t.app.inject(signed(JSON.stringify(payload)));
     expect(res.statusCode).toBe(400);
-    expect(res.json<{ message: string }>().message).toMatch(/^case_stage\.decision_type: required for CASE_TRANSITIONED/);
+    expect(res.json<{ message: string }>().message).toMatch(
+      /^case_stage\.decision_type: required for CASE_TRANSITIONED/,
+    );
   });
 
   it.each([
@@ -290,13 +320,21 @@ describe('refused deliveries', () => {
       headers: { 'content-type': 'application/json', ...headers },
     });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'missing or invalid webhook signature' });
+    expect(res.json()).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'missing or invalid webhook signature',
+    });
     expect(t.signaller.calls).toEqual([]);
   });
 
   it('answers 401 to a stale delivery even though its signature is right', async () => {
     const body = JSON.stringify(casePayload());
-    const stale = standardWebhookHeaders({ secret: SECRET, body, timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const stale = standardWebhookHeaders({
+      secret: SECRET,
+      body,
+      timestamp: Math.floor(Date.now() / 1000) - 600,
+    });
     const res = await t.app.inject({ method: 'POST', url: WEBHOOK_ROUTE, payload: body, headers: stale });
     expect(res.statusCode).toBe(401);
   });
@@ -323,7 +361,8 @@ describe('refused deliveries', () => {
   ] as const)('answers 404 to %s %s', async (method, url) => {
     const res = await t.app.inject({ method, url });
     expect(res.statusCode).toBe(404);
-    if (method !== 'HEAD') expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no such route' });
+    if (method !== 'HEAD')
+      expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no such route' });
   });
 });
 
@@ -358,7 +397,9 @@ describe('logs', () => {
     expect(all).toContain('case_xyz123');
     expect(all).not.toContain('Bout');
     expect(all).not.toContain('Confirmed false positive');
-    expect(all).not.toContain(String((request.headers as Record<string, string>)['webhook-signature']).slice(3));
+    expect(all).not.toContain(
+      String((request.headers as Record<string, string>)['webhook-signature']).slice(3),
+    );
     expect(all).not.toContain(SECRET);
   });
 });

@@ -26,15 +26,23 @@ describe('DeliveryDedupe', () => {
 
   it('does not remember failures, so the sender retry is processed afresh', async () => {
     const dedupe = new DeliveryDedupe<string>({ maxEntries: 10, ttlMs: 60_000, now: clock });
-    await expect(dedupe.run('msg_1', () => Promise.reject(new Error('unavailable')))).rejects.toThrow('unavailable');
-    expect(await dedupe.run('msg_1', () => Promise.resolve('ok'))).toEqual({ result: 'ok', duplicate: false });
+    await expect(dedupe.run('msg_1', () => Promise.reject(new Error('unavailable')))).rejects.toThrow(
+      'unavailable',
+    );
+    expect(await dedupe.run('msg_1', () => Promise.resolve('ok'))).toEqual({
+      result: 'ok',
+      duplicate: false,
+    });
   });
 
   it('forgets an id after its time to live', async () => {
     const dedupe = new DeliveryDedupe<string>({ maxEntries: 10, ttlMs: 60_000, now: clock });
     await dedupe.run('msg_1', () => Promise.resolve('first'));
     now += 60_001;
-    expect(await dedupe.run('msg_1', () => Promise.resolve('second'))).toEqual({ result: 'second', duplicate: false });
+    expect(await dedupe.run('msg_1', () => Promise.resolve('second'))).toEqual({
+      result: 'second',
+      duplicate: false,
+    });
   });
 
   it('stays within its bound by forgetting the least recently used id', async () => {

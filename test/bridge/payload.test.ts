@@ -53,7 +53,7 @@ describe('parseWebhookPayload', () => {
     ['CASE_STATE_NOT_STARTED', null],
     ['CASE_STATE_SOMETHING_NEW', null],
   ])('without case_stage, maps case_state %s to %p', (state, expected) => {
-    const payload = { ...casePayload(), case_state: state };
+    const payload: Record<string, unknown> = { ...casePayload(), case_state: state };
     delete payload.case_stage;
     const event = parseWebhookPayload(payload);
     expect(event.kind === 'case-event' && event.decisionType).toBe(expected);
@@ -74,15 +74,21 @@ describe('parseWebhookPayload', () => {
   });
 
   it('ignores v1 and unknown versions, and unknown webhook and case types, without requiring anything else', () => {
-    expect(parseWebhookPayload({ api_version: 'v1', webhook_type: 'CASE_STATE_UPDATED', case_type: 'X' })).toMatchObject({
+    expect(
+      parseWebhookPayload({ api_version: 'v1', webhook_type: 'CASE_STATE_UPDATED', case_type: 'X' }),
+    ).toMatchObject({
       kind: 'ignored',
       reason: 'api-version',
     });
-    expect(parseWebhookPayload({ webhook_type: 'CUSTOMER_RISK_SCORE_CHANGED', case_type: 'X' })).toMatchObject({
+    expect(
+      parseWebhookPayload({ webhook_type: 'CUSTOMER_RISK_SCORE_CHANGED', case_type: 'X' }),
+    ).toMatchObject({
       kind: 'ignored',
       reason: 'webhook-type',
     });
-    expect(parseWebhookPayload({ webhook_type: 'CASE_CREATED', case_type: 'PAYMENT_SCREENING' })).toMatchObject({
+    expect(
+      parseWebhookPayload({ webhook_type: 'CASE_CREATED', case_type: 'PAYMENT_SCREENING' }),
+    ).toMatchObject({
       kind: 'ignored',
       reason: 'case-type',
     });
@@ -100,10 +106,22 @@ describe('parseWebhookPayload', () => {
     ['a JSON string', 'hello', 'body'],
     ['no webhook_type', { case_type: 'CUSTOMER_ONBOARDING' }, 'webhook_type'],
     ['no case_type', { webhook_type: 'CASE_TRANSITIONED' }, 'case_type'],
-    ['a numeric decision_type', { ...casePayload(), case_stage: { decision_type: 1 } }, 'case_stage.decision_type'],
+    [
+      'a numeric decision_type',
+      { ...casePayload(), case_stage: { decision_type: 1 } },
+      'case_stage.decision_type',
+    ],
     ['no customer', { ...casePayload(), customer: undefined }, 'customer.external_identifier'],
-    ['an empty external identifier', { ...casePayload(), customer: { external_identifier: '' } }, 'customer.external_identifier'],
-    ['an external identifier with spaces', { ...casePayload(), customer: { external_identifier: 'a b' } }, 'customer.external_identifier'],
+    [
+      'an empty external identifier',
+      { ...casePayload(), customer: { external_identifier: '' } },
+      'customer.external_identifier',
+    ],
+    [
+      'an external identifier with spaces',
+      { ...casePayload(), customer: { external_identifier: 'a b' } },
+      'customer.external_identifier',
+    ],
     ['no case_identifier', { ...casePayload(), case_identifier: undefined }, 'case_identifier'],
   ])('refuses %s, naming %s', (_name, payload, field) => {
     expect(fieldOf(() => parseWebhookPayload(payload))).toBe(field);

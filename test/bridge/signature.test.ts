@@ -50,7 +50,8 @@ describe('Standard Webhooks signatures', () => {
     const unicode = '{"note":"Zoë Ünal — 東京 🚀","case_identifier":"case_ü"}';
     const headers = standardWebhookHeaders({ secret, body: Buffer.from(unicode, 'utf8') });
     expect(verify(Buffer.from(unicode, 'utf8'), headers).ok).toBe(true);
-    const escaped = '{"note":"Zo\\u00eb \\u00dcnal \\u2014 \\u6771\\u4eac \\ud83d\\ude80","case_identifier":"case_\\u00fc"}';
+    const escaped =
+      '{"note":"Zo\\u00eb \\u00dcnal \\u2014 \\u6771\\u4eac \\ud83d\\ude80","case_identifier":"case_\\u00fc"}';
     expect(JSON.parse(escaped)).toEqual(JSON.parse(unicode));
     expect(rejected(verify(Buffer.from(escaped), headers))).toBe('no-matching-signature');
   });
@@ -83,7 +84,9 @@ describe('Standard Webhooks signatures', () => {
     const oldSecret = newSecret();
     const rotating = verifier({ secrets: [oldSecret, secret] });
     expect(rotating(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY })).ok).toBe(true);
-    expect(rotating(Buffer.from(BODY), standardWebhookHeaders({ secret: oldSecret, body: BODY })).ok).toBe(true);
+    expect(rotating(Buffer.from(BODY), standardWebhookHeaders({ secret: oldSecret, body: BODY })).ok).toBe(
+      true,
+    );
   });
 
   it('accepts a signature list with several v1 entries when any one matches', () => {
@@ -115,12 +118,12 @@ describe('Standard Webhooks signatures', () => {
   });
 
   it('accepts a timestamp a few minutes off, inside the tolerance', () => {
-    expect(verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY, timestamp: now() - 4 * 60 })).ok).toBe(
-      true,
-    );
-    expect(verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY, timestamp: now() + 4 * 60 })).ok).toBe(
-      true,
-    );
+    expect(
+      verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY, timestamp: now() - 4 * 60 })).ok,
+    ).toBe(true);
+    expect(
+      verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY, timestamp: now() + 4 * 60 })).ok,
+    ).toBe(true);
   });
 
   it.each([
@@ -133,11 +136,14 @@ describe('Standard Webhooks signatures', () => {
     expect(rejected(verify(Buffer.from(BODY), headers))).toBe('malformed-headers');
   });
 
-  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])('refuses a delivery without %s', (name) => {
-    const headers: Record<string, string> = standardWebhookHeaders({ secret, body: BODY });
-    delete headers[name];
-    expect(rejected(verify(Buffer.from(BODY), headers))).toBe('missing-signature');
-  });
+  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
+    'refuses a delivery without %s',
+    (name) => {
+      const headers: Record<string, string> = standardWebhookHeaders({ secret, body: BODY });
+      delete headers[name];
+      expect(rejected(verify(Buffer.from(BODY), headers))).toBe('missing-signature');
+    },
+  );
 
   it('refuses a delivery with no signature headers at all', () => {
     expect(rejected(verify(Buffer.from(BODY), {}))).toBe('missing-signature');
@@ -177,7 +183,9 @@ describe('legacy x-complyadvantage-signature', () => {
     expect(rejected(verify(Buffer.from(sent), { 'x-complyadvantage-signature': reserialised }))).toBe(
       'no-matching-signature',
     );
-    expect(verify(Buffer.from(sent), { 'x-complyadvantage-signature': legacySignature(legacy, sent) }).ok).toBe(true);
+    expect(
+      verify(Buffer.from(sent), { 'x-complyadvantage-signature': legacySignature(legacy, sent) }).ok,
+    ).toBe(true);
   });
 
   it('refuses a body whose keys were reordered', () => {
@@ -190,7 +198,9 @@ describe('legacy x-complyadvantage-signature', () => {
   it('accepts a unicode body signed over its UTF-8 bytes', () => {
     const verify = verifier({ legacy });
     const unicode = Buffer.from('{"note":"Zoë — 東京 🚀"}', 'utf8');
-    expect(verify(unicode, { 'x-complyadvantage-signature': legacySignature(legacy, unicode) }).ok).toBe(true);
+    expect(verify(unicode, { 'x-complyadvantage-signature': legacySignature(legacy, unicode) }).ok).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -214,6 +224,8 @@ describe('legacy x-complyadvantage-signature', () => {
     const secret = newSecret();
     const verify = verifier({ secrets: [secret], legacy });
     expect(verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY })).ok).toBe(true);
-    expect(verify(Buffer.from(BODY), { 'x-complyadvantage-signature': legacySignature(legacy, BODY) }).ok).toBe(true);
+    expect(
+      verify(Buffer.from(BODY), { 'x-complyadvantage-signature': legacySignature(legacy, BODY) }).ok,
+    ).toBe(true);
   });
 });

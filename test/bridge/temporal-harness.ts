@@ -151,7 +151,11 @@ export class FakeMesh implements MeshApi {
     this.screeningAttempts += 1;
     if (!this.screeningOpen) {
       return Promise.reject(
-        new MeshError('SERVER_ERROR', 'Mesh answered 503', { status: 503, retryable: true, operation: 'createAndScreen' }),
+        new MeshError('SERVER_ERROR', 'Mesh answered 503', {
+          status: 503,
+          retryable: true,
+          operation: 'createAndScreen',
+        }),
       );
     }
     return Promise.resolve({
@@ -187,7 +191,8 @@ export class FakeMesh implements MeshApi {
       customer: { external_identifier: customerIdentifier.replace(/^cust-/, '') },
     });
 
-  getCase: MeshApi['getCase'] = (caseIdentifier) => Promise.resolve({ caseIdentifier, stage: { decisionType: null } });
+  getCase: MeshApi['getCase'] = (caseIdentifier) =>
+    Promise.resolve({ caseIdentifier, stage: { decisionType: null } });
   listCustomerCases: MeshApi['listCustomerCases'] = () => Promise.resolve([]);
   updateAndRescore = notUsed('updateAndRescore');
   listWebhooks = notUsed('listWebhooks');

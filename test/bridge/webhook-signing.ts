@@ -18,7 +18,11 @@ export interface SignOptions {
 export function standardWebhookHeaders(options: SignOptions): Record<string, string> {
   const id = options.id ?? `msg_${randomUUID()}`;
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = new Webhook(options.secret).sign(id, new Date(timestamp * 1000), Buffer.from(options.body));
+  const signature = new Webhook(options.secret).sign(
+    id,
+    new Date(timestamp * 1000),
+    Buffer.from(options.body),
+  );
   return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
 }
 
@@ -43,7 +47,11 @@ export function casePayload(o: CasePayloadOptions = {}): Record<string, unknown>
     case_identifier: o.caseIdentifier ?? 'case_xyz123',
     case_state: 'CASE_STATE_POSITIVE_END_STATE',
     case_type: o.caseType ?? 'CUSTOMER_ONBOARDING',
-    customer: { identifier: 'cust_abc789', external_identifier: o.externalIdentifier ?? 'CUST-12345', version: 1 },
+    customer: {
+      identifier: 'cust_abc789',
+      external_identifier: o.externalIdentifier ?? 'CUST-12345',
+      version: 1,
+    },
     note: { contents: 'Confirmed false positive - different individual with same name' },
     case_stage: {
       identifier: 'stage_def456',
@@ -52,6 +60,8 @@ export function casePayload(o: CasePayloadOptions = {}): Record<string, unknown>
       stage_type: 'DECISION',
       decision_type: o.decisionType === undefined ? 'POSITIVE' : o.decisionType,
     },
-    subjects: [{ type: 'CUSTOMER', identifier: 'cust_abc789', external_identifier: 'CUST-12345', version: '1' }],
+    subjects: [
+      { type: 'CUSTOMER', identifier: 'cust_abc789', external_identifier: 'CUST-12345', version: '1' },
+    ],
   };
 }

@@ -53,7 +53,9 @@ describe('bridge configuration', () => {
   });
 
   it('reads durations and refuses a zero signal deadline', () => {
-    expect(loadBridgeConfig({ WEBHOOK_SECRET: SECRET_A, WEBHOOK_SIGNAL_TIMEOUT: '2s' }).signalTimeoutMs).toBe(2000);
+    expect(loadBridgeConfig({ WEBHOOK_SECRET: SECRET_A, WEBHOOK_SIGNAL_TIMEOUT: '2s' }).signalTimeoutMs).toBe(
+      2000,
+    );
     expect(problemsOf({ WEBHOOK_SECRET: SECRET_A, WEBHOOK_SIGNAL_TIMEOUT: '0' })).toEqual([
       expect.stringMatching(/^WEBHOOK_SIGNAL_TIMEOUT: /),
     ]);

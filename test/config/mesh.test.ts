@@ -44,23 +44,36 @@ describe('loadMeshConfig', () => {
     const config = loadMeshConfig({ ...base, MESH_ACCESS_KEY: 'ak', MESH_SECRET: 'top-secret' });
     expect(JSON.stringify(config)).not.toContain('top-secret');
     expect(inspect(config, { depth: 5 })).not.toContain('top-secret');
-    expect(`${config.credentials.kind === 'access-key' ? config.credentials.secret : ''}`).toBe('[redacted]');
+    expect(config.credentials.kind === 'access-key' && config.credentials.secret.toString()).toBe(
+      '[redacted]',
+    );
+    expect(config.credentials.kind === 'access-key' && config.credentials.secret.reveal()).toBe('top-secret');
   });
 
   it('names what is missing from an incomplete credential set in one line', () => {
-    expect(problemsOf({ ...base, MESH_ACCESS_KEY: 'ak' })).toEqual(['MESH_SECRET: required together with MESH_ACCESS_KEY']);
+    expect(problemsOf({ ...base, MESH_ACCESS_KEY: 'ak' })).toEqual([
+      'MESH_SECRET: required together with MESH_ACCESS_KEY',
+    ]);
     expect(problemsOf({ ...base, MESH_REALM: 'acme', MESH_PASSWORD: 'pw' })).toEqual([
       'MESH_USERNAME: required together with MESH_REALM, MESH_PASSWORD',
     ]);
   });
 
   it('refuses no credentials and two credential sets', () => {
-    expect(problemsOf(base)[0]).toMatch(/^MESH_ACCESS_KEY: no Mesh credentials: set MESH_ACCESS_KEY\+MESH_SECRET/);
-    expect(problemsOf({ ...base, MESH_ACCESS_KEY: 'ak', MESH_SECRET: 's', MESH_REALM: 'r' })[0]).toMatch(/not both$/);
+    expect(problemsOf(base)[0]).toMatch(
+      /^MESH_ACCESS_KEY: no Mesh credentials: set MESH_ACCESS_KEY\+MESH_SECRET/,
+    );
+    expect(problemsOf({ ...base, MESH_ACCESS_KEY: 'ak', MESH_SECRET: 's', MESH_REALM: 'r' })[0]).toMatch(
+      /not both$/,
+    );
   });
 
   it('requires the base URL and the screening configuration, without echoing values', () => {
-    const problems = problemsOf({ MESH_BASE_URL: 'not a url', MESH_ACCESS_KEY: 'ak', MESH_SECRET: 'top-secret' });
+    const problems = problemsOf({
+      MESH_BASE_URL: 'not a url',
+      MESH_ACCESS_KEY: 'ak',
+      MESH_SECRET: 'top-secret',
+    });
     expect(problems).toEqual([
       'MESH_BASE_URL: expected an absolute URL, e.g. http://127.0.0.1:4010',
       'MESH_SCREENING_CONFIGURATION_ID: required: the screening configuration identifier',
@@ -69,8 +82,8 @@ describe('loadMeshConfig', () => {
   });
 
   it('refuses a zero timeout', () => {
-    expect(problemsOf({ ...base, MESH_ACCESS_KEY: 'ak', MESH_SECRET: 's', MESH_REQUEST_TIMEOUT: '0s' })).toEqual([
-      'MESH_REQUEST_TIMEOUT: expected a duration greater than zero, e.g. 10s',
-    ]);
+    expect(
+      problemsOf({ ...base, MESH_ACCESS_KEY: 'ak', MESH_SECRET: 's', MESH_REQUEST_TIMEOUT: '0s' }),
+    ).toEqual(['MESH_REQUEST_TIMEOUT: expected a duration greater than zero, e.g. 10s']);
   });
 });

@@ -1,7 +1,13 @@
 import { Secret } from '../../src/config/mesh';
 import { MeshError, type MeshApi } from '../../src/mesh/mesh-api';
 import { createTokenProvider, type TokenProvider } from '../../src/mesh/token-provider';
-import { capturingLogger, guidePerson, pollUntil, startHarness, type SandboxHarness } from './support/sandbox-client';
+import {
+  capturingLogger,
+  guidePerson,
+  pollUntil,
+  startHarness,
+  type SandboxHarness,
+} from './support/sandbox-client';
 
 /** How every class of failure reaches the caller, against the real sandbox (src/sandbox) and its faults. */
 describe('Mesh client: failures (sandbox)', () => {
@@ -20,7 +26,11 @@ describe('Mesh client: failures (sandbox)', () => {
   });
 
   const screen = (customer = guidePerson('Test CleanUser'), client = mesh) =>
-    client.createAndScreen({ customer, screeningConfigurationIdentifier: 'sandbox-default', monitoringEnabled: true });
+    client.createAndScreen({
+      customer,
+      screeningConfigurationIdentifier: 'sandbox-default',
+      monitoringEnabled: true,
+    });
   const failureOf = (promise: Promise<unknown>) =>
     promise.then(
       () => {
@@ -35,7 +45,11 @@ describe('Mesh client: failures (sandbox)', () => {
   it('reports a 429 as RATE_LIMITED, waiting at least until Ratelimit-Reset, after one attempt', async () => {
     await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
     const error = await failureOf(screen());
-    expect(error).toMatchObject({ kind: 'RATE_LIMITED', retryable: true, details: { status: 429, retryAfterMs: 7_000 } });
+    expect(error).toMatchObject({
+      kind: 'RATE_LIMITED',
+      retryable: true,
+      details: { status: 429, retryAfterMs: 7_000 },
+    });
     expect((await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen']).toBe(1);
   });
 
@@ -78,12 +92,19 @@ describe('Mesh client: failures (sandbox)', () => {
   });
 
   it('reports an unknown customer as NOT_FOUND, not retryable', async () => {
-    expect(await failureOf(mesh.getCustomer('cust_doesnotexist'))).toMatchObject({ kind: 'NOT_FOUND', retryable: false });
-    expect(await failureOf(mesh.getCustomerByExternalIdentifier('NOPE-1'))).toMatchObject({ kind: 'NOT_FOUND' });
+    expect(await failureOf(mesh.getCustomer('cust_doesnotexist'))).toMatchObject({
+      kind: 'NOT_FOUND',
+      retryable: false,
+    });
+    expect(await failureOf(mesh.getCustomerByExternalIdentifier('NOPE-1'))).toMatchObject({
+      kind: 'NOT_FOUND',
+    });
   });
 
   it('reports refused credentials as AUTHENTICATION_FAILED, not retryable', async () => {
-    const wrong = h.client({ config: { credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('wrong') } } });
+    const wrong = h.client({
+      config: { credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('wrong') } },
+    });
     const error = await failureOf(screen(guidePerson('Test CleanUser'), wrong));
     expect(error).toMatchObject({ kind: 'AUTHENTICATION_FAILED', retryable: false });
     expect(error.message).not.toContain('wrong');
@@ -133,7 +154,12 @@ describe('Mesh client: failures (sandbox)', () => {
     const tokens = createTokenProvider({ config: h.config });
     const a = h.client({ tokenProvider: tokens });
     const b = h.client({ tokenProvider: tokens });
-    await Promise.all([a.listWebhooks(), b.listWebhooks(), a.getCustomer('x').catch(() => undefined), screen(undefined, b)]);
+    await Promise.all([
+      a.listWebhooks(),
+      b.listWebhooks(),
+      a.getCustomer('x').catch(() => undefined),
+      screen(undefined, b),
+    ]);
     expect((await h.stats()).byRoute['POST /v3/token']).toBe(1);
   });
 
@@ -155,7 +181,9 @@ describe('Mesh client: failures (sandbox)', () => {
     await client.getCustomer(outcome.customerIdentifier);
     await client.getCustomerByExternalIdentifier(outcome.externalIdentifier);
     await failureOf(client.getCustomer('cust_missing'));
-    await failureOf(screen({ ...guidePerson('Victor Bout'), date_of_birth: { day: 45, month: 1, year: 1967 } }, client));
+    await failureOf(
+      screen({ ...guidePerson('Victor Bout'), date_of_birth: { day: 45, month: 1, year: 1967 } }, client),
+    );
     await pollUntil(
       () => client.listWebhooks(),
       () => logger.lines.filter((l) => l.includes('mesh token fetched')).length >= 2,

@@ -1,6 +1,14 @@
 import { Secret } from '../../src/config/mesh';
 import type { MeshApi } from '../../src/mesh/mesh-api';
-import { company, externalId, guidePerson, pollUntil, referencePerson, startHarness, type SandboxHarness } from './support/sandbox-client';
+import {
+  company,
+  externalId,
+  guidePerson,
+  pollUntil,
+  referencePerson,
+  startHarness,
+  type SandboxHarness,
+} from './support/sandbox-client';
 
 /** createAndScreen against the real sandbox (src/sandbox): the guide's sample customers and the three duplicate shapes. */
 describe('Mesh client: create and screen (sandbox)', () => {
@@ -19,11 +27,22 @@ describe('Mesh client: create and screen (sandbox)', () => {
   });
 
   const screen = (customer: Parameters<MeshApi['createAndScreen']>[0]['customer'], client = mesh) =>
-    client.createAndScreen({ customer, screeningConfigurationIdentifier: 'sandbox-default', monitoringEnabled: true });
+    client.createAndScreen({
+      customer,
+      screeningConfigurationIdentifier: 'sandbox-default',
+      monitoringEnabled: true,
+    });
 
   it('screens "Test CleanUser" as NO_PROFILES with no case, using /v2/token credentials', async () => {
     const viaV2 = h.client({
-      config: { credentials: { kind: 'password', realm: 'acme', username: 'api@acme.test', password: new Secret('sandbox') } },
+      config: {
+        credentials: {
+          kind: 'password',
+          realm: 'acme',
+          username: 'api@acme.test',
+          password: new Secret('sandbox'),
+        },
+      },
     });
     const customer = guidePerson('Test CleanUser');
     const outcome = await screen(customer, viaV2);
@@ -60,7 +79,9 @@ describe('Mesh client: create and screen (sandbox)', () => {
       externalIdentifier: outcome.externalIdentifier,
       stage: { decisionType: null },
     });
-    expect((await mesh.listCustomerCases(outcome.customerIdentifier)).map((c) => c.caseIdentifier)).toEqual([outcome.caseIdentifier]);
+    expect((await mesh.listCustomerCases(outcome.customerIdentifier)).map((c) => c.caseIdentifier)).toEqual([
+      outcome.caseIdentifier,
+    ]);
   });
 
   it("accepts the API reference's layout (details under person, full_name)", async () => {
@@ -106,51 +127,54 @@ describe('Mesh client: create and screen (sandbox)', () => {
     expect(cases[0]?.caseType).toBe('CUSTOMER_ONBOARDING');
   });
 
-  describe.each(['errored-200', 'conflict-problem', 'conflict-guide'] as const)('a duplicate external identifier (%s)', (shape) => {
-    beforeEach(async () => {
-      // A different body for the same external identifier: the sandbox answers with the duplicate shape.
-      await h.settings({ duplicateShape: shape });
-    });
-
-    /** A first onboarding, then a second attempt whose body differs (so it is not an identical replay). */
-    async function screenTwice(name: string) {
-      const ext = externalId();
-      const first = await screen(guidePerson(name, ext));
-      const second = await screen({ ...guidePerson(name, ext), email_address: 'changed@example.com' });
-      return { ext, first, second };
-    }
-
-    it('recovers a matched customer with its case', async () => {
-      const { ext, first, second } = await screenTwice('Victor Bout');
-      expect(second).toMatchObject({
-        customerIdentifier: first.customerIdentifier,
-        externalIdentifier: ext,
-        riskLevel: 'MEDIUM-RISK',
-        screeningResult: 'HAS_PROFILES',
-        caseIdentifier: first.caseIdentifier,
-        recoveredFromDuplicate: true,
+  describe.each(['errored-200', 'conflict-problem', 'conflict-guide'] as const)(
+    'a duplicate external identifier (%s)',
+    (shape) => {
+      beforeEach(async () => {
+        // A different body for the same external identifier: the sandbox answers with the duplicate shape.
+        await h.settings({ duplicateShape: shape });
       });
-      expect(await h.customerCount(ext)).toBe(1);
-    });
 
-    it('recovers a clean customer as NO_PROFILES', async () => {
-      const { first, second } = await screenTwice('Test CleanUser');
-      expect(second).toMatchObject({
-        customerIdentifier: first.customerIdentifier,
-        riskLevel: 'LOW-RISK',
-        screeningResult: 'NO_PROFILES',
-        recoveredFromDuplicate: true,
+      /** A first onboarding, then a second attempt whose body differs (so it is not an identical replay). */
+      async function screenTwice(name: string) {
+        const ext = externalId();
+        const first = await screen(guidePerson(name, ext));
+        const second = await screen({ ...guidePerson(name, ext), email_address: 'changed@example.com' });
+        return { ext, first, second };
+      }
+
+      it('recovers a matched customer with its case', async () => {
+        const { ext, first, second } = await screenTwice('Victor Bout');
+        expect(second).toMatchObject({
+          customerIdentifier: first.customerIdentifier,
+          externalIdentifier: ext,
+          riskLevel: 'MEDIUM-RISK',
+          screeningResult: 'HAS_PROFILES',
+          caseIdentifier: first.caseIdentifier,
+          recoveredFromDuplicate: true,
+        });
+        expect(await h.customerCount(ext)).toBe(1);
       });
-      expect(second.caseIdentifier).toBeUndefined();
-    });
 
-    it('recovers a PROHIBITED customer without inventing a screening result', async () => {
-      const { second } = await screenTwice('Pablo Prohibited');
-      expect(second.riskLevel).toBe('PROHIBITED');
-      expect(second.screeningResult).toBeUndefined();
-      expect(second.recoveredFromDuplicate).toBe(true);
-    });
-  });
+      it('recovers a clean customer as NO_PROFILES', async () => {
+        const { first, second } = await screenTwice('Test CleanUser');
+        expect(second).toMatchObject({
+          customerIdentifier: first.customerIdentifier,
+          riskLevel: 'LOW-RISK',
+          screeningResult: 'NO_PROFILES',
+          recoveredFromDuplicate: true,
+        });
+        expect(second.caseIdentifier).toBeUndefined();
+      });
+
+      it('recovers a PROHIBITED customer without inventing a screening result', async () => {
+        const { second } = await screenTwice('Pablo Prohibited');
+        expect(second.riskLevel).toBe('PROHIBITED');
+        expect(second.screeningResult).toBeUndefined();
+        expect(second.recoveredFromDuplicate).toBe(true);
+      });
+    },
+  );
 
   it('reads the original workflow a 409 names, so a case still being created is not mistaken for no profiles', async () => {
     await h.settings({ duplicateShape: 'conflict-problem', caseCreationDelayMs: 5_000 });

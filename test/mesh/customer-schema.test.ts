@@ -31,19 +31,31 @@ describe('customer schema', () => {
   });
 
   it('accepts a company with a legal name', () => {
-    expect(problemsOf({ external_identifier: 'COMP-98765', company: { legal_name: 'Example Corp Inc' }, registration_number: '1' })).toEqual([]);
+    expect(
+      problemsOf({
+        external_identifier: 'COMP-98765',
+        company: { legal_name: 'Example Corp Inc' },
+        registration_number: '1',
+      }),
+    ).toEqual([]);
   });
 
   it('requires a non-empty external identifier', () => {
     expect(problemsOf({ person: { last_name: 'Smith' } })).toEqual([
       'customer.external_identifier: required: your unique customer identifier (a non-empty string)',
     ]);
-    expect(problemsOf({ external_identifier: '  ', person: { last_name: 'Smith' } })[0]).toMatch(/^customer\.external_identifier: .*empty/);
+    expect(problemsOf({ external_identifier: '  ', person: { last_name: 'Smith' } })[0]).toMatch(
+      /^customer\.external_identifier: .*empty/,
+    );
   });
 
   it('requires exactly one of person and company', () => {
-    expect(problemsOf({ external_identifier: 'X' })).toEqual(['customer: required: either person (an individual) or company']);
-    expect(problemsOf({ external_identifier: 'X', person: { last_name: 'A' }, company: { legal_name: 'B' } })).toEqual([
+    expect(problemsOf({ external_identifier: 'X' })).toEqual([
+      'customer: required: either person (an individual) or company',
+    ]);
+    expect(
+      problemsOf({ external_identifier: 'X', person: { last_name: 'A' }, company: { legal_name: 'B' } }),
+    ).toEqual([
       'customer.company: not allowed together with person: a customer is either a person or a company',
     ]);
   });
@@ -52,14 +64,21 @@ describe('customer schema', () => {
     expect(problemsOf({ external_identifier: 'X', person: { first_name: 'John' } })).toEqual([
       'customer.person.last_name: required: a person needs either last_name or full_name',
     ]);
-    expect(problemsOf({ external_identifier: 'X', person: { full_name: 'John Smith', first_name: 'John' } })).toEqual([
+    expect(
+      problemsOf({ external_identifier: 'X', person: { full_name: 'John Smith', first_name: 'John' } }),
+    ).toEqual([
       'customer.person.first_name: not allowed together with full_name: send either full_name or the name parts',
     ]);
   });
 
   it('requires a company legal name and never echoes the values it refuses', () => {
-    const problems = problemsOf({ external_identifier: 'X', company: { legal_name: 42, trading_name: 'Secret Trading' } });
-    expect(problems).toEqual(['customer.company.legal_name: expected the company legal name (a non-empty string)']);
+    const problems = problemsOf({
+      external_identifier: 'X',
+      company: { legal_name: 42, trading_name: 'Secret Trading' },
+    });
+    expect(problems).toEqual([
+      'customer.company.legal_name: expected the company legal name (a non-empty string)',
+    ]);
     expect(problems.join()).not.toContain('42');
   });
 });
@@ -68,11 +87,22 @@ describe('onboarding request', () => {
   const customer = { external_identifier: 'CUST-1', person: { full_name: 'Victor Bout' } };
 
   it('accepts monitoring as a boolean, as {enabled} or in the Mesh request shape, and a configuration override', () => {
-    for (const monitoring of [false, { enabled: true }, { entity_screening: { enabled: false } }, undefined]) {
+    for (const monitoring of [
+      false,
+      { enabled: true },
+      { entity_screening: { enabled: false } },
+      undefined,
+    ]) {
       expect(parseOnboardingRequest({ customer, monitoring })).toMatchObject({ ok: true });
     }
-    const parsed = parseOnboardingRequest({ customer, configuration: { screening_configuration_identifier: 'cfg-1' } });
-    expect(parsed).toEqual({ ok: true, value: { customer, configuration: { screening_configuration_identifier: 'cfg-1' } } });
+    const parsed = parseOnboardingRequest({
+      customer,
+      configuration: { screening_configuration_identifier: 'cfg-1' },
+    });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { customer, configuration: { screening_configuration_identifier: 'cfg-1' } },
+    });
   });
 
   it('lists every problem with the path a person reads in their JSON', () => {

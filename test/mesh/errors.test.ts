@@ -33,7 +33,9 @@ describe('Mesh error mapping', () => {
   });
 
   it('lists field errors given at the top level too', () => {
-    expect(fieldErrorsOf({ errors: [{ field: 'url', reasons: 'must be HTTPS' }] })).toEqual(['url: must be HTTPS']);
+    expect(fieldErrorsOf({ errors: [{ field: 'url', reasons: 'must be HTTPS' }] })).toEqual([
+      'url: must be HTTPS',
+    ]);
   });
 
   it.each([
@@ -55,7 +57,13 @@ describe('Mesh error mapping', () => {
   });
 
   it('asks to wait until the rate-limit window resets on 429', () => {
-    const error = errorFromStatus('createAndScreen', 429, { 'ratelimit-reset': '17' }, { message: 'API rate limit exceeded' }, NOW);
+    const error = errorFromStatus(
+      'createAndScreen',
+      429,
+      { 'ratelimit-reset': '17' },
+      { message: 'API rate limit exceeded' },
+      NOW,
+    );
     expect(error).toMatchObject({ kind: 'RATE_LIMITED', details: { retryAfterMs: 17_000, retryable: true } });
     expect(error.message).toContain('API rate limit exceeded');
   });
@@ -79,14 +87,25 @@ describe('Mesh error mapping', () => {
   });
 
   it('honours Retry-After on a 503 as well', () => {
-    expect(errorFromStatus('getCase', 503, { 'retry-after': '3' }, undefined, NOW).details.retryAfterMs).toBe(3000);
+    expect(errorFromStatus('getCase', 503, { 'retry-after': '3' }, undefined, NOW).details.retryAfterMs).toBe(
+      3000,
+    );
   });
 
   it('treats a timeout as TIMEOUT and a broken connection as NETWORK, both retryable', () => {
-    const timeout = Object.assign(new Error('Timeout awaiting request'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    const timeout = Object.assign(new Error('Timeout awaiting request'), {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+    });
     const reset = Object.assign(new Error('socket hang up'), { name: 'RequestError', code: 'ECONNRESET' });
-    expect(errorFromTransport('createAndScreen', timeout, 10_000)).toMatchObject({ kind: 'TIMEOUT', retryable: true });
-    expect(errorFromTransport('createAndScreen', reset, 10_000)).toMatchObject({ kind: 'NETWORK', retryable: true });
+    expect(errorFromTransport('createAndScreen', timeout, 10_000)).toMatchObject({
+      kind: 'TIMEOUT',
+      retryable: true,
+    });
+    expect(errorFromTransport('createAndScreen', reset, 10_000)).toMatchObject({
+      kind: 'NETWORK',
+      retryable: true,
+    });
     expect(errorFromTransport('createAndScreen', reset, 10_000).message).toContain('ECONNRESET');
   });
 });

@@ -49,7 +49,11 @@ describe('token provider', () => {
     expect(await provider.getToken()).toBe('token-1');
     expect(await provider.getToken()).toBe('token-1');
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ method: 'POST', path: 'v3/token', json: { access_key: 'key-1', secret: 's3cret' } });
+    expect(requests[0]).toMatchObject({
+      method: 'POST',
+      path: 'v3/token',
+      json: { access_key: 'key-1', secret: 's3cret' },
+    });
   });
 
   it('asks /v2/token with realm, username and password when configured that way', async () => {
@@ -57,7 +61,12 @@ describe('token provider', () => {
     const provider = createTokenProvider({
       config: {
         ...v3Config,
-        credentials: { kind: 'password', realm: 'acme', username: 'api@acme.test', password: new Secret('pw') },
+        credentials: {
+          kind: 'password',
+          realm: 'acme',
+          username: 'api@acme.test',
+          password: new Secret('pw'),
+        },
       },
       http: endpoint.http,
     });
@@ -97,7 +106,8 @@ describe('token provider', () => {
     answerWith(
       () =>
         new Promise((resolve) => {
-          release = () => resolve({ status: 200, headers: {}, body: { access_token: 'shared', expires_in: 86_400 } });
+          release = () =>
+            resolve({ status: 200, headers: {}, body: { access_token: 'shared', expires_in: 86_400 } });
         }),
     );
     const callers = Array.from({ length: 20 }, () => provider.getToken());
@@ -121,7 +131,11 @@ describe('token provider', () => {
   it('reports refused credentials as AUTHENTICATION_FAILED, not retryable, without echoing them', async () => {
     const { provider, answerWith } = setup();
     answerWith(() =>
-      Promise.resolve({ status: 400, headers: {}, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } }),
+      Promise.resolve({
+        status: 400,
+        headers: {},
+        body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
+      }),
     );
     const error = (await provider.getToken().catch((e: unknown) => e)) as MeshError;
     expect(error).toBeInstanceOf(MeshError);

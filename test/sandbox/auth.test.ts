@@ -16,7 +16,11 @@ describe('sandbox authentication', () => {
     });
 
   it("answers the guide's v2 token request with the guide's Appendix A shape", async () => {
-    const res = await postJson('/v2/token', { realm: 'your-organization-name', username: 'api@example.com', password: 'sandbox' });
+    const res = await postJson('/v2/token', {
+      realm: 'your-organization-name',
+      username: 'api@example.com',
+      password: 'sandbox',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       access_token: expect.stringMatching(/^eyJ/),
@@ -38,14 +42,23 @@ describe('sandbox authentication', () => {
     expect(await wrong.json()).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
     const missing = await postJson('/v3/token', { access_key: 'key-1' });
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('secret') });
+    expect(await missing.json()).toMatchObject({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('secret'),
+    });
   });
 
   it('answers 401 {title, status, detail} without a token or with an unknown one', async () => {
     const none = await fetch(`${sandbox.url}/v2/customers/cust_x`);
     expect(none.status).toBe(401);
-    expect(await none.json()).toEqual({ title: 'Unauthorized', status: 401, detail: expect.stringContaining('Missing') });
-    const unknown = await fetch(`${sandbox.url}/v2/customers/cust_x`, { headers: { authorization: 'Bearer made-up' } });
+    expect(await none.json()).toEqual({
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.stringContaining('Missing'),
+    });
+    const unknown = await fetch(`${sandbox.url}/v2/customers/cust_x`, {
+      headers: { authorization: 'Bearer made-up' },
+    });
     expect(unknown.status).toBe(401);
   });
 
@@ -56,10 +69,16 @@ describe('sandbox authentication', () => {
       const token = await client.bearer();
       const first = await client.get('/v2/customers/cust_missing');
       expect(first.status).toBe(404);
-      const expired = await eventually(async () => {
-        const res = await fetch(`${shortLived.url}/v2/customers/cust_missing`, { headers: { authorization: `Bearer ${token}` } });
-        return res.status === 401 ? ((await res.json()) as unknown) : undefined;
-      }, 'the token to expire', 5_000);
+      const expired = await eventually(
+        async () => {
+          const res = await fetch(`${shortLived.url}/v2/customers/cust_missing`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          return res.status === 401 ? await res.json() : undefined;
+        },
+        'the token to expire',
+        5_000,
+      );
       expect(expired).toMatchObject({ status: 401, detail: expect.stringContaining('expired') });
     } finally {
       await shortLived.close();

@@ -23,7 +23,12 @@ describe('sandbox create-and-screen', () => {
       date_of_birth: { day: 21, month: 10, year: 2000 },
       nationality: ['US'],
       email_address: 'john.smith@example.com',
-      address: { address_line_1: '123 Main Street', country_subdivision: 'New York', postal_code: '10001', country: 'US' },
+      address: {
+        address_line_1: '123 Main Street',
+        country_subdivision: 'New York',
+        postal_code: '10001',
+        country: 'US',
+      },
     },
     configuration: { screening_configuration_identifier: 'your-screening-config-id' },
     monitoring: { entity_screening: { enabled: true } },
@@ -36,9 +41,19 @@ describe('sandbox create-and-screen', () => {
       workflow_instance_identifier: expect.any(String),
       status: 'COMPLETED',
       step_details: {
-        'customer-creation': { identifier: expect.any(String), status: 'COMPLETED', step_output: { customer_identifier: expect.any(String) } },
-        'initial-risk-scoring': { status: 'COMPLETED', step_output: { overall_level: 'LOW-RISK', overall_value: expect.any(Number) } },
-        'customer-screening': { status: 'COMPLETED', step_output: { screening_result: 'NO_PROFILES', aml_types: [] } },
+        'customer-creation': {
+          identifier: expect.any(String),
+          status: 'COMPLETED',
+          step_output: { customer_identifier: expect.any(String) },
+        },
+        'initial-risk-scoring': {
+          status: 'COMPLETED',
+          step_output: { overall_level: 'LOW-RISK', overall_value: expect.any(Number) },
+        },
+        'customer-screening': {
+          status: 'COMPLETED',
+          step_output: { screening_result: 'NO_PROFILES', aml_types: [] },
+        },
         alerting: { status: 'COMPLETED', step_output: { alerts: [] } },
         'case-creation': { status: 'SKIPPED' },
       },
@@ -51,15 +66,28 @@ describe('sandbox create-and-screen', () => {
         external_identifier: externalId('COMP'),
         company: { legal_name: 'Example Corp Inc' },
         registration_number: '12345678',
-        address: { address_line_1: '123 Main Street', country_subdivision: 'New York', postal_code: '10001', country: 'US' },
+        address: {
+          address_line_1: '123 Main Street',
+          country_subdivision: 'New York',
+          postal_code: '10001',
+          country: 'US',
+        },
       },
       configuration: { screening_configuration_identifier: 'your-screening-config-id' },
       monitoring: { entity_screening: { enabled: true } },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'COMPLETED', step_details: { 'customer-screening': { step_output: { screening_result: 'NO_PROFILES' } } } });
-    const customer = await api.get(`/v2/customers/${text(res.body, 'step_details.customer-creation.step_output.customer_identifier')}`);
-    expect(customer.body).toMatchObject({ customer_type: 'COMPANY', company: { legal_name: 'Example Corp Inc' } });
+    expect(res.body).toMatchObject({
+      status: 'COMPLETED',
+      step_details: { 'customer-screening': { step_output: { screening_result: 'NO_PROFILES' } } },
+    });
+    const customer = await api.get(
+      `/v2/customers/${text(res.body, 'step_details.customer-creation.step_output.customer_identifier')}`,
+    );
+    expect(customer.body).toMatchObject({
+      customer_type: 'COMPANY',
+      company: { legal_name: 'Example Corp Inc' },
+    });
   });
 
   it("gives Victor Bout the guide's example result: MEDIUM-RISK 45, HAS_PROFILES with SANCTION and PEP_CLASS_2, an alert and a case", async () => {
@@ -68,7 +96,9 @@ describe('sandbox create-and-screen', () => {
       status: 'COMPLETED',
       step_details: {
         'initial-risk-scoring': { step_output: { overall_level: 'MEDIUM-RISK', overall_value: 45 } },
-        'customer-screening': { step_output: { screening_result: 'HAS_PROFILES', aml_types: ['SANCTION', 'PEP_CLASS_2'] } },
+        'customer-screening': {
+          step_output: { screening_result: 'HAS_PROFILES', aml_types: ['SANCTION', 'PEP_CLASS_2'] },
+        },
         alerting: { step_output: { alerts: [{ identifier: expect.any(String) }] } },
         'case-creation': { status: 'COMPLETED', step_output: { case_identifier: expect.any(String) } },
       },
@@ -122,20 +152,33 @@ describe('sandbox create-and-screen', () => {
         'monitoring.entity_screening.enabled',
       ]),
     );
-    expect(res.body).toMatchObject({ title: 'Bad Request', status: 400, detail: expect.stringContaining('customer.external_identifier') });
+    expect(res.body).toMatchObject({
+      title: 'Bad Request',
+      status: 400,
+      detail: expect.stringContaining('customer.external_identifier'),
+    });
   });
 
   it('requires a company legal_name, and exactly one of person or company', async () => {
-    const noLegalName = await api.post(SYNC, { ...personBody({ last_name: 'x' }), customer: { external_identifier: externalId(), company: {} } });
+    const noLegalName = await api.post(SYNC, {
+      ...personBody({ last_name: 'x' }),
+      customer: { external_identifier: externalId(), company: {} },
+    });
     expect(at(noLegalName.body, 'properties.errors.0.field')).toBe('customer.company.legal_name');
-    const neither = await api.post(SYNC, { ...personBody({ last_name: 'x' }), customer: { external_identifier: externalId() } });
+    const neither = await api.post(SYNC, {
+      ...personBody({ last_name: 'x' }),
+      customer: { external_identifier: externalId() },
+    });
     expect(at(neither.body, 'properties.errors.0.field')).toBe('customer.person');
   });
 
   it('refuses a person with both full_name and last_name, or full_name with other name parts', async () => {
     const both = await api.post(SYNC, personBody({ full_name: 'Victor Bout', last_name: 'Bout' }));
     expect(both.status).toBe(400);
-    expect(at(both.body, 'properties.errors.0')).toMatchObject({ field: 'customer.person.full_name', rejected: 'Victor Bout' });
+    expect(at(both.body, 'properties.errors.0')).toMatchObject({
+      field: 'customer.person.full_name',
+      rejected: 'Victor Bout',
+    });
     const parts = await api.post(SYNC, personBody({ full_name: 'Victor Bout', first_name: 'Victor' }));
     expect(at(parts.body, 'properties.errors.0.field')).toBe('customer.person.first_name');
   });
@@ -161,18 +204,30 @@ describe('sandbox create-and-screen', () => {
       const wf = await api.get(`/v2/workflows/${id}`);
       return at(wf.body, 'status') === 'COMPLETED' ? wf.body : undefined;
     }, 'the workflow to complete');
-    expect(done).toMatchObject({ step_details: { 'case-creation': { status: 'COMPLETED', step_output: { case_identifier: expect.any(String) } } } });
+    expect(done).toMatchObject({
+      step_details: {
+        'case-creation': { status: 'COMPLETED', step_output: { case_identifier: expect.any(String) } },
+      },
+    });
   });
 
   it('runs async create-and-screen and reports it through GET /v2/workflows/{id}', async () => {
-    const res = await api.post('/v2/workflows/create-and-screen', personBody({ full_name: 'Test CleanUser' }));
+    const res = await api.post(
+      '/v2/workflows/create-and-screen',
+      personBody({ full_name: 'Test CleanUser' }),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ workflow_instance_identifier: expect.any(String) });
     const done = await eventually(async () => {
       const wf = await api.get(`/v2/workflows/${text(res.body, 'workflow_instance_identifier')}`);
       return at(wf.body, 'status') === 'COMPLETED' ? wf.body : undefined;
     }, 'the async workflow to complete');
-    expect(done).toMatchObject({ step_details: { 'customer-screening': { step_output: { screening_result: 'NO_PROFILES' } }, 'case-creation': { status: 'SKIPPED' } } });
+    expect(done).toMatchObject({
+      step_details: {
+        'customer-screening': { step_output: { screening_result: 'NO_PROFILES' } },
+        'case-creation': { status: 'SKIPPED' },
+      },
+    });
   });
 
   it('skips screening, alerting and case-creation for a PROHIBITED customer', async () => {
@@ -204,7 +259,10 @@ describe('sandbox create-and-screen', () => {
   it('can still be creating the case when an ALERTING response returns (caseCreationDelayMs)', async () => {
     await api.control('PATCH', '/settings', { caseCreationDelayMs: 150 });
     const res = await api.post(ALERTING, personBody({ full_name: 'Victor Bout' }));
-    expect(res.body).toMatchObject({ status: 'IN-PROGRESS', step_details: { alerting: { status: 'COMPLETED' }, 'case-creation': { status: 'IN-PROGRESS' } } });
+    expect(res.body).toMatchObject({
+      status: 'IN-PROGRESS',
+      step_details: { alerting: { status: 'COMPLETED' }, 'case-creation': { status: 'IN-PROGRESS' } },
+    });
     const customerId = text(res.body, 'step_details.customer-creation.step_output.customer_identifier');
     const cases = await eventually(async () => {
       const list = await api.get(`/v2/customers/${customerId}/cases`);
@@ -213,13 +271,26 @@ describe('sandbox create-and-screen', () => {
     expect(at(cases, 'items.0.type')).toBe('CUSTOMER_ONBOARDING');
   });
 
-  it.each(SCREENING_RULES.map((r) => [r.name, r] as const))('screens %s as the documented table says', async (name, rule) => {
-    const body = name.endsWith('Ltd') || name.endsWith('LLC')
-      ? { ...personBody({}), customer: { external_identifier: externalId(), company: { legal_name: name } } }
-      : personBody({ full_name: name.toUpperCase() });
-    const res = await api.post(ALERTING, body);
-    expect(at(res.body, 'step_details.initial-risk-scoring.step_output.overall_level')).toBe(rule.overallLevel);
-    expect(at(res.body, 'step_details.customer-screening.step_output.screening_result')).toBe(rule.screeningResult);
-    expect(at(res.body, 'step_details.case-creation.status')).toBe(rule.profileCount > 0 ? 'COMPLETED' : 'SKIPPED');
-  });
+  it.each(SCREENING_RULES.map((r) => [r.name, r] as const))(
+    'screens %s as the documented table says',
+    async (name, rule) => {
+      const body =
+        name.endsWith('Ltd') || name.endsWith('LLC')
+          ? {
+              ...personBody({}),
+              customer: { external_identifier: externalId(), company: { legal_name: name } },
+            }
+          : personBody({ full_name: name.toUpperCase() });
+      const res = await api.post(ALERTING, body);
+      expect(at(res.body, 'step_details.initial-risk-scoring.step_output.overall_level')).toBe(
+        rule.overallLevel,
+      );
+      expect(at(res.body, 'step_details.customer-screening.step_output.screening_result')).toBe(
+        rule.screeningResult,
+      );
+      expect(at(res.body, 'step_details.case-creation.status')).toBe(
+        rule.profileCount > 0 ? 'COMPLETED' : 'SKIPPED',
+      );
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { at, externalId, personBody, SandboxClient, text } from './sandbox-client';
+import { at, personBody, SandboxClient, text } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
 
@@ -12,7 +12,9 @@ describe('sandbox customers and cases', () => {
   });
   afterAll(() => sandbox.close());
 
-  async function create(body: ReturnType<typeof personBody>): Promise<{ customerId: string; caseId: unknown }> {
+  async function create(
+    body: ReturnType<typeof personBody>,
+  ): Promise<{ customerId: string; caseId: unknown }> {
     const res = await api.post(ALERTING, body);
     return {
       customerId: text(res.body, 'step_details.customer-creation.step_output.customer_identifier'),
@@ -38,14 +40,22 @@ describe('sandbox customers and cases', () => {
   it("disables and re-enables monitoring with the guide's Appendix D shapes", async () => {
     const body = personBody({ full_name: 'Test CleanUser' });
     const { customerId } = await create(body);
-    const off = await api.patch(`/v2/customers/${customerId}/monitor`, { entity_screening: { enabled: false } });
+    const off = await api.patch(`/v2/customers/${customerId}/monitor`, {
+      entity_screening: { enabled: false },
+    });
     expect(off.body).toEqual({
       customer_identifier: customerId,
       external_identifier: body.customer.external_identifier,
-      monitoring: { entity_screening: { enabled: false, updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } },
+      monitoring: {
+        entity_screening: { enabled: false, updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+      },
     });
-    expect(at((await api.get(`/v2/customers/${customerId}/monitor`)).body, 'monitoring.entity_screening.enabled')).toBe(false);
-    const on = await api.patch(`/v2/customers/${customerId}/monitor`, { entity_screening: { enabled: true } });
+    expect(
+      at((await api.get(`/v2/customers/${customerId}/monitor`)).body, 'monitoring.entity_screening.enabled'),
+    ).toBe(false);
+    const on = await api.patch(`/v2/customers/${customerId}/monitor`, {
+      entity_screening: { enabled: true },
+    });
     expect(at(on.body, 'monitoring.entity_screening.enabled')).toBe(true);
     const bad = await api.patch(`/v2/customers/${customerId}/monitor`, { entity_screening: {} });
     expect(at(bad.body, 'properties.errors.0.field')).toBe('entity_screening.enabled');
@@ -55,7 +65,12 @@ describe('sandbox customers and cases', () => {
     const { customerId } = await create(personBody({ full_name: 'Mia Mediumrisk' }));
     const res = await api.patch(`/v2/customers/${customerId}/workflows/sync/update-and-rescore`, {
       customer: {
-        address: { address_line_1: '789 New Street', country_subdivision: 'London', postal_code: 'SW1A 1AA', country: 'GB' },
+        address: {
+          address_line_1: '789 New Street',
+          country_subdivision: 'London',
+          postal_code: 'SW1A 1AA',
+          country: 'GB',
+        },
         email_address: 'john.new@example.com',
       },
     });
@@ -64,8 +79,15 @@ describe('sandbox customers and cases', () => {
       workflow_instance_identifier: expect.any(String),
       status: 'COMPLETED',
       step_details: {
-        'customer-update': { identifier: expect.any(String), status: 'COMPLETED', step_output: { customer_identifier: customerId } },
-        'risk-scoring': { status: 'COMPLETED', step_output: { overall_level: expect.any(String), overall_value: expect.any(Number) } },
+        'customer-update': {
+          identifier: expect.any(String),
+          status: 'COMPLETED',
+          step_output: { customer_identifier: customerId },
+        },
+        'risk-scoring': {
+          status: 'COMPLETED',
+          step_output: { overall_level: expect.any(String), overall_value: expect.any(Number) },
+        },
       },
     });
     const after = await api.get(`/v2/customers/${customerId}`);
@@ -87,7 +109,9 @@ describe('sandbox customers and cases', () => {
     const { customerId } = await create(personBody({ full_name: 'Test CleanUser' }));
     await api.control('PATCH', '/settings', { updateAndRescoreAcceptsPost: false });
     try {
-      const res = await api.post(`/v2/customers/${customerId}/workflows/sync/update-and-rescore`, { customer: {} });
+      const res = await api.post(`/v2/customers/${customerId}/workflows/sync/update-and-rescore`, {
+        customer: {},
+      });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('PATCH');
     } finally {
@@ -95,7 +119,7 @@ describe('sandbox customers and cases', () => {
     }
   });
 
-  it('lists a customer\'s cases in the reference\'s paginated shape, and serves the case and its alerts', async () => {
+  it("lists a customer's cases in the reference's paginated shape, and serves the case and its alerts", async () => {
     const { customerId, caseId } = await create(personBody({ full_name: 'Hannah Highmatch' }));
     const monitoring = await api.control('POST', `/customers/${customerId}/monitoring-cases`, {});
     expect(monitoring.status).toBe(201);
@@ -109,22 +133,41 @@ describe('sandbox customers and cases', () => {
       items: [{ identifier: caseId, type: 'CUSTOMER_ONBOARDING' }],
     });
     const page2 = await api.get(`/v2/customers/${customerId}/cases?page_number=2&page_size=1`);
-    expect(page2.body).toMatchObject({ next: null, prev: expect.stringContaining('page_number=1'), items: [{ type: 'CUSTOMER_MONITORING' }] });
+    expect(page2.body).toMatchObject({
+      next: null,
+      prev: expect.stringContaining('page_number=1'),
+      items: [{ type: 'CUSTOMER_MONITORING' }],
+    });
 
     const theCase = await api.get(`/v2/cases/${String(caseId)}`);
     expect(theCase.body).toMatchObject({
       identifier: caseId,
       type: 'CUSTOMER_ONBOARDING',
-      stage: { identifier: expect.any(String), display_name: 'New', stage_type: 'INITIAL', decision_type: null },
+      stage: {
+        identifier: expect.any(String),
+        display_name: 'New',
+        stage_type: 'INITIAL',
+        decision_type: null,
+      },
       case_state: 'CASE_STATE_NOT_STARTED',
       customer: { identifier: customerId, external_identifier: expect.any(String), risk_level: 'HIGH-RISK' },
     });
     const alerts = await api.get(`/v2/cases/${String(caseId)}/alerts`);
-    expect(alerts.body).toMatchObject({ total_count: 3, items: expect.arrayContaining([expect.objectContaining({ aml_types: ['SANCTION', 'PEP_CLASS_1', 'ADVERSE_MEDIA'] })]) });
+    expect(alerts.body).toMatchObject({
+      total_count: 3,
+      items: expect.arrayContaining([
+        expect.objectContaining({ aml_types: ['SANCTION', 'PEP_CLASS_1', 'ADVERSE_MEDIA'] }),
+      ]),
+    });
   });
 
   it('answers 404 problem details for unknown customers, cases and workflows', async () => {
-    for (const path of ['/v2/customers/cust_nope', '/v2/cases/case_nope', '/v2/workflows/wf_nope', '/v2/customers/external/NOPE']) {
+    for (const path of [
+      '/v2/customers/cust_nope',
+      '/v2/cases/case_nope',
+      '/v2/workflows/wf_nope',
+      '/v2/customers/external/NOPE',
+    ]) {
       const res = await api.get(path);
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ title: 'Not Found', status: 404, instance: path });
@@ -141,4 +184,3 @@ describe('sandbox customers and cases', () => {
     expect(forced.body).toMatchObject({ type: 'CUSTOMER_MONITORING' });
   });
 });
-

@@ -14,7 +14,11 @@ describe('sandbox duplicate external identifiers', () => {
   beforeEach(() => sandbox.reset());
 
   /** Creates a customer, then sends a different body with the same external identifier. */
-  async function duplicate(): Promise<{ customerId: string; external: string; answer: Awaited<ReturnType<SandboxClient['post']>> }> {
+  async function duplicate(): Promise<{
+    customerId: string;
+    external: string;
+    answer: Awaited<ReturnType<SandboxClient['post']>>;
+  }> {
     const external = externalId();
     const first = await api.post(ALERTING, personBody({ full_name: 'Test CleanUser' }, external));
     const customerId = text(first.body, 'step_details.customer-creation.step_output.customer_identifier');
@@ -46,7 +50,11 @@ describe('sandbox duplicate external identifiers', () => {
     const { answer } = await duplicate();
     expect(answer.status).toBe(409);
     expect(answer.headers.get('content-type')).toContain('application/problem+json');
-    expect(answer.body).toMatchObject({ title: 'Conflict', status: 409, detail: expect.stringMatching(/A workflow with id \S+ already exists for this customer/) });
+    expect(answer.body).toMatchObject({
+      title: 'Conflict',
+      status: 409,
+      detail: expect.stringMatching(/A workflow with id \S+ already exists for this customer/),
+    });
   });
 
   it("answers the guide's Appendix F body when duplicateShape is conflict-guide", async () => {
@@ -65,13 +73,21 @@ describe('sandbox duplicate external identifiers', () => {
     const first = await api.post(ALERTING, body);
     const retry = await api.post(ALERTING, body);
     expect(retry.status).toBe(200);
-    expect(at(retry.body, 'workflow_instance_identifier')).toBe(at(first.body, 'workflow_instance_identifier'));
-    const lookup = await api.control('GET', `/customers?external_identifier=${body.customer.external_identifier}`);
+    expect(at(retry.body, 'workflow_instance_identifier')).toBe(
+      at(first.body, 'workflow_instance_identifier'),
+    );
+    const lookup = await api.control(
+      'GET',
+      `/customers?external_identifier=${body.customer.external_identifier}`,
+    );
     expect(lookup.body).toMatchObject({ count: 1, customers: [{ case_identifiers: [expect.any(String)] }] });
   });
 
   it('treats an identical retry as a duplicate when identicalRetry is duplicate', async () => {
-    await api.control('PATCH', '/settings', { identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
+    await api.control('PATCH', '/settings', {
+      identicalRetry: 'duplicate',
+      duplicateShape: 'conflict-guide',
+    });
     const body = personBody({ full_name: 'Test CleanUser' });
     await api.post(ALERTING, body);
     const retry = await api.post(ALERTING, body);

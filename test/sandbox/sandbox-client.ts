@@ -14,10 +14,16 @@ export class SandboxClient {
 
   constructor(readonly sandbox: Sandbox) {}
 
-  async request(method: string, path: string, body?: unknown, opts: { auth?: boolean; redirect?: RequestRedirect } = {}): Promise<Answer> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { auth?: boolean; redirect?: 'manual' | 'follow' | 'error' } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.auth !== false && !path.startsWith('/_sandbox')) headers.authorization = `Bearer ${await this.bearer()}`;
+    if (opts.auth !== false && !path.startsWith('/_sandbox'))
+      headers.authorization = `Bearer ${await this.bearer()}`;
     const res = await fetch(`${this.sandbox.url}${path}`, {
       method,
       headers,
@@ -25,7 +31,11 @@ export class SandboxClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const raw = await res.text();
-    return { status: res.status, headers: res.headers, body: raw === "" ? undefined : (JSON.parse(raw) as unknown) };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: raw === '' ? undefined : (JSON.parse(raw) as unknown),
+    };
   }
 
   async bearer(): Promise<string> {
@@ -60,7 +70,8 @@ export function at(value: unknown, path: string): unknown {
 /** Like `at`, for values the test needs as a string (identifiers); fails loudly otherwise. */
 export function text(value: unknown, path: string): string {
   const found = at(value, path);
-  if (typeof found !== 'string') throw new Error(`expected a string at ${path}, got ${JSON.stringify(found)}`);
+  if (typeof found !== 'string')
+    throw new Error(`expected a string at ${path}, got ${JSON.stringify(found)}`);
   return found;
 }
 
@@ -71,7 +82,10 @@ export function externalId(prefix = 'CUST'): string {
   return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
 }
 
-export function personBody(name: { first_name?: string; last_name?: string; full_name?: string }, external = externalId()) {
+export function personBody(
+  name: { first_name?: string; last_name?: string; full_name?: string },
+  external = externalId(),
+) {
   return {
     customer: { external_identifier: external, person: name },
     configuration: { screening_configuration_identifier: 'sandbox-default' },
@@ -80,7 +94,11 @@ export function personBody(name: { first_name?: string; last_name?: string; full
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after the deadline. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type DeliveryLogEntry, type Sandbox } from '../../src/sandbox';
+import {
+  SANDBOX_DEV_WEBHOOK_SECRET,
+  startSandbox,
+  type DeliveryLogEntry,
+  type Sandbox,
+} from '../../src/sandbox';
 import { at, eventually, personBody, Receiver, SandboxClient, text, type Received } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
@@ -12,7 +17,11 @@ describe('sandbox webhooks', () => {
   let api: SandboxClient;
   let receiver: Receiver;
   beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimitPerMinute: 0, webhookRetryDelaysMs: [30, 30, 30], legacySignatureSecret: LEGACY_SECRET });
+    sandbox = await startSandbox({
+      rateLimitPerMinute: 0,
+      webhookRetryDelaysMs: [30, 30, 30],
+      legacySignatureSecret: LEGACY_SECRET,
+    });
     api = new SandboxClient(sandbox);
     receiver = await new Receiver().start();
   });
@@ -26,7 +35,8 @@ describe('sandbox webhooks', () => {
     receiver.statuses = [];
   });
 
-  const register = (type: string, url = receiver.url) => api.post(WEBHOOKS, { name: `test ${type}`, type, url, is_active: true });
+  const register = (type: string, url = receiver.url) =>
+    api.post(WEBHOOKS, { name: `test ${type}`, type, url, is_active: true });
 
   async function openOnboardingCase(): Promise<{ caseId: string; customerId: string; external: string }> {
     const body = personBody({ full_name: 'Victor Bout' });
@@ -42,9 +52,19 @@ describe('sandbox webhooks', () => {
     eventually(() => (receiver.received.length >= count ? [...receiver.received] : undefined), what);
 
   it("registers a webhook with 201 and the guide's Appendix C response, lists it by type, patches it", async () => {
-    const created = await api.post(WEBHOOKS, { url: 'https://yourapi.com/webhooks/case-state-updated', type: 'CASE_STATE_UPDATED', name: 'Case state updates', is_active: true });
+    const created = await api.post(WEBHOOKS, {
+      url: 'https://yourapi.com/webhooks/case-state-updated',
+      type: 'CASE_STATE_UPDATED',
+      name: 'Case state updates',
+      is_active: true,
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ identifier: expect.any(String), url: 'https://yourapi.com/webhooks/case-state-updated', type: 'CASE_STATE_UPDATED', is_active: true });
+    expect(created.body).toMatchObject({
+      identifier: expect.any(String),
+      url: 'https://yourapi.com/webhooks/case-state-updated',
+      type: 'CASE_STATE_UPDATED',
+      is_active: true,
+    });
     await register('CASE_CREATED');
     const listed = await api.get(`${WEBHOOKS}?type=CASE_STATE_UPDATED`);
     expect(listed.body).toMatchObject({ total_count: 1, items: [{ type: 'CASE_STATE_UPDATED' }] });
@@ -55,7 +75,10 @@ describe('sandbox webhooks', () => {
 
   it('refuses plain http off loopback, private IPs and unknown types', async () => {
     const http = await register('CASE_CREATED', 'http://example.com/hook');
-    expect(at(http.body, 'properties.errors.0')).toMatchObject({ field: 'url', reasons: [expect.stringContaining('HTTPS')] });
+    expect(at(http.body, 'properties.errors.0')).toMatchObject({
+      field: 'url',
+      reasons: [expect.stringContaining('HTTPS')],
+    });
     const privateIp = await register('CASE_CREATED', 'https://10.1.2.3/hook');
     expect(at(privateIp.body, 'properties.errors.0.reasons.0')).toContain('private');
     const badType = await register('CASE_EXPLODED');
@@ -66,7 +89,10 @@ describe('sandbox webhooks', () => {
     await register('CASE_CREATED');
     const { caseId, customerId, external } = await openOnboardingCase();
     const [delivery] = await receivedOf(1, 'CASE_CREATED');
-    const verified = new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(delivery!.raw, delivery!.headers as Record<string, string>);
+    const verified = new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(
+      delivery!.raw,
+      delivery!.headers as Record<string, string>,
+    );
     expect(verified).toMatchObject({
       api_version: 'v2',
       webhook_type: 'CASE_CREATED',
@@ -78,15 +104,24 @@ describe('sandbox webhooks', () => {
       subjects: [{ type: 'CUSTOMER', identifier: customerId, external_identifier: external, version: '1' }],
     });
     expect(delivery!.headers['webhook-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(delivery!.headers['x-complyadvantage-signature']).toBe(createHmac('sha256', LEGACY_SECRET).update(delivery!.raw).digest('hex'));
+    expect(delivery!.headers['x-complyadvantage-signature']).toBe(
+      createHmac('sha256', LEGACY_SECRET).update(delivery!.raw).digest('hex'),
+    );
   });
 
   it('fires CASE_TRANSITIONED, and CASE_STAGE_UPDATED for deprecated CASE_STATE_UPDATED registrations, when the analyst decides', async () => {
     await register('CASE_TRANSITIONED');
     await register('CASE_STATE_UPDATED');
     const { caseId, external } = await openOnboardingCase();
-    const moved = await api.control('POST', `/cases/${caseId}/transition`, { stage: 'DECISION', decision: 'POSITIVE', note: 'Confirmed false positive' });
-    expect(moved.body).toMatchObject({ stage: { stage_type: 'DECISION', decision_type: 'POSITIVE' }, case_state: 'CASE_STATE_POSITIVE_END_STATE' });
+    const moved = await api.control('POST', `/cases/${caseId}/transition`, {
+      stage: 'DECISION',
+      decision: 'POSITIVE',
+      note: 'Confirmed false positive',
+    });
+    expect(moved.body).toMatchObject({
+      stage: { stage_type: 'DECISION', decision_type: 'POSITIVE' },
+      case_state: 'CASE_STATE_POSITIVE_END_STATE',
+    });
     const deliveries = await receivedOf(2, 'both transition webhooks');
     const types = deliveries.map((d) => at(d.body, 'webhook_type')).sort();
     expect(types).toEqual(['CASE_STAGE_UPDATED', 'CASE_TRANSITIONED']);
@@ -123,7 +158,10 @@ describe('sandbox webhooks', () => {
     await openOnboardingCase();
     const deliveries = await receivedOf(3, 'two failures and a success');
     expect(new Set(deliveries.map((d) => d.headers['webhook-id'])).size).toBe(1);
-    for (const d of deliveries) expect(() => new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(d.raw, d.headers as Record<string, string>)).not.toThrow();
+    for (const d of deliveries)
+      expect(() =>
+        new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(d.raw, d.headers as Record<string, string>),
+      ).not.toThrow();
     const log = (await api.control('GET', '/deliveries')).body as DeliveryLogEntry[];
     expect(log.map((e) => [e.attempt, e.outcome, e.status])).toEqual([
       [1, 'failed', 500],
@@ -156,7 +194,7 @@ describe('sandbox webhooks', () => {
     expect(log[0]).toMatchObject({ outcome: 'failed', error: expect.any(String) });
   });
 
-  it('sends a v1 twin before each v2 event when webhookV1Twin is on', async () => {
+  it('sends a v1 twin of each event, with its own webhook-id, when webhookV1Twin is on', async () => {
     await api.control('PATCH', '/settings', { webhookV1Twin: true });
     await register('CASE_CREATED');
     await openOnboardingCase();
@@ -174,7 +212,11 @@ describe('sandbox webhooks', () => {
     const opened = await api.control('POST', `/customers/${customerId}/monitoring-cases`, {});
     expect(opened.body).toMatchObject({ type: 'CUSTOMER_MONITORING', stage: { stage_type: 'INITIAL' } });
     const [delivery] = await receivedOf(1, 'the monitoring CASE_CREATED');
-    expect(delivery!.body).toMatchObject({ webhook_type: 'CASE_CREATED', case_type: 'CUSTOMER_MONITORING', case_identifier: at(opened.body, 'identifier') });
+    expect(delivery!.body).toMatchObject({
+      webhook_type: 'CASE_CREATED',
+      case_type: 'CUSTOMER_MONITORING',
+      case_identifier: at(opened.body, 'identifier'),
+    });
   });
 
   it('drops webhooks matching a drop-webhook fault and logs them as dropped', async () => {
@@ -195,7 +237,10 @@ describe('sandbox webhooks', () => {
       const client = new SandboxClient(wired);
       wired.reset();
       const listed = await client.get(WEBHOOKS);
-      expect((at(listed.body, 'items') as { type: string }[]).map((w) => w.type).sort()).toEqual(['CASE_CREATED', 'CASE_TRANSITIONED']);
+      expect((at(listed.body, 'items') as { type: string }[]).map((w) => w.type).sort()).toEqual([
+        'CASE_CREATED',
+        'CASE_TRANSITIONED',
+      ]);
     } finally {
       await wired.close();
     }

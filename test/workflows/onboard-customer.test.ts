@@ -67,7 +67,7 @@ describe('onboardCustomer straight through', () => {
     'approves a clean customer (%s) without review, monitoring left on',
     async (result) => {
       const { activities, calls } = fakeActivities({
-        createAndScreen: async () => screeningOutcome({ screeningResult: result }),
+        createAndScreen: () => screeningOutcome({ screeningResult: result }),
       });
       const input = onboardingInput();
       const status = await withOnboardingWorkers(activities, async (tq) => (await start(tq, input)).result());
@@ -94,7 +94,7 @@ describe('onboardCustomer straight through', () => {
 
   it('rejects PROHIBITED without review and switches monitoring off', async () => {
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => screeningOutcome({ riskLevel: 'PROHIBITED', screeningResult: undefined }),
+      createAndScreen: () => screeningOutcome({ riskLevel: 'PROHIBITED', screeningResult: undefined }),
     });
     const status = await withOnboardingWorkers(activities, async (tq) =>
       (await start(tq, onboardingInput())).result(),
@@ -125,7 +125,7 @@ describe('onboardCustomer straight through', () => {
     ['no screening result', { screeningResult: undefined }, 'unrecognised screening result (none)'],
     ['an unknown risk level', { riskLevel: 'EXTREME-RISK' }, 'unrecognised risk level EXTREME-RISK'],
   ])('sends %s to review, escalated, never to approval', async (_what, overrides, reason) => {
-    const { activities } = fakeActivities({ createAndScreen: async () => screeningOutcome(overrides) });
+    const { activities } = fakeActivities({ createAndScreen: () => screeningOutcome(overrides) });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       const status = await waitForState(handle, 'AWAITING_REVIEW');
@@ -135,7 +135,7 @@ describe('onboardCustomer straight through', () => {
 
   it('fails visibly when Mesh refuses the customer for good, with the refusal as the cause', async () => {
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => {
+      createAndScreen: () => {
         throw ApplicationFailure.create({
           type: 'BAD_REQUEST',
           message: 'customer.person.last_name: required',
@@ -161,7 +161,7 @@ describe('onboardCustomer straight through', () => {
   it('retries a transient screening failure no sooner than the provider asked, then goes on', async () => {
     const attempts: number[] = [];
     const { activities } = fakeActivities({
-      createAndScreen: async (input) => {
+      createAndScreen: (input) => {
         attempts.push(Date.now());
         if (attempts.length === 1) {
           throw ApplicationFailure.create({ type: 'RATE_LIMITED', message: '429', nextRetryDelay: 1_500 });
@@ -181,7 +181,7 @@ describe('onboardCustomer straight through', () => {
 
 describe('onboardCustomer review', () => {
   it('waits for review on HAS_PROFILES and approves on a POSITIVE decision', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       const waiting = await waitForState(handle, 'AWAITING_REVIEW');
@@ -212,7 +212,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('rejects on a NEGATIVE decision and switches monitoring off', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -223,7 +223,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('escalates PARTIAL_POSITIVE and keeps waiting for a final decision (default policy)', async () => {
-    const { activities } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -240,7 +240,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('rejects PARTIAL_POSITIVE when the policy says reject', async () => {
-    const { activities } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput({ partialPositive: 'reject' }));
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -250,7 +250,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('keeps waiting on a stage without decision, and escalates an unknown decision instead of approving', async () => {
-    const { activities } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -278,7 +278,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('ignores a decision on a monitoring case', async () => {
-    const { activities } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -333,8 +333,8 @@ describe('onboardCustomer review', () => {
 
   it('finds the decision by checking the case itself when the webhook was lost', async () => {
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => hasProfiles(),
-      checkOnboardingCase: async (input) => ({
+      createAndScreen: () => hasProfiles(),
+      checkOnboardingCase: (input) => ({
         case: {
           caseIdentifier: input.caseIdentifier ?? 'unknown',
           caseType: 'CUSTOMER_ONBOARDING',
@@ -358,8 +358,8 @@ describe('onboardCustomer review', () => {
 
   it('finds a case that was still being created when screening answered', async () => {
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => screeningOutcome({ screeningResult: 'HAS_PROFILES' }),
-      checkOnboardingCase: async () => ({
+      createAndScreen: () => screeningOutcome({ screeningResult: 'HAS_PROFILES' }),
+      checkOnboardingCase: () => ({
         case: {
           caseIdentifier: 'case-late',
           caseType: 'CUSTOMER_ONBOARDING',
@@ -390,8 +390,8 @@ describe('onboardCustomer review', () => {
 
   it('applies a decision once when the webhook and the case check both bring it', async () => {
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => hasProfiles(),
-      checkOnboardingCase: async () => ({
+      createAndScreen: () => hasProfiles(),
+      checkOnboardingCase: () => ({
         case: {
           caseIdentifier: 'case-1',
           caseType: 'CUSTOMER_ONBOARDING',
@@ -422,8 +422,8 @@ describe('onboardCustomer review', () => {
   it('re-scores updated customer data merged into the full record, and rejects when it becomes PROHIBITED', async () => {
     const levels = ['HIGH-RISK', 'PROHIBITED'];
     const { activities, calls } = fakeActivities({
-      createAndScreen: async () => hasProfiles(),
-      updateAndRescore: async (input) => ({
+      createAndScreen: () => hasProfiles(),
+      updateAndRescore: (input) => ({
         customerIdentifier: input.customerIdentifier,
         riskLevel: levels.shift()!,
       }),
@@ -455,7 +455,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('ends WITHDRAWN with monitoring off when the applicant withdraws', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
@@ -470,7 +470,7 @@ describe('onboardCustomer review', () => {
   });
 
   it('marks a slow review overdue, then expires it at the deadline with monitoring off', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: async () => hasProfiles() });
+    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput({ reviewReminderMs: 1_000, reviewDeadlineMs: 4_000 }));
       const overdue = await waitForStatus(handle, (s) => s.reviewOverdue, 'the review reminder');

@@ -26,7 +26,11 @@ export interface SandboxHarness {
 export async function startHarness(options: SandboxOptions = {}): Promise<SandboxHarness> {
   // Unlimited unless a test sets a limit: the account limit is exercised by injected 429s here.
   const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent', ...options });
-  const control = got.extend({ prefixUrl: `${sandbox.url}/_sandbox`, responseType: 'json', retry: { limit: 0 } });
+  const control = got.extend({
+    prefixUrl: `${sandbox.url}/_sandbox`,
+    responseType: 'json',
+    retry: { limit: 0 },
+  });
   const config: MeshConfig = {
     baseUrl: sandbox.url,
     screeningConfigurationId: 'sandbox-default',
@@ -38,7 +42,8 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Sandbo
     sandbox,
     config,
     control,
-    client: (overrides = {}) => createMeshClient({ ...overrides, config: { ...config, ...overrides.config } }),
+    client: (overrides = {}) =>
+      createMeshClient({ ...overrides, config: { ...config, ...overrides.config } }),
     reset: async () => {
       await control.post('reset', { json: {} });
     },
@@ -48,9 +53,15 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Sandbo
     fault: async (fault) => {
       await control.post('faults', { json: fault });
     },
-    stats: async () => (await control.get('stats')).body as { byRoute: Record<string, number>; byStatus: Record<string, number> },
+    stats: async () =>
+      (await control.get('stats')).body as unknown as {
+        byRoute: Record<string, number>;
+        byStatus: Record<string, number>;
+      },
     customerCount: async (externalIdentifier) => {
-      const body = (await control.get('customers', { searchParams: { external_identifier: externalIdentifier } })).body as {
+      const body = (
+        await control.get('customers', { searchParams: { external_identifier: externalIdentifier } })
+      ).body as unknown as {
         customers: unknown[];
       };
       return body.customers.length;
@@ -63,12 +74,16 @@ export function externalId(prefix = 'CUST'): string {
 }
 
 /** The guide's sample individuals (Testing Your Integration), in the guide's layout (Appendix B). */
-export function guidePerson(name: 'Test CleanUser' | 'Victor Bout' | string, externalIdentifier = externalId()): MeshCustomer {
+export function guidePerson(
+  name: string,
+  externalIdentifier = externalId(),
+): MeshCustomer {
   const [first_name, ...rest] = name.split(' ');
   return {
     external_identifier: externalIdentifier,
-    person: { first_name, last_name: rest.join(' ') },
-    date_of_birth: name === 'Victor Bout' ? { day: 13, month: 1, year: 1967 } : { day: 1, month: 1, year: 1990 },
+    person: { ...(first_name === undefined ? {} : { first_name }), last_name: rest.join(' ') },
+    date_of_birth:
+      name === 'Victor Bout' ? { day: 13, month: 1, year: 1967 } : { day: 1, month: 1, year: 1990 },
     nationality: ['GB'],
     email_address: 'applicant@example.com',
     address: { address_line_1: '123 Main Street', postal_code: '10001', country: 'US' },
@@ -107,7 +122,11 @@ export function capturingLogger(): MeshLogger & { lines: string[] } {
 }
 
 /** Repeats `attempt` until `done` holds, or fails after the deadline (never a fixed sleep). */
-export async function pollUntil<T>(attempt: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 10_000): Promise<T> {
+export async function pollUntil<T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+  deadlineMs = 10_000,
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const value = await attempt();

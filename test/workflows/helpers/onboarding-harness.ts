@@ -17,8 +17,11 @@ export interface ActivityCall {
   input: unknown;
 }
 
-export function screeningOutcome(overrides: Partial<ScreeningOutcome> = {}): ScreeningOutcome {
-  return {
+/** A screening answer; an override of `undefined` removes the field (e.g. no screening result). */
+export function screeningOutcome(
+  overrides: { [K in keyof ScreeningOutcome]?: ScreeningOutcome[K] | undefined } = {},
+): ScreeningOutcome {
+  const outcome: Record<string, unknown> = {
     customerIdentifier: 'cust-1',
     externalIdentifier: 'ext-1',
     workflowStatus: 'COMPLETED',
@@ -29,21 +32,28 @@ export function screeningOutcome(overrides: Partial<ScreeningOutcome> = {}): Scr
     recoveredFromDuplicate: false,
     ...overrides,
   };
+  for (const key of Object.keys(outcome)) if (outcome[key] === undefined) delete outcome[key];
+  return outcome as unknown as ScreeningOutcome;
 }
 
 /**
  * Typed fake activities: the real names and signatures (a renamed activity breaks compilation), with
  * answers a test chooses. Defaults: a clean LOW-RISK customer, a case that is still undecided.
  */
-export function fakeActivities(overrides: Partial<Activities> = {}): {
+export type FakeActivities = {
+  [K in keyof Activities]: (
+    ...args: Parameters<Activities[K]>
+  ) => Awaited<ReturnType<Activities[K]>> | ReturnType<Activities[K]>;
+};
+
+export function fakeActivities(overrides: Partial<FakeActivities> = {}): {
   activities: Activities;
   calls: ActivityCall[];
 } {
   const calls: ActivityCall[] = [];
-  const defaults: Activities = {
-    createAndScreen: async (input) =>
-      screeningOutcome({ externalIdentifier: input.customer.external_identifier }),
-    checkOnboardingCase: async (input) => ({
+  const defaults: FakeActivities = {
+    createAndScreen: (input) => screeningOutcome({ externalIdentifier: input.customer.external_identifier }),
+    checkOnboardingCase: (input) => ({
       case: {
         caseIdentifier: input.caseIdentifier ?? 'case-1',
         caseType: 'CUSTOMER_ONBOARDING',
@@ -51,12 +61,12 @@ export function fakeActivities(overrides: Partial<Activities> = {}): {
       },
       checkedAt: new Date().toISOString(),
     }),
-    setMonitoring: async (input) => ({ enabled: input.enabled }),
-    updateAndRescore: async (input) => ({
+    setMonitoring: (input) => ({ enabled: input.enabled }),
+    updateAndRescore: (input) => ({
       customerIdentifier: input.customerIdentifier,
       riskLevel: 'MEDIUM-RISK',
     }),
-    getCustomer: async (input) => ({
+    getCustomer: (input) => ({
       customerIdentifier: 'customerIdentifier' in input ? input.customerIdentifier : 'cust-1',
       externalIdentifier: 'externalIdentifier' in input ? input.externalIdentifier : 'ext-1',
       riskLevel: 'LOW-RISK',

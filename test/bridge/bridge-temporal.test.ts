@@ -1,0 +1,353 @@
+/**
+ * The bridge against the real Temporal dev server of this jest run (test/global-setup.ts), with the
+ * real workflows and typed Mesh fakes behind the activities: what a webhook does to a running workflow.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { createActivities } from '../../src/activities';
+import { TemporalUnavailableError } from '../../src/bridge/signaller';
+import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
+import type { CaseDecision } from '../../src/shared/case-decision';
+import {
+  monitoringCaseStatusQuery,
+  MONITORING_CASE_REVIEW_WORKFLOW_TYPE,
+} from '../../src/shared/monitoring-case';
+import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/shared/onboarding';
+import { kycMarkedForOffboarding } from '../../src/shared/search-attributes';
+import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { onboardCustomer, type monitoringCaseReview } from '../../src/workflows';
+import {
+  bundleOnce,
+  runWorker,
+  testConnection,
+  uniqueTaskQueue,
+  waitFor,
+  type TestConnection,
+} from '../helpers/temporal';
+import {
+  closedPort,
+  FakeMesh,
+  startBridge,
+  SwitchableProxy,
+  uniqueExternalIdentifier,
+  type RunningBridge,
+} from './temporal-harness';
+import { casePayload, newSecret, standardWebhookHeaders, type CasePayloadOptions } from './webhook-signing';
+
+const SECRET = newSecret();
+
+let t: TestConnection;
+beforeAll(async () => {
+  t = await testConnection();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const workflowsPath = require.resolve('../../src/workflows');
+
+/** Runs the workflow worker and the Mesh-queue activity worker of `taskQueue` while `fn` runs. */
+async function withWorkers<R>(taskQueue: string, mesh: FakeMesh, fn: () => Promise<R>): Promise<R> {
+  const workflowBundle = await bundleOnce(workflowsPath);
+  return runWorker({ taskQueue, workflowBundle }, () =>
+    runWorker({ taskQueue: meshTaskQueue(taskQueue), activities: createActivities({ mesh }) }, fn),
+  );
+}
+
+interface Posted {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** One signed delivery over real HTTP; `headers` fixes the webhook id and timestamp for redeliveries. */
+async function post(bridge: RunningBridge, body: string, headers: Record<string, string>): Promise<Posted> {
+  const res = await fetch(bridge.url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function signedDelivery(options: CasePayloadOptions): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(casePayload(options));
+  return { body, headers: standardWebhookHeaders({ secret: SECRET, body }) };
+}
+
+function onboardingInput(externalIdentifier: string): OnboardingInput {
+  return {
+    customer: {
+      external_identifier: externalIdentifier,
+      person: { first_name: 'Test', last_name: 'Person' },
+    },
+    configuration: { screening_configuration_identifier: 'sandbox-default' },
+    policy: { reviewPollIntervalMs: 3_600_000 },
+  };
+}
+
+describe('Temporal signaller', () => {
+  it('reports a missing onboarding as workflow-not-found rather than failing', async () => {
+    const signaller = createTemporalSignaller({
+      client: t.client,
+      namespace: 'default',
+      taskQueue: uniqueTaskQueue('unused'),
+      signalTimeoutMs: 5_000,
+      readinessTimeoutMs: 1_000,
+    });
+    const decision: CaseDecision = {
+      caseIdentifier: 'case-none',
+      decisionType: 'POSITIVE',
+      source: 'webhook',
+      receivedAt: new Date().toISOString(),
+    };
+    await expect(signaller.signalOnboarding(uniqueExternalIdentifier(), decision)).resolves.toBe(
+      'workflow-not-found',
+    );
+    await expect(signaller.isReady()).resolves.toBe(true);
+  });
+
+  it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    const signaller = createTemporalSignaller({
+      client: new Client({ connection }),
+      namespace: 'default',
+      taskQueue: 'unused',
+      signalTimeoutMs: 1_500,
+      readinessTimeoutMs: 500,
+    });
+    try {
+      const decision: CaseDecision = {
+        caseIdentifier: 'c',
+        decisionType: null,
+        source: 'webhook',
+        receivedAt: new Date().toISOString(),
+      };
+      await expect(signaller.signalOnboarding('CUST-1', decision)).rejects.toBeInstanceOf(
+        TemporalUnavailableError,
+      );
+      await expect(
+        signaller.signalMonitoringCase({ caseIdentifier: 'c', externalIdentifier: 'CUST-1' }, decision),
+      ).rejects.toBeInstanceOf(TemporalUnavailableError);
+      await expect(signaller.isReady()).resolves.toBe(false);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe('webhooks into running workflows', () => {
+  let bridge: RunningBridge;
+  let taskQueue: string;
+  beforeEach(async () => {
+    taskQueue = uniqueTaskQueue('bridge');
+    bridge = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
+  });
+  afterEach(async () => {
+    await bridge.close();
+  });
+
+  it('applies a decision that arrived while screening was still retrying, once screening finds profiles', async () => {
+    const mesh = new FakeMesh({ screeningResult: 'HAS_PROFILES' });
+    mesh.screeningOpen = false;
+    const externalIdentifier = uniqueExternalIdentifier();
+    const workflowId = onboardingWorkflowId(externalIdentifier);
+
+    await withWorkers(taskQueue, mesh, async () => {
+      const handle = await t.client.workflow.start(onboardCustomer, {
+        taskQueue,
+        workflowId,
+        args: [onboardingInput(externalIdentifier)],
+      });
+      await waitFor(() => mesh.screeningAttempts >= 1, {
+        timeoutMs: 20_000,
+        description: 'a failed screening attempt',
+      });
+      expect((await handle.query(statusQuery)).state).toBe('SCREENING');
+
+      const decision = signedDelivery({
+        externalIdentifier,
+        caseIdentifier: `case-${externalIdentifier}`,
+        decisionType: 'POSITIVE',
+      });
+      expect(await post(bridge, decision.body, decision.headers)).toEqual({
+        status: 200,
+        body: { status: 'signalled', workflow: 'onboarding' },
+      });
+      expect((await handle.query(statusQuery)).state).toBe('SCREENING');
+
+      mesh.screeningOpen = true;
+      const result = await handle.result();
+      expect(result.state).toBe('APPROVED');
+      expect(result.screeningResult).toBe('HAS_PROFILES');
+      expect(result.decision).toMatchObject({ decisionType: 'POSITIVE', source: 'webhook' });
+    });
+  });
+
+  it('acknowledges a decision for an onboarding that has already finished, without starting another', async () => {
+    const mesh = new FakeMesh({ screeningResult: 'NO_PROFILES', riskLevel: 'LOW-RISK' });
+    const externalIdentifier = uniqueExternalIdentifier();
+    await withWorkers(taskQueue, mesh, async () => {
+      const result = await t.client.workflow.execute(onboardCustomer, {
+        taskQueue,
+        workflowId: onboardingWorkflowId(externalIdentifier),
+        args: [onboardingInput(externalIdentifier)],
+      });
+      expect(result.state).toBe('APPROVED');
+    });
+    const late = signedDelivery({ externalIdentifier, decisionType: 'NEGATIVE' });
+    expect(await post(bridge, late.body, late.headers)).toEqual({
+      status: 200,
+      body: { status: 'no-running-workflow', workflow: 'onboarding' },
+    });
+    const runs = await t.client.workflow.count(`WorkflowId = '${onboardingWorkflowId(externalIdentifier)}'`);
+    expect(runs.count).toBe(1);
+  });
+});
+
+describe('Temporal unreachable', () => {
+  it('answers 503 while Temporal is down, and the same delivery retried after it is back reaches the workflow', async () => {
+    const proxy = await SwitchableProxy.create(t.address);
+    const taskQueue = uniqueTaskQueue('bridge-outage');
+    const bridge = await startBridge({
+      temporalAddress: proxy.address,
+      taskQueue,
+      secrets: [SECRET],
+      signalTimeoutMs: 1_500,
+    });
+    const mesh = new FakeMesh({ screeningResult: 'HAS_PROFILES' });
+    const externalIdentifier = uniqueExternalIdentifier();
+    try {
+      await withWorkers(taskQueue, mesh, async () => {
+        const handle = await t.client.workflow.start(onboardCustomer, {
+          taskQueue,
+          workflowId: onboardingWorkflowId(externalIdentifier),
+          args: [onboardingInput(externalIdentifier)],
+        });
+        await waitFor(async () => (await handle.query(statusQuery)).state === 'AWAITING_REVIEW', {
+          timeoutMs: 20_000,
+          description: 'the onboarding to wait for review',
+        });
+
+        const delivery = signedDelivery({
+          externalIdentifier,
+          caseIdentifier: `case-${externalIdentifier}`,
+          decisionType: 'NEGATIVE',
+        });
+        const refused = await post(bridge, delivery.body, delivery.headers);
+        expect(refused.status).toBe(503);
+        expect(refused.body).toEqual({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'temporarily unavailable, retry later',
+        });
+        expect((await handle.query(statusQuery)).state).toBe('AWAITING_REVIEW');
+
+        await proxy.up();
+        // The sender retries the very same delivery (same webhook-id and signature) after 1, 5 and 10 s.
+        const accepted = await waitFor(
+          async () => {
+            const res = await post(bridge, delivery.body, delivery.headers);
+            return res.status === 200 ? res : undefined;
+          },
+          { timeoutMs: 20_000, intervalMs: 1_000, description: 'the retried delivery to be accepted' },
+        );
+        expect(accepted.body).toEqual({ status: 'signalled', workflow: 'onboarding' });
+        expect((await handle.result()).state).toBe('REJECTED');
+      });
+    } finally {
+      await bridge.close();
+      await proxy.down();
+    }
+  });
+});
+
+describe('monitoring cases', () => {
+  let bridge: RunningBridge;
+  let taskQueue: string;
+  beforeEach(async () => {
+    taskQueue = uniqueTaskQueue('bridge-monitoring');
+    bridge = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
+  });
+  afterEach(async () => {
+    await bridge.close();
+  });
+
+  it('reviews a new monitoring case and marks the customer for offboarding on a NEGATIVE decision', async () => {
+    const mesh = new FakeMesh();
+    const externalIdentifier = uniqueExternalIdentifier();
+    const caseIdentifier = `case-m-${externalIdentifier}`;
+    const workflowId = monitoringCaseWorkflowId(caseIdentifier);
+    const monitoring = { externalIdentifier, caseIdentifier, caseType: 'CUSTOMER_MONITORING' };
+
+    await withWorkers(taskQueue, mesh, async () => {
+      const created = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
+      expect(await post(bridge, created.body, created.headers)).toEqual({
+        status: 200,
+        body: { status: 'signalled', workflow: 'monitoring-case' },
+      });
+      const handle = t.client.workflow.getHandle<typeof monitoringCaseReview>(workflowId);
+      expect((await handle.describe()).type).toBe(MONITORING_CASE_REVIEW_WORKFLOW_TYPE);
+      expect((await handle.query(monitoringCaseStatusQuery)).state).toBe('AWAITING_DECISION');
+
+      // The same delivery reaching a restarted bridge (its in-memory dedupe is gone): the workflow drops it.
+      const restarted = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
+      try {
+        expect((await post(restarted, created.body, created.headers)).status).toBe(200);
+      } finally {
+        await restarted.close();
+      }
+      await waitFor(async () => (await handle.query(monitoringCaseStatusQuery)).duplicateDeliveries === 1, {
+        timeoutMs: 10_000,
+        description: 'the workflow to drop the redelivery',
+      });
+
+      const negative = signedDelivery({ ...monitoring, decisionType: 'NEGATIVE' });
+      expect((await post(bridge, negative.body, negative.headers)).status).toBe(200);
+      const result = await handle.result();
+      expect(result.state).toBe('MARKED_FOR_OFFBOARDING');
+
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(kycMarkedForOffboarding)).toBe(true);
+      // Visible to ops: the Web UI / `temporal workflow list` query finds it.
+      await waitFor(
+        async () =>
+          (await t.client.workflow.count(`KycMarkedForOffboarding = true AND WorkflowId = '${workflowId}'`))
+            .count === 1,
+        { timeoutMs: 10_000, description: 'the offboarding mark in visibility' },
+      );
+      // The offboarding run it started switches the customer's monitoring off.
+      expect(result.offboardingWorkflowId).toBeDefined();
+      await t.client.workflow.getHandle(result.offboardingWorkflowId!).result();
+      expect(mesh.monitoringCalls).toEqual([{ customerIdentifier: 'cust_abc789', enabled: false }]);
+    });
+
+    // A late delivery for the closed case is acknowledged and does not re-open it.
+    const late = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
+    expect(await post(bridge, late.body, late.headers)).toEqual({
+      status: 200,
+      body: { status: 'case-closed', workflow: 'monitoring-case' },
+    });
+  });
+
+  it('handles a decision that overtakes its CASE_CREATED: the review closes, the late CASE_CREATED is acknowledged', async () => {
+    const mesh = new FakeMesh();
+    const externalIdentifier = uniqueExternalIdentifier();
+    const caseIdentifier = `case-m-${externalIdentifier}`;
+    const monitoring = { externalIdentifier, caseIdentifier, caseType: 'CUSTOMER_MONITORING' };
+
+    await withWorkers(taskQueue, mesh, async () => {
+      const positive = signedDelivery({ ...monitoring, decisionType: 'POSITIVE' });
+      expect((await post(bridge, positive.body, positive.headers)).status).toBe(200);
+      const handle = t.client.workflow.getHandle<typeof monitoringCaseReview>(
+        monitoringCaseWorkflowId(caseIdentifier),
+      );
+      const result = await handle.result();
+      expect(result.state).toBe('CLEARED');
+    });
+    const created = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
+    expect(await post(bridge, created.body, created.headers)).toEqual({
+      status: 200,
+      body: { status: 'case-closed', workflow: 'monitoring-case' },
+    });
+    expect(mesh.monitoringCalls).toEqual([]);
+  });
+});

@@ -1,0 +1,139 @@
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { at, personBody, SandboxClient, text } from './sandbox-client';
+
+const SYNC = '/v2/workflows/sync/create-and-screen';
+
+describe('sandbox faults, rate limit and control routes', () => {
+  let sandbox: Sandbox;
+  let api: SandboxClient;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ rateLimitPerMinute: 0 });
+    api = new SandboxClient(sandbox);
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => sandbox.reset());
+
+  it('starts with the real defaults: 300 requests a minute, retries after 1 s, 5 s and 10 s, the reference duplicate shape', async () => {
+    const plain = await startSandbox();
+    try {
+      const settings = (await new SandboxClient(plain).control('GET', '/settings')).body;
+      expect(settings).toMatchObject({
+        rateLimitPerMinute: 300,
+        tokenExpiresInSeconds: 86400,
+        webhookRetryDelaysMs: [1000, 5000, 10000],
+        duplicateShape: 'errored-200',
+        identicalRetry: 'replay',
+      });
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('answers 429 with Ratelimit headers beyond the account limit, and counts it', async () => {
+    await api.control('PATCH', '/settings', { rateLimitPerMinute: 3 });
+    const fresh = new SandboxClient(sandbox);
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<SandboxClient['get']>> | undefined;
+    for (let i = 0; i < 5; i += 1) {
+      last = await fresh.get('/v2/customers/cust_missing');
+      statuses.push(last.status);
+    }
+    // The token request is the first of the three allowed in the window.
+    expect(statuses).toEqual([404, 404, 429, 429, 429]);
+    expect(last?.body).toEqual({ message: 'API rate limit exceeded' });
+    expect(last?.headers.get('ratelimit-limit')).toBe('3');
+    expect(last?.headers.get('ratelimit-remaining')).toBe('0');
+    expect(Number(last?.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+    expect(Number(last?.headers.get('ratelimit-reset'))).toBeLessThanOrEqual(60);
+    const stats = (await api.control('GET', '/stats')).body;
+    expect(stats).toMatchObject({ rateLimited429: 3, maxInAnySixtySecondWindow: 3 });
+    expect(at(stats, 'perSecond')).toEqual([[expect.any(Number), 3]]);
+  });
+
+  it('injects a 429 for matching requests only, as many times as asked', async () => {
+    await api.control('POST', '/faults', {
+      kind: 'rate-limit',
+      match: { method: 'GET', path: '^/v2/cases/' },
+      count: 1,
+      resetSeconds: 7,
+    });
+    const limited = await api.get('/v2/cases/case_x');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ message: 'API rate limit exceeded' });
+    expect(limited.headers.get('ratelimit-reset')).toBe('7');
+    expect((await api.get('/v2/cases/case_x')).status).toBe(404);
+    expect((await api.get('/v2/customers/cust_x')).status).toBe(404);
+  });
+
+  it('injects a 5xx with problem details', async () => {
+    await api.control('POST', '/faults', {
+      kind: 'server-error',
+      status: 503,
+      match: { path: 'create-and-screen' },
+    });
+    const res = await api.post(SYNC, personBody({ full_name: 'Test CleanUser' }));
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ title: 'Service Unavailable', status: 503 });
+    const lookup = await api.control('GET', '/customers');
+    expect(lookup.body).toMatchObject({ count: 0 });
+  });
+
+  it('loses the response after the work is done: the socket closes, the customer exists', async () => {
+    await api.control('POST', '/faults', {
+      kind: 'lost-response',
+      match: { method: 'POST', path: 'create-and-screen' },
+      count: 1,
+    });
+    const body = personBody({ full_name: 'Victor Bout' });
+    await expect(api.post(`${SYNC}?last_sync_step=ALERTING`, body)).rejects.toThrow();
+    const lookup = await api.control(
+      'GET',
+      `/customers?external_identifier=${body.customer.external_identifier}`,
+    );
+    expect(lookup.body).toMatchObject({
+      count: 1,
+      customers: [{ screening_result: 'HAS_PROFILES', case_identifiers: [expect.any(String)] }],
+    });
+    // The retry of the identical request gets the original workflow back (idempotent).
+    const retry = await api.post(`${SYNC}?last_sync_step=ALERTING`, body);
+    expect(text(retry.body, 'step_details.customer-creation.step_output.customer_identifier')).toBe(
+      at(lookup.body, 'customers.0.identifier'),
+    );
+  });
+
+  it('applies latency faults and still answers', async () => {
+    await api.control('POST', '/faults', {
+      kind: 'latency',
+      latencyMs: { min: 20, max: 40 },
+      match: { path: '^/v2/customers/' },
+    });
+    expect((await api.get('/v2/customers/cust_x')).status).toBe(404);
+    expect(at((await api.control('GET', '/stats')).body, 'faultsInjected.latency')).toBe(1);
+  });
+
+  it('refuses a malformed fault or settings patch, naming the field', async () => {
+    const fault = await api.control('POST', '/faults', { kind: 'latency' });
+    expect(fault.status).toBe(400);
+    expect(at(fault.body, 'properties.errors.0.field')).toBe('latencyMs');
+    const settings = await api.control('PATCH', '/settings', { duplicateShape: 'teapot' });
+    expect(at(settings.body, 'properties.errors.0.field')).toBe('duplicateShape');
+  });
+
+  it('reset clears customers, webhooks, faults, counters and settings', async () => {
+    await api.control('PATCH', '/settings', { duplicateShape: 'conflict-guide' });
+    await api.control('POST', '/faults', { kind: 'server-error', match: { path: '^/nothing' } });
+    await api.post('/v2/notifications/configurations/webhook', {
+      name: 'n',
+      type: 'CASE_CREATED',
+      url: 'https://example.com/h',
+      is_active: true,
+    });
+    await api.post(SYNC, personBody({ full_name: 'Test CleanUser' }));
+    const reset = await api.control('POST', '/reset');
+    expect(reset.body).toMatchObject({ reset: true, settings: { duplicateShape: 'errored-200' } });
+    expect((await api.control('GET', '/customers')).body).toMatchObject({ count: 0 });
+    expect((await api.control('GET', '/faults')).body).toEqual([]);
+    expect((await api.control('GET', '/stats')).body).toMatchObject({ requests: 0 });
+    expect(at((await api.get('/v2/notifications/configurations/webhook')).body, 'total_count')).toBe(0);
+  });
+});
