@@ -26,7 +26,10 @@ export function parseLatencyRange(text: string): LatencyRange | undefined {
 
 const base64 = z
   .string()
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { error: 'expected a plain base64 secret (no whsec_ prefix)', abort: true })
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, {
+    error: 'expected a plain base64 secret (no whsec_ prefix)',
+    abort: true,
+  })
   .refine((v) => Buffer.from(v, 'base64').length >= 16, {
     error: 'expected at least 16 bytes once base64-decoded',
   });

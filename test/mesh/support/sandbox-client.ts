@@ -74,10 +74,7 @@ export function externalId(prefix = 'CUST'): string {
 }
 
 /** The guide's sample individuals (Testing Your Integration), in the guide's layout (Appendix B). */
-export function guidePerson(
-  name: string,
-  externalIdentifier = externalId(),
-): MeshCustomer {
+export function guidePerson(name: string, externalIdentifier = externalId()): MeshCustomer {
   const [first_name, ...rest] = name.split(' ');
   return {
     external_identifier: externalIdentifier,
