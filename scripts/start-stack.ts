@@ -3,7 +3,7 @@
  * depends on answers:
  *   temporal  npm run temporal   ready when its gRPC port accepts connections
  *   sandbox   npm run sandbox    ready when GET /_sandbox/settings answers 200
- *   worker    npm run worker     after temporal and sandbox
+ *   worker    npm run worker     after temporal and sandbox; ready when both its task queues have pollers
  *   bridge    npm run bridge     after temporal; ready when GET /healthz answers 200
  * A service whose entry file does not exist yet is skipped with a note. A Temporal server or sandbox
  * already answering on its port is used as it is. Ctrl-C stops everything (bridge and worker first; what
@@ -17,8 +17,9 @@ import { loadBridgeConfig } from '../src/config/bridge';
 import { loadOrExit, type Env } from '../src/config/env';
 import { loadSandboxConfig } from '../src/config/sandbox';
 import { loadTemporalConfig } from '../src/config/temporal';
+import { meshTaskQueue } from '../src/shared/onboarding';
 import { splitHostPort } from './temporal-cli';
-import { isPortOpen, waitForHttp, waitForPort } from './wait-for';
+import { isPortOpen, waitForHttp, waitForPollers, waitForPort } from './wait-for';
 
 const ROOT = join(__dirname, '..');
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
@@ -189,8 +190,18 @@ async function main(): Promise<void> {
   await sandboxReady;
   if (hasEntry('src/sandbox/main.ts')) say(`Mesh sandbox ready: ${sandboxUrl}`);
 
+  let workerReady: Promise<void> | undefined;
   if (hasEntry('src/worker.ts')) {
-    start('worker', 'worker', env);
+    const w = start('worker', 'worker', env);
+    const queues = [
+      { name: temporal.taskQueue, type: 'workflow' },
+      { name: meshTaskQueue(temporal.taskQueue), type: 'activity' },
+    ] as const;
+    // Generous: the first workflow bundle on a cold, busy machine takes a while.
+    workerReady = readyOrExited(w, (signal) =>
+      waitForPollers(temporal, queues, { timeoutMs: 5 * 60_000, signal }),
+    );
+    workerReady.catch(() => undefined);
   } else {
     say('skipping the worker: src/worker.ts does not exist yet');
   }
@@ -206,7 +217,17 @@ async function main(): Promise<void> {
     say('skipping the webhook bridge: src/bridge/main.ts does not exist yet');
   }
 
+  if (workerReady !== undefined) {
+    await workerReady;
+    say(
+      `worker polling ${temporal.taskQueue} (workflows) and ${meshTaskQueue(temporal.taskQueue)} (Mesh calls)`,
+    );
+  }
+
   say(`up. Temporal Web UI: ${temporal.uiUrl}  |  Ctrl-C stops everything`);
+  say(
+    `try: MESH_SCREENING_CONFIGURATION_ID=${env['MESH_SCREENING_CONFIGURATION_ID'] ?? 'sandbox-default'} npm run starter -- --input test/fixtures/customers/victor-bout.json --wait`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -2,6 +2,7 @@
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -67,4 +68,43 @@ export function waitForHttp(
     },
     opts,
   );
+}
+
+/** gRPC enum values of temporal.api.enums.v1.TaskQueueType (@temporalio/proto is only a transitive dependency). */
+const TASK_QUEUE_TYPE = { workflow: 1, activity: 2 } as const;
+
+export interface PolledQueue {
+  name: string;
+  type: keyof typeof TASK_QUEUE_TYPE;
+}
+
+/**
+ * Waits until every queue has at least one poller: a worker is "ready" once it asks for work, which
+ * is after its workflow bundle is built (seconds on a cold start).
+ */
+export async function waitForPollers(
+  temporal: { address: string; namespace: string },
+  queues: readonly PolledQueue[],
+  opts: WaitOptions,
+): Promise<void> {
+  const connection = await Connection.connect({ address: temporal.address, connectTimeout: opts.timeoutMs });
+  try {
+    await poll(
+      `pollers on ${queues.map((q) => q.name).join(', ')}`,
+      async () => {
+        for (const queue of queues) {
+          const { pollers } = await connection.workflowService.describeTaskQueue({
+            namespace: temporal.namespace,
+            taskQueue: { name: queue.name },
+            taskQueueType: TASK_QUEUE_TYPE[queue.type],
+          });
+          if (pollers === null || pollers === undefined || pollers.length === 0) return false;
+        }
+        return true;
+      },
+      { intervalMs: 250, ...opts },
+    );
+  } finally {
+    await connection.close();
+  }
 }

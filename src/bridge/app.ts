@@ -10,6 +10,7 @@ import { TemporalUnavailableError, type Signaller } from './signaller';
 export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
 /** Case webhooks are a few KiB; anything near this is not one of them. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 export type BridgeAppConfig = Pick<
   BridgeConfig,
@@ -37,12 +38,27 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     // No implicit HEAD routes: the surface is exactly the three routes below.
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Probes come every few seconds; their request lines would drown the webhook lines that matter.
+    disableRequestLogging: (request) => PROBE_ROUTES.has(request.url ?? ''),
   });
 
   const verify = createSignatureVerifier(config);
   const dedupe = new DeliveryDedupe<DeliveryOutcome>(config.dedupe);
 
   registerErrorHandling(app);
+
+  // On close, Fastify drops idle keep-alive sockets, but a socket whose request is still running stays
+  // open once answered and holds the shutdown until its keep-alive timeout (72 s). Answers sent while
+  // closing therefore say `Connection: close`, so each socket ends with its last request.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   // Signatures cover the exact bytes received, so the body stays a Buffer until it has been verified;
   // JSON.parse happens in the handler, after verification, whatever Content-Type the sender claims.

@@ -94,6 +94,9 @@ const schema = z
     }
   });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const BRIDGE_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export function loadBridgeConfig(env?: Env): BridgeConfig {
   const c = parseEnv(schema, env);
   return {

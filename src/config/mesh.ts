@@ -87,6 +87,9 @@ const schema = z
     }
   });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const MESH_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export function loadMeshConfig(env?: Env): MeshConfig {
   const c = parseEnv(schema, env);
   const credentials: MeshCredentials =

@@ -40,6 +40,9 @@ const starterSchema = schema.extend({
   MESH_SCREENING_CONFIGURATION_ID: z.string({ error: 'required: the screening configuration identifier' }),
 });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const STARTER_ENV_VARIABLES: readonly string[] = Object.keys(starterSchema.shape);
+
 export interface StarterConfig {
   /** Filled into requests that name no screening configuration (Mesh credentials are the worker's business). */
   screeningConfigurationId: string;

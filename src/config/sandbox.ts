@@ -98,6 +98,9 @@ const schema = z.object({
     .default('warn'),
 });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const SANDBOX_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface SandboxConfig {
   port: number;
   host: string;

@@ -10,6 +10,9 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: z.string().optional(),
 });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const TEMPORAL_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface TemporalConfig {
   address: string;
   namespace: string;

@@ -98,7 +98,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
       id: f.id,
       kind: f.kind,
       method: f.method ?? null,
-      path: f.path?.source ?? null,
+      path: f.pathSource ?? null,
       webhookType: f.webhookType ?? null,
       remaining: f.remaining ?? null,
       applied: f.applied,

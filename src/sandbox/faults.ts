@@ -67,6 +67,8 @@ export interface Fault {
   kind: FaultKind;
   method: string | undefined;
   path: RegExp | undefined;
+  /** The pattern as given (RegExp.source would show `/` escaped). */
+  pathSource: string | undefined;
   webhookType: string | undefined;
   latencyMs: { min: number; max: number };
   status: number;
@@ -90,6 +92,7 @@ export class FaultRegistry {
       kind: input.kind,
       method: input.match.method?.toUpperCase(),
       path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
+      pathSource: input.match.path,
       webhookType: input.match.webhookType,
       latencyMs: typeof latency === 'number' ? { min: latency, max: latency } : latency,
       status: input.status ?? 500,

@@ -140,3 +140,36 @@ export function ruleFor(nameCandidates: string[]): ScreeningRule {
   }
   return DEFAULT_RULE;
 }
+
+/**
+ * The screening table as docs/sandbox.md prints it, one row per rule plus the fallbacks; a test
+ * compares the document with these rows so the two cannot drift apart.
+ */
+export const SCREENING_TABLE_HEADER = [
+  'Name',
+  'overall_level',
+  'overall_value',
+  'customer-screening',
+  'aml_types',
+  'Alerts',
+  'Case',
+  'Why',
+] as const;
+
+export function screeningTableRows(): string[][] {
+  const code = (value: string) => `\`${value}\``;
+  return [...SCREENING_RULES, DEFAULT_RULE, NAMELESS_RULE].map((rule) => [
+    rule.name.startsWith('(') ? rule.name : code(rule.name),
+    code(rule.overallLevel),
+    String(rule.overallValue),
+    rule.screeningError !== undefined
+      ? 'ERRORED'
+      : rule.screeningResult === undefined
+        ? 'SKIPPED'
+        : code(rule.screeningResult),
+    rule.amlTypes.length === 0 ? '-' : rule.amlTypes.map(code).join(', '),
+    String(rule.profileCount),
+    rule.profileCount > 0 ? 'CUSTOMER_ONBOARDING' : '-',
+    rule.why,
+  ]);
+}

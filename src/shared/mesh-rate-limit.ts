@@ -9,6 +9,12 @@ export interface MeshRateLimitPlan {
   limitPerMinute: number;
   /** What the Mesh activity worker passes as `maxTaskQueueActivitiesPerSecond`. */
   activitiesPerSecond: number;
+  /** Task queue partitions the plan assumes (each gets `activitiesPerSecond / partitions`). */
+  partitions: number;
+  /** Tasks one idle partition may hand out at once: `max(1, ceil(rate / partitions))`. */
+  burstPerPartition: number;
+  /** Every partition's full bucket together: the most activities that can start at the same instant. */
+  burst: number;
   /**
    * The most activities the server can hand out in any 60 s window: the steady rate plus every
    * partition's full burst bucket. Always ≤ limitPerMinute minus the headroom below.
@@ -19,18 +25,29 @@ export interface MeshRateLimitPlan {
 }
 
 export interface MeshRateLimitOptions {
-  /** Task queue partitions on the server (Temporal's default is 4); each has its own token bucket. */
+  /** Task queue partitions on the server (Temporal's default is 4, the dev server's too); each has its own token bucket. */
   partitions?: number;
   /** Fraction of the nominal rate to use; the rest absorbs bursts and multi-request activities. */
   safety?: number;
 }
 
+/** Temporal's matching service: a partition's burst is `ceil(its rate)`, and at least 1 task. */
+export function burstPerPartition(activitiesPerSecond: number, partitions: number): number {
+  return Math.max(1, Math.ceil(activitiesPerSecond / partitions));
+}
+
+/** The most activities the server dispatches in any 60 s window at this rate (token-bucket bound). */
+export function worstCaseActivitiesPerMinute(activitiesPerSecond: number, partitions: number): number {
+  return activitiesPerSecond * 60 + partitions * burstPerPartition(activitiesPerSecond, partitions);
+}
+
 /**
- * Temporal's matching service splits a task queue's rate limit over its partitions and gives each
- * partition a burst of ceil(rate / partitions) tasks, so after an idle period all partitions can
- * dispatch their bucket at once on top of the steady rate. The worst 60 s window therefore holds
- * `rate × 60 + partitions × ceil(rate / partitions)`; the plan lowers the rate until that, plus the
- * headroom, fits the provider's limit.
+ * Temporal's matching service splits a task queue's rate limit over its partitions (rate / partitions
+ * each) and gives each partition a token bucket of max(1, ceil(rate / partitions)) tasks, so after an
+ * idle period all partitions can dispatch their bucket at once on top of the steady rate. The worst
+ * 60 s window therefore holds `rate × 60 + partitions × ceil(rate / partitions)`; the plan picks the
+ * highest rate (in hundredths) for which that fits `safety × limit`, leaving the rest as headroom.
+ * bench/mesh-rate-limit.ts measures both assumptions against a real dev server (docs/workflow.md).
  */
 export function meshRateLimitPlan(
   limitPerMinute: number,
@@ -38,15 +55,24 @@ export function meshRateLimitPlan(
 ): MeshRateLimitPlan {
   const partitions = options.partitions ?? 4;
   const safety = options.safety ?? 0.9;
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new RangeError(`partitions must be a whole number ≥ 1, got ${partitions}`);
+  }
+  if (!(safety > 0 && safety <= 1)) throw new RangeError(`safety must be in (0, 1], got ${safety}`);
   const budget = Math.floor(limitPerMinute * safety);
-  let rate = budget / 60;
-  const worstCase = (r: number) => r * 60 + partitions * Math.ceil(r / partitions);
-  while (rate > 0.01 && worstCase(rate) > budget) rate = Math.floor((rate - 0.01) * 100) / 100;
-  rate = Math.max(rate, 0.01);
-  const worst = Math.ceil(worstCase(rate));
+  // Whole hundredths, so the rate a person reads in the logs is exactly the one the server gets.
+  let hundredths = Math.floor((budget / 60) * 100);
+  while (hundredths > 1 && worstCaseActivitiesPerMinute(hundredths / 100, partitions) > budget)
+    hundredths -= 1;
+  const rate = Math.max(hundredths, 1) / 100;
+  const perPartition = burstPerPartition(rate, partitions);
+  const worst = Math.ceil(worstCaseActivitiesPerMinute(rate, partitions));
   return {
     limitPerMinute,
     activitiesPerSecond: rate,
+    partitions,
+    burstPerPartition: perPartition,
+    burst: partitions * perPartition,
     worstCaseActivitiesPerMinute: worst,
     headroomPerMinute: limitPerMinute - worst,
   };

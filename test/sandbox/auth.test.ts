@@ -1,5 +1,5 @@
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { eventually, SandboxClient } from './sandbox-client';
+import { at, eventually, SandboxClient } from './sandbox-client';
 
 describe('sandbox authentication', () => {
   let sandbox: Sandbox;
@@ -60,6 +60,72 @@ describe('sandbox authentication', () => {
       headers: { authorization: 'Bearer made-up' },
     });
     expect(unknown.status).toBe(401);
+  });
+
+  it('checks the password and v3 secret against SANDBOX_PASSWORD when one is set', async () => {
+    const custom = await startSandbox({ password: 'not-the-default' });
+    try {
+      const post = (path: string, body: unknown) =>
+        fetch(`${custom.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      expect((await post('/v2/token', { realm: 'r', username: 'u', password: 'sandbox' })).status).toBe(400);
+      expect((await post('/v3/token', { access_key: 'k', secret: 'sandbox' })).status).toBe(400);
+      expect(
+        (await post('/v2/token', { realm: 'any', username: 'one', password: 'not-the-default' })).status,
+      ).toBe(200);
+      expect((await post('/v3/token', { access_key: 'k', secret: 'not-the-default' })).status).toBe(200);
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('announces the configured token lifetime in expires_in', async () => {
+    const client = new SandboxClient(sandbox);
+    await client.control('PATCH', '/settings', { tokenExpiresInSeconds: 120 });
+    try {
+      const res = await postJson('/v3/token', { access_key: 'key-1', secret: 'sandbox' });
+      expect(await res.json()).toMatchObject({ expires_in: 120 });
+    } finally {
+      await client.control('PATCH', '/settings', { tokenExpiresInSeconds: 86400 });
+    }
+  });
+
+  it.each([
+    ['POST', '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING'],
+    ['POST', '/v2/workflows/create-and-screen'],
+    ['GET', '/v2/workflows/wf_x'],
+    ['GET', '/v2/customers/cust_x'],
+    ['GET', '/v2/customers/external/CUST-1'],
+    ['GET', '/v2/customers/cust_x/monitor'],
+    ['PATCH', '/v2/customers/cust_x/monitor'],
+    ['POST', '/v2/customers/cust_x/workflows/sync/update-and-rescore'],
+    ['PATCH', '/v2/customers/cust_x/workflows/sync/update-and-rescore'],
+    ['GET', '/v2/customers/cust_x/cases'],
+    ['GET', '/v2/cases/case_x'],
+    ['GET', '/v2/cases/case_x/alerts'],
+    ['POST', '/v2/notifications/configurations/webhook'],
+    ['GET', '/v2/notifications/configurations/webhook'],
+    ['PATCH', '/v2/notifications/configurations/webhook/webhook_x'],
+    ['POST', '/v2/notifications/configurations/webhook/test'],
+  ])('answers 401 to %s %s without a bearer token', async (method, path) => {
+    const res = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(method === 'GET' ? {} : { body: '{}' }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+    // The route exists: with a token it gets past auth and is not the "no such route" 404.
+    const withToken = await new SandboxClient(sandbox).request(
+      method,
+      path,
+      method === 'GET' ? undefined : {},
+    );
+    expect(withToken.status).not.toBe(401);
+    expect(String(at(withToken.body, 'detail'))).not.toContain('No route');
   });
 
   it('lets a token expire after expires_in seconds', async () => {

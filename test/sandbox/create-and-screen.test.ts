@@ -139,6 +139,29 @@ describe('sandbox create-and-screen', () => {
     });
   });
 
+  it('accepts a company in the reference layout: address[] with address_line1 under customer.company', async () => {
+    const res = await api.post(ALERTING, {
+      customer: {
+        external_identifier: externalId('COMP'),
+        company: {
+          legal_name: 'Sanctioned Shipping LLC',
+          registration_number: 'RC-1',
+          address: [{ address_line1: '1 Harbour Road', country: 'PA' }],
+        },
+      },
+      configuration: { screening_configuration_identifier: 'sandbox-default' },
+      monitoring: { entity_screening: { enabled: true } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      step_details: {
+        'initial-risk-scoring': { step_output: { overall_level: 'HIGH-RISK' } },
+        'customer-screening': { step_output: { screening_result: 'HAS_PROFILES' } },
+        'case-creation': { status: 'COMPLETED' },
+      },
+    });
+  });
+
   it('answers 400 problem details naming every missing required field', async () => {
     const res = await api.post(SYNC, { customer: { person: {} } });
     expect(res.status).toBe(400);

@@ -231,6 +231,55 @@ describe('sandbox webhooks', () => {
     expect(log.find((e) => e.type === 'CASE_CREATED')).toMatchObject({ outcome: 'dropped' });
   });
 
+  it('signs with the configured SANDBOX_WEBHOOK_SECRET, not the development one', async () => {
+    const secret = Buffer.from('a-different-secret-of-32-bytes!!').toString('base64');
+    const own = await startSandbox({
+      rateLimitPerMinute: 0,
+      webhookSecret: secret,
+      webhookUrls: [receiver.url],
+    });
+    try {
+      const client = new SandboxClient(own);
+      const res = await client.post(ALERTING, personBody({ full_name: 'Victor Bout' }));
+      expect(at(res.body, 'step_details.case-creation.status')).toBe('COMPLETED');
+      const [delivery] = await receivedOf(1, 'the CASE_CREATED delivery');
+      const headers = delivery!.headers as Record<string, string>;
+      expect(new Webhook(secret).verify(delivery!.raw, headers)).toMatchObject({
+        webhook_type: 'CASE_CREATED',
+      });
+      expect(() => new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(delivery!.raw, headers)).toThrow();
+      // Without a legacy secret there is no x-complyadvantage-signature.
+      expect(delivery!.headers['x-complyadvantage-signature']).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('sends a signed TEST event to a URL through POST .../webhook/test', async () => {
+    const res = await api.post(`${WEBHOOKS}/test`, { url: receiver.url });
+    expect(res.status).toBe(202);
+    const [delivery] = await receivedOf(1, 'the TEST delivery');
+    expect(delivery!.headers['webhook-id']).toBe(at(res.body, 'webhook_id'));
+    expect(
+      new Webhook(SANDBOX_DEV_WEBHOOK_SECRET).verify(
+        delivery!.raw,
+        delivery!.headers as Record<string, string>,
+      ),
+    ).toMatchObject({ webhook_type: 'TEST' });
+  });
+
+  it('sends nothing to an inactive registration', async () => {
+    const created = await register('CASE_CREATED');
+    await api.patch(`${WEBHOOKS}/${text(created.body, 'identifier')}`, { is_active: false });
+    await register('CASE_TRANSITIONED');
+    const { caseId } = await openOnboardingCase();
+    await api.control('POST', `/cases/${caseId}/transition`, { stage: 'IN_REVIEW' });
+    const [delivery] = await receivedOf(1, 'the transition webhook');
+    expect(at(delivery!.body, 'webhook_type')).toBe('CASE_TRANSITIONED');
+    const log = (await api.control('GET', '/deliveries')).body as DeliveryLogEntry[];
+    expect(log.map((e) => e.type)).toEqual(['CASE_TRANSITIONED']);
+  });
+
   it('pre-registers SANDBOX_WEBHOOK_URLS for CASE_CREATED and CASE_TRANSITIONED, again after reset', async () => {
     const wired = await startSandbox({ webhookUrls: [receiver.url] });
     try {

@@ -1,0 +1,210 @@
+/**
+ * Records the event histories of real `onboardCustomer` runs into test/fixtures/histories/*.json, the
+ * fixtures test/workflows/replay.test.ts replays on every CI run: a later change to the workflow that
+ * would break the runs in flight (nondeterminism) then fails the test instead of production.
+ *
+ *   npx tsx scripts/dev/record-histories.ts
+ *
+ * Runs everything in process on free ports: a Temporal dev server (the same binary the tests use,
+ * scripts/temporal-cli.ts), the Mesh sandbox and the two workers of src/worker.ts. Record again only
+ * on purpose (a deliberate, patched() change); commit the new files next to the old ones.
+ *
+ * No personal data: the customers are the sandbox's fictitious test names with nothing else, and every
+ * identity the server writes into events is the fixed string below instead of pid@hostname.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { Secret } from '../../src/config/mesh';
+import { createMeshClient } from '../../src/mesh/client';
+import { startSandbox } from '../../src/sandbox';
+import { caseDecisionSignal } from '../../src/shared/case-decision';
+import type { MeshCustomer } from '../../src/shared/customer';
+import {
+  meshTaskQueue,
+  statusQuery,
+  updateCustomerSignal,
+  type OnboardingInput,
+  type OnboardingStatus,
+} from '../../src/shared/onboarding';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { historyToJson } from '../../test/workflows/helpers/history-json';
+import { resolveTemporalCli } from '../temporal-cli';
+
+const OUT_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
+const IDENTITY = 'record-histories';
+const TASK_QUEUE = 'record-histories';
+const HOUR = 3_600_000;
+
+type Scenario = {
+  file: string;
+  customer: MeshCustomer;
+  /** Drives the run after start (signals, the analyst's decision) and returns its final state. */
+  drive(
+    handle: WorkflowHandle,
+    ctx: { analyst(caseIdentifier: string, decision: string): Promise<void> },
+  ): Promise<void>;
+  policy?: OnboardingInput['policy'];
+};
+
+const person = (externalIdentifier: string, firstName: string, lastName: string): MeshCustomer => ({
+  external_identifier: externalIdentifier,
+  person: { first_name: firstName, last_name: lastName },
+});
+
+const SCENARIOS: Scenario[] = [
+  {
+    file: 'approve-straight-through.json',
+    customer: person('REPLAY-APPROVE-0001', 'Test', 'CleanUser'),
+    drive: () => Promise.resolve(),
+  },
+  {
+    file: 'review-positive-decision.json',
+    customer: person('REPLAY-REVIEW-0001', 'Victor', 'Bout'),
+    async drive(handle) {
+      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
+      // What the webhook bridge sends for the analyst's "False Positive" (v2 payload).
+      await handle.signal(caseDecisionSignal, {
+        caseIdentifier: waiting.case!.caseIdentifier,
+        caseType: 'CUSTOMER_ONBOARDING',
+        decisionType: 'POSITIVE',
+        stageIdentifier: 'stage-false-positive',
+        stageName: 'False Positive',
+        source: 'webhook',
+        webhookId: '00000000-0000-4000-8000-000000000001',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+      });
+    },
+  },
+  {
+    file: 'prohibited-reject.json',
+    customer: person('REPLAY-PROHIBITED-0001', 'Pablo', 'Prohibited'),
+    drive: () => Promise.resolve(),
+  },
+  {
+    // A lost webhook: the run's own case check finds the decision, after a customer update re-scored it.
+    file: 'review-update-then-case-check-negative.json',
+    customer: person('REPLAY-CASECHECK-0001', 'Hannah', 'Highmatch'),
+    policy: { reviewPollIntervalMs: 2_000 },
+    async drive(handle, ctx) {
+      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
+      await handle.signal(updateCustomerSignal, {
+        customer: { person: { nationality: ['GB'] } },
+        requestId: 'replay-update-1',
+      });
+      await waitFor(handle, (s) => s.rescores === 1, 'the re-score');
+      await ctx.analyst(waiting.case!.caseIdentifier, 'NEGATIVE');
+    },
+  },
+];
+
+async function waitFor(
+  handle: WorkflowHandle,
+  predicate: (status: OnboardingStatus) => boolean,
+  what: string,
+): Promise<OnboardingStatus> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = await handle.query(statusQuery);
+    if (predicate(status)) return status;
+    if (Date.now() > deadline) throw new Error(`${handle.workflowId}: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const waitForState = (handle: WorkflowHandle, state: OnboardingStatus['state']) =>
+  waitFor(handle, (s) => s.state === state, `state ${state}`);
+
+async function main(): Promise<void> {
+  const cli = await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable:
+        cli.kind === 'path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
+      ip: '127.0.0.1',
+      searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent' });
+  try {
+    const mesh = createMeshClient({
+      config: {
+        baseUrl: sandbox.url,
+        requestTimeoutMs: 10_000,
+        credentials: { kind: 'access-key', accessKey: IDENTITY, secret: new Secret('sandbox') },
+      },
+    });
+    const client = new Client({ connection: env.connection, identity: IDENTITY });
+    const workflowWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      identity: IDENTITY,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: require.resolve('../../src/workflows'),
+        logger: new DefaultLogger('WARN'),
+      }),
+    });
+    const meshWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: meshTaskQueue(TASK_QUEUE),
+      identity: IDENTITY,
+      activities: createActivities({ mesh }),
+    });
+    const analyst = async (caseIdentifier: string, decision: string) => {
+      const response = await fetch(`${sandbox.url}/_sandbox/cases/${caseIdentifier}/transition`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stage: 'DECISION', decision }),
+      });
+      if (!response.ok) throw new Error(`sandbox transition answered ${response.status}`);
+    };
+
+    await mkdir(OUT_DIR, { recursive: true });
+    await workflowWorker.runUntil(
+      meshWorker.runUntil(async () => {
+        for (const scenario of SCENARIOS) {
+          const handle = await client.workflow.start('onboardCustomer', {
+            taskQueue: TASK_QUEUE,
+            workflowId: onboardingWorkflowId(scenario.customer.external_identifier),
+            args: [
+              {
+                customer: scenario.customer,
+                configuration: { screening_configuration_identifier: 'sandbox-default' },
+                policy: {
+                  reviewPollIntervalMs: HOUR,
+                  reviewPollJitter: 0.1,
+                  reviewReminderMs: 24 * HOUR,
+                  reviewDeadlineMs: 30 * 24 * HOUR,
+                  ...scenario.policy,
+                },
+              } satisfies OnboardingInput,
+            ],
+          });
+          await scenario.drive(handle, { analyst });
+          const result = (await handle.result()) as OnboardingStatus;
+          const history = await handle.fetchHistory();
+          await writeFile(join(OUT_DIR, scenario.file), `${historyToJson(history)}\n`);
+          process.stdout.write(
+            `${scenario.file}: ${result.state} (${history.events?.length ?? 0} events, ${result.reason ?? ''})\n`,
+          );
+        }
+      }),
+    );
+  } finally {
+    await sandbox.close();
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `record-histories failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

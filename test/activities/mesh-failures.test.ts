@@ -1,0 +1,205 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../src/activities';
+import { Secret } from '../../src/config/mesh';
+import { createMeshClient } from '../../src/mesh/client';
+import type { TokenProvider } from '../../src/mesh/token-provider';
+import { guidePerson, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+
+/**
+ * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones
+ * non-retryable with a stable type, transient ones retryable no sooner than the provider asked.
+ * Mostly against the real sandbox and its faults; a tiny scripted server gives the answers the sandbox
+ * never gives (403, a Retry-After header on a 5xx).
+ */
+const quiet = { info: () => undefined, warn: () => undefined };
+
+/** The SDK logs every failed activity at WARN; the failures here are the point of the test. */
+const mockEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+
+/** The ApplicationFailure an activity ended with (fails the test if it succeeded). */
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => new Error('expected the activity to fail'),
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+const screenInput = (customer = guidePerson('Test CleanUser')) => ({
+  customer,
+  screeningConfigurationIdentifier: 'sandbox-default',
+  monitoringEnabled: true,
+});
+
+describe('Mesh activity failures (sandbox)', () => {
+  let h: SandboxHarness;
+  let activities: Activities;
+  const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
+    mockEnvironment().run<P, R, typeof fn>(fn, ...args);
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.sandbox.close();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    activities = createActivities({ mesh: h.client(), logger: quiet });
+  });
+
+  it('ends at once on refused customer data (400): non-retryable BAD_REQUEST naming the field, not its value', async () => {
+    const customer = { ...guidePerson('Victor Bout'), date_of_birth: { day: 45, month: 1, year: 1967 } };
+    const failure = await failureOf(run(activities.createAndScreen, screenInput(customer)));
+    expect(failure).toMatchObject({ type: 'BAD_REQUEST', nonRetryable: true });
+    expect(failure.message).toContain('customer.date_of_birth');
+    expect(failure.message).not.toContain('45');
+    expect(failure.details).toEqual([{ operation: 'createAndScreen', status: 400 }]);
+  });
+
+  it('ends at once on an unknown customer (404): non-retryable NOT_FOUND', async () => {
+    for (const failure of [
+      await failureOf(run(activities.setMonitoring, { customerIdentifier: 'cust_nope', enabled: false })),
+      await failureOf(run(activities.getCustomer, { externalIdentifier: 'NOPE-1' })),
+    ]) {
+      expect(failure).toMatchObject({ type: 'NOT_FOUND', nonRetryable: true });
+    }
+  });
+
+  it('ends at once on refused credentials: non-retryable AUTHENTICATION_FAILED without the secret', async () => {
+    const wrong = createActivities({
+      mesh: h.client({
+        config: { credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('wrong-secret') } },
+      }),
+      logger: quiet,
+    });
+    const failure = await failureOf(run(wrong.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'AUTHENTICATION_FAILED', nonRetryable: true });
+    expect(failure.message).not.toContain('wrong-secret');
+  });
+
+  it('retries a 429 no sooner than Ratelimit-Reset', async () => {
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
+    const failure = await failureOf(run(activities.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'RATE_LIMITED', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(7_000);
+    // The retry Temporal makes then goes through.
+    expect(await run(activities.createAndScreen, screenInput())).toMatchObject({
+      screeningResult: 'NO_PROFILES',
+    });
+  });
+
+  it('retries the account limit itself the same way', async () => {
+    await h.settings({ rateLimitPerMinute: 2 });
+    await run(activities.createAndScreen, screenInput()); // token + create-and-screen fill the window
+    const failure = await failureOf(run(activities.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'RATE_LIMITED', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeGreaterThan(0);
+  });
+
+  it.each([500, 502, 503])('retries a %i as SERVER_ERROR', async (status) => {
+    await h.fault({ match: { path: '/monitor' }, kind: 'server-error', status, count: 1 });
+    const { customerIdentifier } = await run(activities.createAndScreen, screenInput());
+    const failure = await failureOf(run(activities.setMonitoring, { customerIdentifier, enabled: false }));
+    expect(failure).toMatchObject({ type: 'SERVER_ERROR', nonRetryable: false });
+    expect(failure.details).toEqual([{ operation: 'setMonitoring', status }]);
+    expect(await run(activities.setMonitoring, { customerIdentifier, enabled: false })).toEqual({
+      enabled: false,
+    });
+  });
+
+  it('retries a request Mesh did not answer within the request timeout as TIMEOUT', async () => {
+    const impatient = createActivities({
+      mesh: h.client({ config: { requestTimeoutMs: 200 } }),
+      logger: quiet,
+    });
+    await h.fault({ match: { path: '/cases' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    const failure = await failureOf(run(impatient.checkOnboardingCase, { customerIdentifier: 'cust_any' }));
+    expect(failure).toMatchObject({ type: 'TIMEOUT', nonRetryable: false });
+  });
+
+  it('retries a connection that could not be made as NETWORK', async () => {
+    const nowhere = createActivities({
+      mesh: h.client({ config: { baseUrl: 'http://127.0.0.1:1' } }),
+      logger: quiet,
+    });
+    const failure = await failureOf(run(nowhere.getCustomer, { customerIdentifier: 'cust_any' }));
+    expect(failure).toMatchObject({ type: 'NETWORK', nonRetryable: false });
+  });
+
+  it('gives up a slow call as soon as the activity is cancelled (a worker shutting down), not at the timeout', async () => {
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    const env = mockEnvironment();
+    const attempt = env.run(activities.createAndScreen, screenInput());
+    // Cancel once the request is at the sandbox.
+    for (
+      let i = 0;
+      i < 100 && ((await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen'] ?? 0) < 1;
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    env.cancel('WORKER_SHUTDOWN');
+    await expect(attempt).rejects.toBeInstanceOf(CancelledFailure);
+  });
+});
+
+describe('Mesh activity failures (answers the sandbox never gives)', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  /** Activities whose Mesh answers every request with `status`, `headers` and a problem body. */
+  async function activitiesAnswering(status: number, headers: Record<string, string> = {}) {
+    const server = createServer((_req, res: ServerResponse) => {
+      res
+        .writeHead(status, { 'content-type': 'application/problem+json', ...headers })
+        .end(JSON.stringify({ title: 'Scripted', status, detail: 'scripted answer' }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const token: TokenProvider = { getToken: () => Promise.resolve('tok'), invalidate: () => undefined };
+    const mesh = createMeshClient({
+      config: {
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        requestTimeoutMs: 2_000,
+        credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('s') },
+      },
+      tokenProvider: token,
+    });
+    return createActivities({ mesh, logger: quiet });
+  }
+
+  it('ends at once when the API user lacks a permission (403): non-retryable FORBIDDEN', async () => {
+    const activities = await activitiesAnswering(403);
+    const failure = await failureOf(
+      mockEnvironment().run(activities.setMonitoring, {
+        customerIdentifier: 'c',
+        enabled: false,
+      }),
+    );
+    expect(failure).toMatchObject({ type: 'FORBIDDEN', nonRetryable: true });
+  });
+
+  it('retries a 503 no sooner than its Retry-After', async () => {
+    const activities = await activitiesAnswering(503, { 'retry-after': '12' });
+    const failure = await failureOf(mockEnvironment().run(activities.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'SERVER_ERROR', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(12_000);
+  });
+
+  it('retries a 429 no sooner than the longer of Retry-After and Ratelimit-Reset', async () => {
+    const activities = await activitiesAnswering(429, { 'retry-after': '20', 'ratelimit-reset': '3' });
+    const failure = await failureOf(
+      mockEnvironment().run(activities.getCustomer, { customerIdentifier: 'c' }),
+    );
+    expect(failure).toMatchObject({ type: 'RATE_LIMITED', nonRetryable: false });
+    expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(20_000);
+  });
+});

@@ -1,0 +1,87 @@
+import {
+  burstPerPartition,
+  meshRateLimitPlan,
+  reviewPollCallsPerMinute,
+  reviewPollIntervalMsFor,
+  worstCaseActivitiesPerMinute,
+} from '../../src/shared/mesh-rate-limit';
+import { DEFAULT_ONBOARDING_POLICY } from '../../src/shared/onboarding';
+
+describe('meshRateLimitPlan', () => {
+  it('keeps the default account (300/min) within 90 % in the worst 60 s window, bursts of 4 partitions included', () => {
+    const plan = meshRateLimitPlan(300);
+    expect(plan.activitiesPerSecond).toBe(4.36);
+    expect(plan.burstPerPartition).toBe(2);
+    expect(plan.burst).toBe(8);
+    expect(plan.worstCaseActivitiesPerMinute).toBe(270);
+    expect(plan.headroomPerMinute).toBe(30);
+  });
+
+  it('plans the benchmark account (60/min) at 0.83 activities per second with one task of burst per partition', () => {
+    const plan = meshRateLimitPlan(60);
+    expect(plan.activitiesPerSecond).toBe(0.83);
+    expect(plan.burst).toBe(4);
+    expect(plan.worstCaseActivitiesPerMinute).toBeLessThanOrEqual(54);
+  });
+
+  it.each([1, 10, 60, 100, 299, 300, 301, 1000, 1200, 6000])(
+    'never lets the worst 60 s window of a %i/min account exceed the safety share, for 1 to 8 partitions',
+    (limit) => {
+      for (let partitions = 1; partitions <= 8; partitions += 1) {
+        const plan = meshRateLimitPlan(limit, { partitions });
+        const budget = Math.max(Math.floor(limit * 0.9), 0);
+        if (plan.activitiesPerSecond > 0.01)
+          expect(plan.worstCaseActivitiesPerMinute).toBeLessThanOrEqual(budget);
+        expect(plan.worstCaseActivitiesPerMinute).toBe(
+          Math.ceil(worstCaseActivitiesPerMinute(plan.activitiesPerSecond, partitions)),
+        );
+      }
+    },
+  );
+
+  it('picks the highest rate in hundredths: one hundredth more would overrun the budget', () => {
+    for (const limit of [60, 300, 1000]) {
+      const plan = meshRateLimitPlan(limit);
+      const faster = Math.round(plan.activitiesPerSecond * 100 + 1) / 100;
+      expect(worstCaseActivitiesPerMinute(faster, 4)).toBeGreaterThan(Math.floor(limit * 0.9));
+    }
+  });
+
+  it('gives fewer partitions a higher rate, since fewer buckets can burst at once', () => {
+    expect(meshRateLimitPlan(300, { partitions: 1 }).activitiesPerSecond).toBeGreaterThan(
+      meshRateLimitPlan(300, { partitions: 8 }).activitiesPerSecond,
+    );
+  });
+
+  it('rejects a partition count or safety share that cannot be right', () => {
+    expect(() => meshRateLimitPlan(300, { partitions: 0 })).toThrow(/partitions/);
+    expect(() => meshRateLimitPlan(300, { safety: 1.5 })).toThrow(/safety/);
+  });
+});
+
+describe('burstPerPartition', () => {
+  it('is the rounded-up share of the rate, never less than one task (Temporal matching)', () => {
+    expect(burstPerPartition(4.36, 4)).toBe(2);
+    expect(burstPerPartition(4.36, 1)).toBe(5);
+    expect(burstPerPartition(0.83, 4)).toBe(1);
+    expect(burstPerPartition(8, 4)).toBe(2);
+  });
+});
+
+describe('review poll arithmetic', () => {
+  it('needs at least 5.56 h between checks for 10,000 waiting customers to use a tenth of 300/min', () => {
+    const ms = reviewPollIntervalMsFor(10_000, 300);
+    expect(ms).toBe(20_000_000);
+    expect(reviewPollCallsPerMinute(10_000, ms)).toBeLessThanOrEqual(30);
+  });
+
+  it('keeps the default 6 h interval (jitter only lengthens it) at 27.8 checks a minute, under the 30 allowed', () => {
+    expect(DEFAULT_ONBOARDING_POLICY.reviewPollIntervalMs).toBeGreaterThanOrEqual(
+      reviewPollIntervalMsFor(10_000, 300),
+    );
+    expect(reviewPollCallsPerMinute(10_000, DEFAULT_ONBOARDING_POLICY.reviewPollIntervalMs)).toBeCloseTo(
+      27.78,
+      2,
+    );
+  });
+});

@@ -1,0 +1,217 @@
+import { Worker } from '@temporalio/worker';
+import { caseDecisionSignal } from '../../src/shared/case-decision';
+import type { MeshCustomer } from '../../src/shared/customer';
+import { meshTaskQueue, type OnboardingInput } from '../../src/shared/onboarding';
+import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { onboardCustomer } from '../../src/workflows';
+import { externalId, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import {
+  bundleOnce,
+  testConnection,
+  uniqueTaskQueue,
+  waitFor,
+  TEST_NAMESPACE,
+  type TestConnection,
+} from '../helpers/temporal';
+import { testPolicy, waitForState } from './helpers/onboarding-harness';
+import { sandboxActivities, withSandboxWorkers } from './helpers/sandbox-workers';
+
+/**
+ * `onboardCustomer` end to end: the real dev server, the real activities and Mesh client, the
+ * in-process Mesh sandbox (src/sandbox) with its faults, and the two workers of src/worker.ts.
+ */
+let t: TestConnection;
+let h: SandboxHarness;
+beforeAll(async () => {
+  t = await testConnection();
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.sandbox.close();
+  await t.close();
+});
+beforeEach(async () => {
+  await h.reset();
+});
+
+const person = (firstName: string, lastName: string): MeshCustomer => ({
+  external_identifier: externalId('ONB'),
+  person: { first_name: firstName, last_name: lastName },
+});
+
+function input(customer: MeshCustomer, policy = testPolicy()): OnboardingInput {
+  return { customer, configuration: { screening_configuration_identifier: 'sandbox-default' }, policy };
+}
+
+function start(taskQueue: string, request: OnboardingInput) {
+  return t.client.workflow.start(onboardCustomer, {
+    taskQueue,
+    workflowId: onboardingWorkflowId(request.customer.external_identifier),
+    args: [request],
+  });
+}
+
+const screeningRequests = async () =>
+  (await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen'] ?? 0;
+
+describe('onboardCustomer against the Mesh sandbox', () => {
+  it('approves "Test CleanUser" straight through with monitoring on', async () => {
+    const customer = person('Test', 'CleanUser');
+    const status = await withSandboxWorkers(h, async (tq) => (await start(tq, input(customer))).result());
+    expect(status).toMatchObject({
+      state: 'APPROVED',
+      riskLevel: 'LOW-RISK',
+      screeningResult: 'NO_PROFILES',
+      monitoringEnabled: true,
+    });
+    expect(await h.customerCount(customer.external_identifier)).toBe(1);
+  });
+
+  it('rejects "Pablo Prohibited" and leaves the customer unmonitored at Mesh', async () => {
+    const customer = person('Pablo', 'Prohibited');
+    const status = await withSandboxWorkers(h, async (tq) => (await start(tq, input(customer))).result());
+    expect(status).toMatchObject({ state: 'REJECTED', riskLevel: 'PROHIBITED', monitoringEnabled: false });
+    const [record] = (
+      (
+        await h.control.get('customers', {
+          searchParams: { external_identifier: customer.external_identifier },
+        })
+      ).body as unknown as { customers: { monitoring_enabled: boolean }[] }
+    ).customers;
+    expect(record?.monitoring_enabled).toBe(false);
+  });
+
+  it('approves "Victor Bout" when the analyst clears the case, found by the run’s own case check', async () => {
+    const customer = person('Victor', 'Bout');
+    const status = await withSandboxWorkers(h, async (tq) => {
+      const handle = await start(tq, input(customer, testPolicy({ reviewPollIntervalMs: 500 })));
+      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
+      expect(waiting).toMatchObject({ screeningResult: 'HAS_PROFILES', riskLevel: 'MEDIUM-RISK' });
+      await h.control.post(`cases/${waiting.case!.caseIdentifier}/transition`, {
+        json: { stage: 'DECISION', decision: 'POSITIVE' },
+      });
+      return handle.result();
+    });
+    expect(status).toMatchObject({
+      state: 'APPROVED',
+      decision: { decisionType: 'POSITIVE', source: 'case-check' },
+    });
+  });
+
+  it('keeps a decision that arrives while Mesh is still screening, and applies it after', async () => {
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    const customer = person('Victor', 'Bout');
+    const status = await withSandboxWorkers(h, async (tq) => {
+      const handle = await start(tq, input(customer));
+      await waitFor(async () => (await screeningRequests()) >= 1, {
+        timeoutMs: 20_000,
+        description: 'create-and-screen at the sandbox',
+      });
+      await handle.signal(caseDecisionSignal, {
+        caseIdentifier: 'case-from-webhook',
+        caseType: 'CUSTOMER_ONBOARDING',
+        decisionType: 'NEGATIVE',
+        source: 'webhook',
+        webhookId: 'w-early',
+        receivedAt: new Date().toISOString(),
+      });
+      return handle.result();
+    });
+    expect(status).toMatchObject({ state: 'REJECTED', monitoringEnabled: false, riskLevel: 'MEDIUM-RISK' });
+    expect(status.history.map((s) => s.state)).toEqual(['SCREENING', 'AWAITING_REVIEW', 'REJECTED']);
+  });
+
+  it('rides out Mesh errors and rate limits, and an expired token, then approves', async () => {
+    await h.settings({ tokenExpiresInSeconds: 1 });
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'server-error', status: 503, count: 1 });
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 1, count: 1 });
+    const customer = person('Test', 'CleanUser');
+    const status = await withSandboxWorkers(h, async (tq) => (await start(tq, input(customer))).result());
+    expect(status.state).toBe('APPROVED');
+    expect(await screeningRequests()).toBe(3);
+    expect(await h.customerCount(customer.external_identifier)).toBe(1);
+  }, 90_000);
+
+  it.each(['errored-200', 'conflict-problem', 'conflict-guide'] as const)(
+    'recovers a customer an earlier attempt created (duplicate answered as %s) instead of failing',
+    async (duplicateShape) => {
+      await h.settings({ duplicateShape, identicalRetry: 'duplicate' });
+      const customer = person('Victor', 'Bout');
+      // An earlier attempt whose answer never arrived created the customer already.
+      await h.client().createAndScreen({
+        customer,
+        screeningConfigurationIdentifier: 'sandbox-default',
+        monitoringEnabled: true,
+      });
+      await withSandboxWorkers(h, async (tq) => {
+        const waiting = await waitForState(await start(tq, input(customer)), 'AWAITING_REVIEW');
+        expect(waiting).toMatchObject({
+          recoveredFromDuplicate: true,
+          screeningResult: 'HAS_PROFILES',
+          case: { caseIdentifier: expect.any(String) },
+        });
+      });
+      expect(await h.customerCount(customer.external_identifier)).toBe(1);
+    },
+  );
+
+  it('completes with exactly one customer when the worker is restarted in the middle of screening', async () => {
+    // Mesh answers slowly (within the client's 2 s timeout); the first attempt's request is in flight
+    // when its worker goes away.
+    await h.settings({ identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
+    await h.fault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    const customer = person('Test', 'CleanUser');
+    const taskQueue = uniqueTaskQueue('restart');
+    const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));
+    const startWorkers = async () => {
+      const workers = [
+        await Worker.create({
+          connection: t.nativeConnection,
+          namespace: TEST_NAMESPACE,
+          taskQueue,
+          workflowBundle,
+        }),
+        await Worker.create({
+          connection: t.nativeConnection,
+          namespace: TEST_NAMESPACE,
+          taskQueue: meshTaskQueue(taskQueue),
+          activities: sandboxActivities(h),
+          // Shorter than the slow answer: the in-flight attempt is cancelled, as at a real deploy.
+          shutdownGraceTime: '200ms',
+        }),
+      ];
+      return { workers, running: Promise.all(workers.map((w) => w.run())) };
+    };
+
+    const first = await startWorkers();
+    const handle = await start(taskQueue, input(customer));
+    await waitFor(async () => (await screeningRequests()) >= 1, {
+      timeoutMs: 20_000,
+      description: 'create-and-screen at the sandbox',
+    });
+    for (const worker of first.workers) worker.shutdown();
+    await first.running;
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    // Mesh finishes the request the old worker gave up on: the customer exists before the retry.
+    await waitFor(async () => (await h.customerCount(customer.external_identifier)) === 1, {
+      timeoutMs: 20_000,
+      description: 'the first attempt to create the customer at Mesh',
+    });
+
+    const second = await startWorkers();
+    try {
+      const status = await handle.result();
+      expect(status).toMatchObject({
+        state: 'APPROVED',
+        screeningResult: 'NO_PROFILES',
+        recoveredFromDuplicate: true,
+      });
+    } finally {
+      for (const worker of second.workers) worker.shutdown();
+      await second.running;
+    }
+    expect(await h.customerCount(customer.external_identifier)).toBe(1);
+    expect(await screeningRequests()).toBe(2);
+  }, 120_000);
+});
