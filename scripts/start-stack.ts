@@ -5,6 +5,9 @@
  *   sandbox   npm run sandbox    ready when GET /_sandbox/settings answers 200
  *   worker    npm run worker     after temporal and sandbox; ready when both its task queues have pollers
  *   bridge    npm run bridge     after temporal; ready when GET /healthz answers 200
+ *   codec     npm run codec-server  ready when GET /healthz answers 200; the Web UI decrypts through it
+ * Payloads are encrypted with ENCRYPTION_KEY, or else with a local key generated once into
+ * .local/encryption-key.json (scripts/local-encryption-key.ts).
  * A service whose entry file does not exist yet is skipped with a note. A Temporal server or sandbox
  * already answering on its port is used as it is. Ctrl-C stops everything (bridge and worker first; what
  * has not stopped after 20 s is killed). If one service dies, the rest are stopped and the exit code is 1.
@@ -14,16 +17,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { loadBridgeConfig } from '../src/config/bridge';
+import { loadCodecServerConfig } from '../src/config/codec-server';
 import { loadOrExit, type Env } from '../src/config/env';
 import { loadSandboxConfig } from '../src/config/sandbox';
 import { loadTemporalConfig } from '../src/config/temporal';
 import { meshTaskQueue } from '../src/shared/onboarding';
+import { localEncryptionKey } from './local-encryption-key';
 import { splitHostPort } from './temporal-cli';
 import { isPortOpen, waitForHttp, waitForPollers, waitForPort } from './wait-for';
 
 const ROOT = join(__dirname, '..');
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;
-const COLOURS = { temporal: 35, sandbox: 36, worker: 33, bridge: 32, stack: 1 } as const;
+const COLOURS = { temporal: 35, sandbox: 36, worker: 33, bridge: 32, codec: 34, stack: 1 } as const;
 type Name = keyof typeof COLOURS;
 
 function prefix(name: Name): string {
@@ -57,6 +62,17 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     const bridge = loadOrExit(() => loadBridgeConfig(env));
     setDefault('SANDBOX_WEBHOOK_URLS', `http://127.0.0.1:${bridge.port}${WEBHOOK_ROUTE}`);
   }
+  // Encrypted by default: every child gets the same key, and the codec server admits the local Web UI.
+  if (env['ENCRYPTION_KEY'] === undefined || env['ENCRYPTION_KEY'] === '') {
+    const file = join(ROOT, '.local', 'encryption-key.json');
+    const local = loadOrExit(() => localEncryptionKey(file));
+    say(`${local.created ? 'generated' : 'using'} the local encryption key "${local.id}" (${file})`);
+    if (local.warning !== undefined) say(`warning: ${local.warning}`);
+    env['ENCRYPTION_KEY'] = local.key;
+    env['ENCRYPTION_KEY_ID'] = local.id;
+  }
+  const { uiPort } = loadOrExit(() => loadTemporalConfig(env));
+  setDefault('CODEC_SERVER_CORS_ORIGINS', `http://127.0.0.1:${uiPort},http://localhost:${uiPort}`);
   return env;
 }
 
@@ -82,10 +98,10 @@ function relay(name: Name, stream: NodeJS.ReadableStream, out: NodeJS.WriteStrea
   });
 }
 
-function start(name: Name, script: string, env: Env): Running {
+function start(name: Name, script: string, env: Env, args: string[] = []): Running {
   // Own process group: the terminal's Ctrl-C reaches only this script, which then stops the children
   // in order, and a signal to the group reaches npm, tsx and the real process alike.
-  const child = spawn('npm', ['run', '--silent', script], {
+  const child = spawn('npm', ['run', '--silent', script, ...(args.length > 0 ? ['--', ...args] : [])], {
     cwd: ROOT,
     env,
     detached: true,
@@ -121,7 +137,7 @@ async function stopAll(exitCode: number): Promise<void> {
   stopping = true;
   say('stopping...');
   // Entry points first, infrastructure last, so the worker and bridge never see Temporal vanish under them.
-  for (const group of [['bridge', 'worker'], ['sandbox'], ['temporal']] as Name[][]) {
+  for (const group of [['bridge', 'worker', 'codec'], ['sandbox'], ['temporal']] as Name[][]) {
     const members = running.filter((r) => group.includes(r.name));
     for (const r of members) signalGroup(r.child, 'SIGINT');
     const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 20_000).unref());
@@ -157,13 +173,32 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  // The browser calls the codec server directly, so the UI gets an address it can reach.
+  const codec = loadOrExit(() => loadCodecServerConfig(env));
+  const codecHost = codec.host === '0.0.0.0' || codec.host === '::' ? '127.0.0.1' : codec.host;
+  const codecUrl = `http://${codecHost.includes(':') ? `[${codecHost}]` : codecHost}:${codec.port}`;
+  let codecReady: Promise<void> | undefined;
+  if (hasEntry('src/codec-server/main.ts')) {
+    const c = start('codec', 'codec-server', env);
+    codecReady = readyOrExited(c, (signal) =>
+      waitForHttp(`${codecUrl}/healthz`, { timeoutMs: 60_000, signal }),
+    );
+    codecReady.catch(() => undefined);
+  }
+
   const { host, port } = splitHostPort(temporal.address);
   let temporalReady: Promise<void>;
   if (await isPortOpen(host, port)) {
     say(`Temporal already answers on ${temporal.address}: using it`);
+    if (codecReady !== undefined) {
+      say(
+        `to see decrypted payloads in its Web UI, set ${codecUrl} as its codec server (docs/encryption.md)`,
+      );
+    }
     temporalReady = Promise.resolve();
   } else {
-    const t = start('temporal', 'temporal', env);
+    const uiCodec = codecReady !== undefined ? ['--ui-codec-endpoint', codecUrl] : [];
+    const t = start('temporal', 'temporal', env, uiCodec);
     // Generous: on a fresh machine `npm run temporal` first builds the CLI with Go (a few minutes).
     temporalReady = readyOrExited(t, (signal) => waitForPort(host, port, { timeoutMs: 15 * 60_000, signal }));
   }
@@ -222,6 +257,11 @@ async function main(): Promise<void> {
     say(
       `worker polling ${temporal.taskQueue} (workflows) and ${meshTaskQueue(temporal.taskQueue)} (Mesh calls)`,
     );
+  }
+
+  if (codecReady !== undefined) {
+    await codecReady;
+    say(`codec server ready: ${codecUrl} (the Web UI shows decrypted payloads through it)`);
   }
 
   say(`up. Temporal Web UI: ${temporal.uiUrl}  |  Ctrl-C stops everything`);

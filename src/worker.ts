@@ -1,12 +1,18 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createDataConverter } from './codec/data-converter';
+import { loadEncryptionConfig } from './config/encryption';
 import { loadOrExit } from './config/env';
+import { loadLoggingConfig } from './config/logging';
 import { loadMeshConfig } from './config/mesh';
+import { formatHostPort, loadMetricsConfig } from './config/metrics';
 import { loadTemporalConfig } from './config/temporal';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker';
 import { createMeshClient } from './mesh/client';
 import type { MeshApi } from './mesh/mesh-api';
 import { createTokenProvider } from './mesh/token-provider';
+import { createLogger } from './observability/logger';
+import { workerRuntimeOptions } from './observability/worker-runtime';
 import { meshRateLimitPlan, type MeshRateLimitPlan } from './shared/mesh-rate-limit';
 import { meshTaskQueue } from './shared/onboarding';
 
@@ -17,7 +23,7 @@ import { meshTaskQueue } from './shared/onboarding';
  * The option builders are exported so bench/mesh-rate-limit.ts measures exactly these settings.
  */
 
-type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace'>;
+type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
 
 /** The workflow worker: orchestration only, no activities (they all live on the Mesh queue). */
 export function workflowWorkerOptions(
@@ -57,7 +63,7 @@ export function meshWorkerOptions(
     // Enforced by the server across all workers polling the queue: the account-wide provider budget.
     // Every worker must use the same value: the last poller's value wins on the server.
     maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
-    // Little's law: the allowed rate times a 10 s worst-case call (≈ 45 at 300/min), with room to spare.
+    // Little's law: the allowed rate times a 10 s worst-case call (≈ 43 at 300/min), with room to spare.
     maxConcurrentActivityTaskExecutions: config.meshActivitySlots,
     // Longer than one Mesh request (10 s timeout), so calls in flight finish instead of being sent again.
     shutdownGraceTime: config.shutdownGraceTimeMs,
@@ -69,18 +75,43 @@ async function main(): Promise<void> {
   const meshConfig = loadOrExit(() => loadMeshConfig());
   const config = loadOrExit(() => loadWorkerConfig());
 
-  // The Runtime turns SIGINT/SIGTERM into a graceful shutdown of every worker in this process.
-  Runtime.install({ logger: new DefaultLogger('INFO'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const logging = loadOrExit(() => loadLoggingConfig());
+  const metrics = loadOrExit(() => loadMetricsConfig());
+
+  // The Runtime turns SIGINT/SIGTERM into a graceful shutdown of every worker in this process, writes
+  // every log line (SDK, Core, workflows, activities) as redacted JSON and serves the Prometheus metrics.
+  Runtime.install(
+    workerRuntimeOptions({
+      logger: createLogger({ name: 'worker', level: logging.level }),
+      level: logging.level,
+      metrics: metrics.worker,
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+    }),
+  );
   const logger = Runtime.instance().logger;
+  absorbRepeatedSignals(logger, ['SIGINT', 'SIGTERM'], config.shutdownGraceTimeMs);
 
   // One token for all activities of this process: a token fetch is a Mesh call too.
   const tokenProvider = createTokenProvider({ config: meshConfig, logger });
   const mesh = createMeshClient({ config: meshConfig, tokenProvider, logger });
   const plan = meshRateLimitPlan(meshConfig.rateLimitPerMinute, { partitions: config.taskQueuePartitions });
 
+  if (plan.headroomPerMinute < 0) {
+    logger.warn('MESH_RATE_LIMIT_PER_MINUTE is too small for the partitions: bursts may earn 429s', {
+      meshRateLimitPerMinute: plan.limitPerMinute,
+      worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
+    });
+  }
+
+  // Both workers encrypt what they send (payloads, failure messages) when ENCRYPTION_KEY is set.
+  const dataConverter = createDataConverter(
+    loadOrExit(() => loadEncryptionConfig()),
+    (message) => void logger.warn(message),
+  );
+
   const connection = await NativeConnection.connect({ address: temporal.address });
   try {
-    const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue };
+    const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
     const workflowWorker = await Worker.create(workflowWorkerOptions(base, config));
     const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
 
@@ -90,11 +121,44 @@ async function main(): Promise<void> {
       meshActivitiesPerSecond: plan.activitiesPerSecond,
       worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
       meshRateLimitPerMinute: plan.limitPerMinute,
+      metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
     });
     await Promise.all([workflowWorker.run(), meshWorker.run()]);
     logger.info('workers stopped');
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * The SDK stops listening after the first shutdown signal, so a second one takes Node's default action
+ * and kills the process in the middle of Mesh calls. A terminal's Ctrl-C (and `kill -- -<pgid>`)
+ * reaches this process directly and again through tsx's relay, so the repeat within 2 s is ignored;
+ * a later one is a person insisting, and exits at once.
+ */
+function absorbRepeatedSignals(
+  logger: {
+    info(m: string, a?: Record<string, unknown>): void;
+    warn(m: string, a?: Record<string, unknown>): void;
+  },
+  signals: NodeJS.Signals[],
+  graceTimeMs: number,
+): void {
+  let firstAt: number | undefined;
+  for (const signal of signals) {
+    process.on(signal, () => {
+      const now = Date.now();
+      if (firstAt === undefined) {
+        firstAt = now;
+        logger.info('shutting down: polling stopped, in-flight Mesh calls may finish', {
+          signal,
+          graceTimeMs,
+        });
+      } else if (now - firstAt > 2_000) {
+        logger.warn('second shutdown signal: exiting without waiting for in-flight calls', { signal });
+        process.exit(130);
+      }
+    });
   }
 }
 

@@ -1,34 +1,18 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+import type { LogLevelName } from '../config/logging';
+import { createLogger, loggerOptions } from '../observability/logger';
 
 /**
- * Paths that must never be written, whatever a future log call passes: signatures and secrets, and
- * request bodies (names, dates of birth and notes travel in webhook payloads). Identifiers (external
- * identifier, case identifier, webhook id) are not personal data here and are logged on purpose.
+ * The bridge's logger: the shared JSON logger (src/observability/logger.ts) named `bridge`. Its
+ * redaction covers signatures, secrets and request bodies (names, dates of birth and notes travel in
+ * webhook payloads); identifiers (external identifier, case identifier, webhook id) are logged on purpose.
  */
-export const REDACT_PATHS = [
-  'req.headers["webhook-signature"]',
-  'req.headers["x-complyadvantage-signature"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.body',
-  'body',
-  'payload',
-  '*.secret',
-  '*.secrets',
-  '*.webhookSecrets',
-  '*.legacySecret',
-];
+export { REDACT_PATHS } from '../observability/logger';
 
-export function bridgeLoggerOptions(level: string): LoggerOptions {
-  return {
-    level,
-    name: 'bridge',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  };
+export function bridgeLoggerOptions(level: LogLevelName): LoggerOptions {
+  return loggerOptions({ name: 'bridge', level });
 }
 
-export function createBridgeLogger(level = 'info', destination?: pino.DestinationStream): Logger {
-  return destination === undefined
-    ? pino(bridgeLoggerOptions(level))
-    : pino(bridgeLoggerOptions(level), destination);
+export function createBridgeLogger(level: LogLevelName = 'info', destination?: DestinationStream): Logger {
+  return createLogger({ name: 'bridge', level, ...(destination !== undefined && { destination }) });
 }

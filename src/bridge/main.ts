@@ -1,7 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
+import { createDataConverter } from '../codec/data-converter';
 import { loadBridgeConfig } from '../config/bridge';
+import { loadEncryptionConfig } from '../config/encryption';
 import { loadOrExit } from '../config/env';
+import { loadLoggingConfig } from '../config/logging';
+import { formatHostPort, loadMetricsConfig } from '../config/metrics';
 import { loadTemporalConfig } from '../config/temporal';
+import { createBridgeMetrics, instrumentBridge } from '../observability/bridge-metrics';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { buildBridge } from './app';
 import { createBridgeLogger } from './logger';
 import { createTemporalSignaller } from './temporal-signaller';
@@ -12,11 +18,19 @@ const SHUTDOWN_GRACE_MS = 15_000;
 async function main(): Promise<void> {
   const config = loadOrExit(() => loadBridgeConfig());
   const temporal = loadOrExit(() => loadTemporalConfig());
-  const logger = createBridgeLogger(config.logLevel);
+  const logging = loadOrExit(() => loadLoggingConfig());
+  const metricsConfig = loadOrExit(() => loadMetricsConfig());
+  // WEBHOOK_LOG_LEVEL, when set, wins over LOG_LEVEL (loadLoggingConfig resolves it).
+  const logger = createBridgeLogger(logging.bridgeLevel);
 
   // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
   const connection = Connection.lazy({ address: temporal.address });
-  const client = new Client({ connection, namespace: temporal.namespace });
+  // The decisions it signals (and the case reviews it starts) are encrypted like every other payload.
+  const dataConverter = createDataConverter(
+    loadOrExit(() => loadEncryptionConfig()),
+    (message) => logger.warn(message),
+  );
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
   const signaller = createTemporalSignaller({
     client,
     namespace: temporal.namespace,
@@ -25,6 +39,10 @@ async function main(): Promise<void> {
     readinessTimeoutMs: config.readinessTimeoutMs,
   });
   const app = buildBridge({ config, signaller, logger });
+  const metrics = createBridgeMetrics();
+  instrumentBridge(app, metrics);
+  // On its own port: the webhook port serves nothing but the webhook and the probes.
+  let metricsServer: MetricsServer | undefined;
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -38,6 +56,7 @@ async function main(): Promise<void> {
     // Stop taking requests and let in-flight ones finish, then drop the Temporal connection they used.
     app
       .close()
+      .then(() => metricsServer?.close())
       .then(() => connection.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
@@ -49,10 +68,15 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 
   await app.listen({ host: config.host, port: config.port });
+  if (metricsConfig.bridge !== undefined) {
+    metricsServer = await startMetricsServer(metrics.registry, metricsConfig.bridge);
+  }
   logger.info(
     {
       temporalAddress: temporal.address,
       namespace: temporal.namespace,
+      metrics:
+        metricsServer !== undefined ? `http://${formatHostPort(metricsServer.address)}/metrics` : 'off',
       signatureSchemes: [
         ...(config.webhookSecrets.length > 0
           ? [`standard-webhooks (${config.webhookSecrets.length} secret(s))`]

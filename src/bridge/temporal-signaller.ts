@@ -81,6 +81,8 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
             signalArgs: [decision],
             // A running review is signalled; a finished one is never started again for the same case.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
+            staticSummary: `KYC monitoring case ${review.caseIdentifier} of ${review.externalIdentifier}`,
           }),
         );
         return 'signalled';

@@ -14,7 +14,7 @@ import {
   withdrawSignal,
   type OnboardingInput,
 } from '../shared/onboarding';
-import { kycExternalIdentifier, kycOnboardingState } from '../shared/search-attributes';
+import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../shared/search-attributes';
 import { onboardingWorkflowId } from '../shared/workflow-ids';
 import type { StarterCommand } from './starter-args';
 import { readCustomerUpdate, readOnboardingRequest } from './read-request';
@@ -53,6 +53,8 @@ async function startOrReuse(
   workflowId: string,
   args: unknown[],
   searchAttributes: SearchAttributePair[],
+  /** The one-line summary the Web UI lists; identifiers only, harmless wherever it is shown. */
+  staticSummary: string,
 ): Promise<WorkflowHandle> {
   let handle: WorkflowHandle;
   try {
@@ -62,6 +64,7 @@ async function startOrReuse(
       args,
       ...ID_POLICIES,
       typedSearchAttributes: searchAttributes,
+      staticSummary,
     });
     ctx.out(`started ${workflowType}`);
   } catch (err) {
@@ -161,7 +164,10 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
         [
           { key: kycExternalIdentifier, value: externalIdentifier },
           { key: kycOnboardingState, value: 'SCREENING' },
+          // Set from the start so `KycReviewOverdue = false` finds the runs that are on time.
+          { key: kycReviewOverdue, value: false },
         ],
+        `KYC onboarding ${externalIdentifier}`,
       );
       return command.wait ? waitForScreening(ctx, handle, command.timeoutMs) : 0;
     }
@@ -197,6 +203,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
         updateCustomerDataWorkflowId(command.externalId, command.requestId),
         [{ externalIdentifier: command.externalId, customer, requestId: command.requestId }],
         [{ key: kycExternalIdentifier, value: command.externalId }],
+        `KYC customer data update ${command.externalId}`,
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }
@@ -208,6 +215,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
         setCustomerMonitoringWorkflowId(command.externalId, command.requestId),
         [{ externalIdentifier: command.externalId, enabled: command.enabled, requestId: command.requestId }],
         [{ key: kycExternalIdentifier, value: command.externalId }],
+        `KYC monitoring ${command.enabled ? 'on' : 'off'} ${command.externalId}`,
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }
@@ -225,6 +233,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
           },
         ],
         [{ key: kycExternalIdentifier, value: command.externalId }],
+        `KYC offboarding ${command.externalId}`,
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }

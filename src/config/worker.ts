@@ -4,11 +4,11 @@ import { envField, parseEnv, type Env } from './env';
 /** Defaults with their reasons; docs/workflow.md ("Worker settings") has the same table. */
 const schema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
-  // 1000 runs × a few hundred KB of V8 state stays well under 1 GB; waiting runs beyond it just replay.
+  // Waiting runs wake without replaying their history while cached; beyond 1000 they replay, memory stays bounded.
   WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(1000, 'a number of cached workflow runs'),
   // The SDK's usual default: workflow tasks are millisecond CPU bursts.
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
-  // Little's law at 300/min: 4.36 calls/s × 10 s worst-case call ≈ 44 in flight, rounded up.
+  // Little's law at 300/min: 4.3 calls/s × 10 s worst-case call ≈ 43 in flight, rounded up.
   MESH_ACTIVITY_SLOTS: envField.positiveInt(50, 'a number of concurrent Mesh calls'),
   // One Mesh request may take up to its 10 s timeout; 15 s lets it finish instead of being sent again.
   WORKER_SHUTDOWN_GRACE_TIME: envField.duration('15s'),

@@ -11,7 +11,10 @@ export interface MeshRateLimitPlan {
   activitiesPerSecond: number;
   /** Task queue partitions the plan assumes (each gets `activitiesPerSecond / partitions`). */
   partitions: number;
-  /** Tasks one idle partition may hand out at once: `max(1, ceil(rate / partitions))`. */
+  /**
+   * Tasks one partition may hand out at once: its token bucket `max(1, ceil(rate / partitions))` plus
+   * the one task that already passed the server's default limiter (measured, see burstPerPartition()).
+   */
   burstPerPartition: number;
   /** Every partition's full bucket together: the most activities that can start at the same instant. */
   burst: number;
@@ -31,9 +34,19 @@ export interface MeshRateLimitOptions {
   safety?: number;
 }
 
-/** Temporal's matching service: a partition's burst is `ceil(its rate)`, and at least 1 task. */
-export function burstPerPartition(activitiesPerSecond: number, partitions: number): number {
+/** Temporal's matching service: a partition's token bucket holds `ceil(its rate)` tasks, at least 1. */
+export function bucketPerPartition(activitiesPerSecond: number, partitions: number): number {
   return Math.max(1, Math.ceil(activitiesPerSecond / partitions));
+}
+
+/**
+ * The most tasks one partition dispatches at the same instant. Measured on the dev server (Temporal
+ * 1.29, docs/workflow.md): when tasks wait in a partition before any worker has polled it (the Mesh
+ * workers were down, or started after a burst was queued), one task per partition has already passed
+ * the partition's default (unlimited) limiter, and then the full bucket follows: bucket + 1.
+ */
+export function burstPerPartition(activitiesPerSecond: number, partitions: number): number {
+  return bucketPerPartition(activitiesPerSecond, partitions) + 1;
 }
 
 /** The most activities the server dispatches in any 60 s window at this rate (token-bucket bound). */
@@ -44,10 +57,11 @@ export function worstCaseActivitiesPerMinute(activitiesPerSecond: number, partit
 /**
  * Temporal's matching service splits a task queue's rate limit over its partitions (rate / partitions
  * each) and gives each partition a token bucket of max(1, ceil(rate / partitions)) tasks, so after an
- * idle period all partitions can dispatch their bucket at once on top of the steady rate. The worst
- * 60 s window therefore holds `rate × 60 + partitions × ceil(rate / partitions)`; the plan picks the
- * highest rate (in hundredths) for which that fits `safety × limit`, leaving the rest as headroom.
- * bench/mesh-rate-limit.ts measures both assumptions against a real dev server (docs/workflow.md).
+ * idle period all partitions can dispatch their bucket at once on top of the steady rate, plus one task
+ * each that was waiting before the rate reached the partition. The worst 60 s window therefore holds
+ * `rate × 60 + partitions × (ceil(rate / partitions) + 1)`; the plan picks the highest rate (in
+ * hundredths) for which that fits `safety × limit`, leaving the rest as headroom for requests that are
+ * not one per activity. bench/mesh-rate-limit.ts measured every term on a real dev server (docs/workflow.md).
  */
 export function meshRateLimitPlan(
   limitPerMinute: number,

@@ -38,7 +38,7 @@ export type PartialPositivePolicy = 'escalate' | 'reject';
 export interface OnboardingPolicy {
   /** How often a waiting run checks its case itself, in case the webhook was lost. */
   reviewPollIntervalMs: number;
-  /** ± fraction applied to every poll interval so thousands of runs do not poll in step. */
+  /** Each poll interval is lengthened by up to this fraction (never shortened), so runs do not poll in step. */
   reviewPollJitter: number;
   /** After this long in review the run is marked overdue (KycReviewOverdue=true). */
   reviewReminderMs: number;

@@ -1,4 +1,9 @@
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  workflowInfo,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 // eslint-disable-next-line no-restricted-imports -- type-only import, erased before bundling (STYLE: Workflows)
 import type { createActivities } from '../activities';
 import { meshTaskQueue } from '../shared/onboarding';
@@ -61,13 +66,63 @@ export const CUSTOMER_READ: ActivityOptions = {
   },
 };
 
-/** One proxy per preset, bound to the Mesh queue of the task queue this run lives on. */
+/**
+ * One proxy per preset, bound to the Mesh queue of the task queue this run lives on; every call carries
+ * a one-line summary for the Web UI's event history.
+ */
 export function meshActivities() {
   const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
   return {
-    screening: proxyActivities<Activities>({ ...SCREENING, taskQueue }),
-    customerChange: proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue }),
-    caseCheck: proxyActivities<Activities>({ ...CASE_CHECK, taskQueue }),
-    customerRead: proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue }),
+    screening: withSummaries(proxyActivities<Activities>({ ...SCREENING, taskQueue })),
+    customerChange: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue })),
+    caseCheck: withSummaries(proxyActivities<Activities>({ ...CASE_CHECK, taskQueue })),
+    customerRead: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue })),
+  };
+}
+
+/**
+ * What each call does, in an analyst's words, with identifiers only: names and other personal data
+ * stay in the inputs. Summaries are metadata, not part of the determinism check: recorded histories
+ * without them still replay (test/workflows/replay.test.ts).
+ */
+function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
+  return {
+    createAndScreen: (input) =>
+      proxy.createAndScreen.executeWithOptions(
+        { summary: `create and screen customer ${input.customer.external_identifier}` },
+        [input],
+      ),
+    checkOnboardingCase: (input) =>
+      proxy.checkOnboardingCase.executeWithOptions(
+        {
+          summary:
+            input.caseIdentifier !== undefined
+              ? `check case ${input.caseIdentifier} for a decision`
+              : `look for the onboarding case of Mesh customer ${input.customerIdentifier}`,
+        },
+        [input],
+      ),
+    setMonitoring: (input) =>
+      proxy.setMonitoring.executeWithOptions(
+        {
+          summary: `switch monitoring ${input.enabled ? 'on' : 'off'} for Mesh customer ${input.customerIdentifier}`,
+        },
+        [input],
+      ),
+    updateAndRescore: (input) =>
+      proxy.updateAndRescore.executeWithOptions(
+        { summary: `update and re-score Mesh customer ${input.customerIdentifier}` },
+        [input],
+      ),
+    getCustomer: (input) =>
+      proxy.getCustomer.executeWithOptions(
+        {
+          summary:
+            'customerIdentifier' in input
+              ? `read Mesh customer ${input.customerIdentifier}`
+              : `look up the Mesh customer with external identifier ${input.externalIdentifier}`,
+        },
+        [input],
+      ),
   };
 }

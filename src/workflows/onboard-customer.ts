@@ -30,6 +30,7 @@ import {
 } from '../shared/search-attributes';
 import { mergeCustomer } from './customer-merge';
 import { meshActivities } from './mesh-activities';
+import { countReviewOverdue, countState, showStatus } from './onboarding-observability';
 import { decisionEffect, isProhibited, screeningVerdict } from './onboarding-rules';
 import { failureTypeOf, policyOf } from './workflow-support';
 
@@ -77,12 +78,15 @@ export async function onboardCustomer(input: OnboardingInput): Promise<Onboardin
     if (reason !== undefined) status.reason = reason;
     status.history.push({ state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
     upsertSearchAttributes([{ key: kycOnboardingState, value: state }]);
+    countState(state, status.riskLevel);
+    showStatus(status);
   }
 
   function noteRiskLevel(riskLevel: string | undefined): void {
     if (riskLevel === undefined) return;
     status.riskLevel = riskLevel;
     upsertSearchAttributes([{ key: kycRiskLevel, value: riskLevel }]);
+    showStatus(status);
   }
 
   /** Final states other than APPROVED: the customer must not stay under (paid) ongoing monitoring. */
@@ -141,8 +145,10 @@ export async function onboardCustomer(input: OnboardingInput): Promise<Onboardin
       case 'ESCALATE':
         status.escalated = true;
         status.reason = `${label}: needs a final decision`;
+        showStatus(status);
         return;
       case 'WAIT':
+        showStatus(status);
         return;
     }
   }
@@ -220,6 +226,8 @@ export async function onboardCustomer(input: OnboardingInput): Promise<Onboardin
       if (!status.reviewOverdue && now >= reminderAt) {
         status.reviewOverdue = true;
         upsertSearchAttributes([{ key: kycReviewOverdue, value: true }]);
+        countReviewOverdue(status.riskLevel);
+        showStatus(status);
         continue;
       }
       if (now >= nextCheckAt) {
@@ -237,6 +245,8 @@ export async function onboardCustomer(input: OnboardingInput): Promise<Onboardin
     { key: kycExternalIdentifier, value: customer.external_identifier },
     { key: kycOnboardingState, value: 'SCREENING' },
   ]);
+  countState('SCREENING', undefined);
+  showStatus(status);
   const screeningConfigurationIdentifier = input.configuration?.screening_configuration_identifier;
   if (screeningConfigurationIdentifier === undefined) {
     enter('FAILED', 'no screening configuration identifier in the input');
@@ -273,6 +283,7 @@ export async function onboardCustomer(input: OnboardingInput): Promise<Onboardin
     upsertSearchAttributes([{ key: kycScreeningResult, value: screening.screeningResult }]);
   }
   if (screening.caseIdentifier !== undefined) status.case = { caseIdentifier: screening.caseIdentifier };
+  showStatus(status);
 
   // Data changed while screening ran: re-score before deciding on the old risk level.
   while (inbox.updates.length > 0 && status.state === 'SCREENING') await applyUpdate(inbox.updates.shift()!);

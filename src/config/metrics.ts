@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { parseEnv, type Env } from './env';
+
+/** host:port to serve `/metrics` on, or `off`. An empty value means the default, like every other variable. */
+const metricsAddress = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => v.toLowerCase() === 'off' || /^[^\s:]+:\d{1,5}$/.test(v), {
+      error: 'expected host:port (e.g. 0.0.0.0:9464) or off',
+    })
+    .transform((v) => (v.toLowerCase() === 'off' ? undefined : parseHostPort(v)));
+
+const schema = z.object({
+  // Loopback by default: metrics name task queues and workflow types, nothing for the public internet.
+  WORKER_METRICS_ADDRESS: metricsAddress('127.0.0.1:9464'),
+  // Its own port: the webhook port exposes nothing but the webhook and the probes (issue 4).
+  BRIDGE_METRICS_ADDRESS: metricsAddress('127.0.0.1:9465'),
+});
+
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const METRICS_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface MetricsConfig {
+  /** The worker's Prometheus endpoint (Temporal SDK and onboarding metrics); undefined: off. */
+  worker: HostPort | undefined;
+  /** The bridge's Prometheus endpoint (request counts and latencies); undefined: off. */
+  bridge: HostPort | undefined;
+}
+
+export function loadMetricsConfig(env?: Env): MetricsConfig {
+  const c = parseEnv(schema, env);
+  return { worker: c.WORKER_METRICS_ADDRESS, bridge: c.BRIDGE_METRICS_ADDRESS };
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return `${host}:${port}`;
+}
+
+function parseHostPort(text: string): HostPort {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
+}

@@ -1,0 +1,143 @@
+import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import type { LogLevelName } from '../config/logging';
+
+/**
+ * Field names whose values never reach a log line, at any depth and in arrays, whatever a future log
+ * call passes: secrets and credentials, and the customer's personal data (names, dates of birth,
+ * addresses, contact details, identity documents) including whole customer objects and the request
+ * bodies and payloads that carry them. Matching ignores case, `_` and `-` (`date_of_birth`,
+ * `dateOfBirth`). Identifiers are not personal data here and are logged on purpose: the external
+ * identifier, Mesh's customer and case identifiers, webhook ids, workflow ids.
+ */
+export const REDACT_KEYS: readonly string[] = [
+  // secrets and credentials
+  'secret',
+  'secrets',
+  'webhookSecret',
+  'webhookSecrets',
+  'legacySecret',
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'apiKey',
+  'accessKey',
+  'clientSecret',
+  'authorization',
+  'proxyAuthorization',
+  'cookie',
+  'setCookie',
+  'signature',
+  'webhookSignature',
+  'xComplyadvantageSignature',
+  // whole documents that hold personal data
+  'customer',
+  'person',
+  'company',
+  'body',
+  'payload',
+  'rawBody',
+  // personal data fields (guide Appendix B)
+  'name',
+  'names',
+  'firstName',
+  'middleName',
+  'lastName',
+  'fullName',
+  'legalName',
+  'alias',
+  'aliases',
+  'dateOfBirth',
+  'dob',
+  'birthDate',
+  'placeOfBirth',
+  'address',
+  'addresses',
+  'addressLine1',
+  'addressLine2',
+  'email',
+  'emailAddress',
+  'emailAddresses',
+  'phone',
+  'phoneNumber',
+  'phoneNumbers',
+  'contactInformation',
+  'nationality',
+  'personalIdentification',
+  'identityDocuments',
+  'passportNumber',
+  'nationalId',
+];
+
+/**
+ * pino `redact` paths: a second net that also covers child-logger bindings and values written by
+ * serializers (Fastify's `req`), which the key walk below does not see.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  'req.headers["webhook-signature"]',
+  'req.headers["x-complyadvantage-signature"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.body',
+  ...new Set(REDACT_KEYS.flatMap((key) => [key, snakeCase(key)])),
+].flatMap((key) =>
+  // Top-level `name` is pino's own logger name (worker, bridge, starter); nested names are redacted.
+  key.includes('.') ? [key] : key === 'name' ? ['*.name'] : [key, `*.${key}`],
+);
+
+export const REDACTED = '[redacted]';
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+const normalise = (key: string) => key.replace(/[-_]/g, '').toLowerCase();
+const REDACTED_KEYS: ReadonlySet<string> = new Set(REDACT_KEYS.map(normalise));
+/** Deeper than any log object here; bounds the walk (and cycles). */
+const MAX_DEPTH = 12;
+
+export function isRedactedKey(key: string): boolean {
+  return REDACTED_KEYS.has(normalise(key));
+}
+
+/** A copy of `value` with every redacted key censored; plain objects and arrays only (errors, dates stay). */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = isRedactedKey(key) && item !== undefined ? REDACTED : redact(item, depth + 1);
+  }
+  return out;
+}
+
+export interface CreateLoggerOptions {
+  /** The process: worker, bridge, starter. */
+  name: string;
+  level: LogLevelName;
+  /** Defaults to stdout; the starter writes to stderr so its stdout stays the human-readable result. */
+  destination?: DestinationStream;
+}
+
+export function loggerOptions({ name, level }: Pick<CreateLoggerOptions, 'name' | 'level'>): LoggerOptions {
+  return {
+    name,
+    level,
+    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    // The Temporal SDK passes errors as `error`; both keys get pino's error serializer.
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    formatters: { log: (object) => redact(object) as Record<string, unknown> },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+/** The one JSON logger of every process, with the shared redaction. */
+export function createLogger(options: CreateLoggerOptions): PinoLogger {
+  const config = loggerOptions(options);
+  return options.destination === undefined ? pino(config) : pino(config, options.destination);
+}
+
+export type { PinoLogger };

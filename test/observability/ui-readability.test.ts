@@ -1,0 +1,86 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
+import { meshTaskQueue, type OnboardingInput } from '../../src/shared/onboarding';
+import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import {
+  bundleOnce,
+  runWorker,
+  testConnection,
+  uniqueTaskQueue,
+  type TestConnection,
+} from '../helpers/temporal';
+import {
+  fakeActivities,
+  screeningOutcome,
+  testPolicy,
+  uniqueCustomer,
+  waitForState,
+} from '../workflows/helpers/onboarding-harness';
+
+/**
+ * What a compliance analyst reads in the Web UI without opening payloads: the run's current details
+ * and each activity's summary. Both must say what happens, with identifiers only.
+ */
+
+let t: TestConnection;
+beforeAll(async () => {
+  t = await testConnection();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const PERSON = { first_name: 'Victoria', last_name: 'Readable' };
+
+it('shows state, risk level, screening result and case in the current details, and summarises each activity', async () => {
+  const taskQueue = uniqueTaskQueue('ui');
+  const customer = uniqueCustomer({ person: PERSON });
+  const { activities } = fakeActivities({
+    createAndScreen: () =>
+      screeningOutcome({
+        customerIdentifier: 'cust-ui-1',
+        riskLevel: 'HIGH-RISK',
+        screeningResult: 'HAS_PROFILES',
+        caseIdentifier: 'case-ui-1',
+      }),
+  });
+  const input: OnboardingInput = {
+    customer,
+    configuration: { screening_configuration_identifier: 'cfg-1' },
+    policy: testPolicy(),
+  };
+  const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));
+
+  await runWorker({ taskQueue, workflowBundle }, () =>
+    runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, async () => {
+      const handle = await t.client.workflow.start('onboardCustomer', {
+        taskQueue,
+        workflowId: onboardingWorkflowId(customer.external_identifier),
+        args: [input],
+      });
+      await waitForState(handle, 'AWAITING_REVIEW');
+
+      const details = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+      expect(details).toContain('**AWAITING_REVIEW**');
+      expect(details).toContain('HIGH-RISK');
+      expect(details).toContain('HAS_PROFILES');
+      expect(details).toContain('case-ui-1');
+      expect(details).toContain(customer.external_identifier);
+
+      const summaries: string[] = [];
+      for (const event of (await handle.fetchHistory()).events ?? []) {
+        const summary = event.userMetadata?.summary;
+        if (event.activityTaskScheduledEventAttributes && summary) {
+          summaries.push(defaultPayloadConverter.fromPayload<string>(summary));
+        }
+      }
+      expect(summaries).toEqual([`create and screen customer ${customer.external_identifier}`]);
+
+      for (const text of [details, ...summaries]) {
+        expect(text).not.toContain(PERSON.first_name);
+        expect(text).not.toContain(PERSON.last_name);
+      }
+      await handle.terminate('test done');
+    }),
+  );
+});
