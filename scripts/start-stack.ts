@@ -266,7 +266,7 @@ async function main(): Promise<void> {
 
   say(`up. Temporal Web UI: ${temporal.uiUrl}  |  Ctrl-C stops everything`);
   say(
-    `try: MESH_SCREENING_CONFIGURATION_ID=${env['MESH_SCREENING_CONFIGURATION_ID'] ?? 'sandbox-default'} npm run starter -- --input test/fixtures/customers/victor-bout.json --wait`,
+    'try, in another terminal: eval "$(npm run -s stack-env)" && npm run starter -- --input test/fixtures/customers/victor-bout.json --wait',
   );
 }
 
