@@ -30,10 +30,9 @@ import { writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { startLocalTemporal } from '../scripts/local-temporal';
 import { createActivities } from '../src/activities';
 import { envField, loadOrExit, parseDuration, parseEnv } from '../src/config/env';
 import { Secret, type MeshConfig } from '../src/config/mesh';
@@ -44,7 +43,6 @@ import { buildSandboxServer } from '../src/sandbox';
 import type { MeshCustomer } from '../src/shared/customer';
 import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/shared/mesh-rate-limit';
 import { meshTaskQueue, type OnboardingInput } from '../src/shared/onboarding';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { onboardingWorkflowId } from '../src/shared/workflow-ids';
 import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker';
 import type { onboardCustomer } from '../src/workflows';
@@ -162,7 +160,6 @@ async function connectTemporal(opts: BenchOptions): Promise<Temporal> {
       },
     };
   }
-  const cli = await resolveTemporalCli({ log });
   const partitionArgs =
     opts.serverPartitions === undefined
       ? []
@@ -172,16 +169,7 @@ async function connectTemporal(opts: BenchOptions): Promise<Temporal> {
           '--dynamic-config-value',
           `matching.numTaskqueueWritePartitions=${opts.serverPartitions}`,
         ];
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable:
-        cli.kind === 'path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
-      ip: '127.0.0.1',
-      searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: partitionArgs,
-    },
-  });
+  const { env } = await startLocalTemporal({ log, extraArgs: partitionArgs });
   return {
     address: env.address,
     client: env.client,

@@ -3,48 +3,33 @@
  * points Mesh's case webhooks at the bridge, idempotently (src/cli/register-webhooks.ts has the logic
  * and the usage text). Exit codes: 0 done, 1 Mesh refused or failed, 2 bad usage or configuration.
  */
+import { runCommandLine } from '../src/cli/command-line';
 import {
   parseRegisterWebhooksArgs,
   registerWebhooks,
   REGISTER_WEBHOOKS_USAGE,
-  UsageError,
 } from '../src/cli/register-webhooks';
 import { loadOrExit } from '../src/config/env';
 import { loadMeshConnectionConfig } from '../src/config/register-webhooks';
 import { createMeshClient } from '../src/mesh/client';
 import { MeshError } from '../src/mesh/mesh-api';
 
-async function main(): Promise<number> {
-  let command;
-  try {
-    command = parseRegisterWebhooksArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n\n${REGISTER_WEBHOOKS_USAGE}\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${REGISTER_WEBHOOKS_USAGE}\n`);
-    return 0;
-  }
-  const config = loadOrExit(() => loadMeshConnectionConfig());
-  const mesh = createMeshClient({ config });
-  process.stdout.write(`Mesh: ${config.baseUrl}\n`);
-  try {
-    await registerWebhooks(mesh, command, (line) => void process.stdout.write(`${line}\n`));
-    return 0;
-  } catch (err) {
-    if (!(err instanceof MeshError)) throw err;
-    // The message names the operation, status and the fields Mesh complained about (src/mesh/errors.ts).
-    process.stderr.write(`Mesh refused: ${err.message}\n`);
-    return 1;
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`register-webhooks failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+runCommandLine({
+  name: 'register-webhooks',
+  usage: REGISTER_WEBHOOKS_USAGE,
+  parse: parseRegisterWebhooksArgs,
+  run: async (command) => {
+    const config = loadOrExit(() => loadMeshConnectionConfig());
+    const mesh = createMeshClient({ config });
+    process.stdout.write(`Mesh: ${config.baseUrl}\n`);
+    try {
+      await registerWebhooks(mesh, command, (line) => void process.stdout.write(`${line}\n`));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof MeshError)) throw err;
+      // The message names the operation, status and the fields Mesh complained about (src/mesh/errors.ts).
+      process.stderr.write(`Mesh refused: ${err.message}\n`);
+      return 1;
+    }
   },
-);
+});

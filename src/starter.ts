@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { InputError } from './cli/read-request';
-import { parseStarterArgs, STARTER_USAGE, UsageError } from './cli/starter-args';
+import { runCommandLine } from './cli/command-line';
+import { parseStarterArgs, STARTER_USAGE, type StarterCommand } from './cli/starter-args';
 import { runStarterCommand } from './cli/starter-commands';
 import { createDataConverter } from './codec/data-converter';
 import { loadEncryptionConfig } from './config/encryption';
@@ -11,19 +12,7 @@ import { loadTemporalConfig } from './config/temporal';
 import { createLogger } from './observability/logger';
 
 /** `npm run starter -- --input FILE [--wait]` and the post-onboarding commands; `--help` lists them. */
-async function main(): Promise<number> {
-  let command;
-  try {
-    command = parseStarterArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n\n${STARTER_USAGE}\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(`${STARTER_USAGE}\n`);
-    return 0;
-  }
+async function run(command: Exclude<StarterCommand, { kind: 'help' }>): Promise<number> {
   const temporal = loadOrExit(() => loadTemporalConfig());
   const starter = loadOrExit(() => loadStarterConfig());
   const encryption = loadOrExit(() => loadEncryptionConfig());
@@ -59,10 +48,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`starter failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCommandLine({ name: 'starter', usage: STARTER_USAGE, parse: parseStarterArgs, run });

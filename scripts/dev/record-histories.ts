@@ -6,7 +6,7 @@
  *   npx tsx scripts/dev/record-histories.ts
  *
  * Runs everything in process on free ports: a Temporal dev server (the same binary the tests use,
- * scripts/temporal-cli.ts), the Mesh sandbox and the two workers of src/worker.ts. Record again only
+ * scripts/local-temporal.ts), the Mesh sandbox and the two workers of src/worker.ts. Record again only
  * on purpose (a deliberate, patched() change); commit the new files next to the old ones.
  *
  * No personal data: the customers are the sandbox's fictitious test names with nothing else, and every
@@ -15,7 +15,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { Secret } from '../../src/config/mesh';
@@ -30,10 +29,9 @@ import {
   type OnboardingInput,
   type OnboardingStatus,
 } from '../../src/shared/onboarding';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { historyToJson } from '../../test/workflows/helpers/history-json';
-import { resolveTemporalCli } from '../temporal-cli';
+import { startLocalTemporal } from '../local-temporal';
 
 const OUT_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const IDENTITY = 'record-histories';
@@ -120,17 +118,8 @@ const waitForState = (handle: WorkflowHandle, state: OnboardingStatus['state']) 
   waitFor(handle, (s) => s.state === state, `state ${state}`);
 
 async function main(): Promise<void> {
-  const cli = await resolveTemporalCli({ log: (line) => process.stderr.write(`${line}\n`) });
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable:
-        cli.kind === 'path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
-      ip: '127.0.0.1',
-      searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+  const { env } = await startLocalTemporal();
   const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent' });
   try {
     const mesh = createMeshClient({

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { createDataConverter } from '../codec/data-converter';
 import { loadBridgeConfig } from '../config/bridge';
 import { loadEncryptionConfig } from '../config/encryption';
@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   const logger = createBridgeLogger(logging.bridgeLevel);
 
   // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
-  const connection = Connection.lazy({ address: temporal.address });
+  // While Temporal is unreachable the sender must hear 503 within a second (issue 6) and retry later; the
+  // SDK's default of 10 gRPC attempts would hold each delivery until the 5 s signal deadline. Two quick
+  // retries (~0.5 s) still ride over a blip.
+  const connection = Connection.lazy({
+    address: temporal.address,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+  });
   // The decisions it signals (and the case reviews it starts) are encrypted like every other payload.
   const dataConverter = createDataConverter(
     loadOrExit(() => loadEncryptionConfig()),

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { WEBHOOK_ROUTE } from '../bridge/app';
 import type { MeshApi, WebhookConfiguration } from '../mesh/mesh-api';
+import { UsageError } from './command-line';
 
 export const REGISTER_WEBHOOKS_USAGE = `Usage: npm run register-webhooks -- --url URL [options]
 
@@ -28,9 +29,8 @@ export const DEFAULT_WEBHOOK_TYPES = ['CASE_TRANSITIONED', 'CASE_CREATED'] as co
 export const STATE_UPDATED_TYPE = 'CASE_STATE_UPDATED';
 export const DEFAULT_NAME_PREFIX = 'kyc-onboarding';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+// One class for every entry point; callers and tests import it from here too.
+export { UsageError };
 
 export interface RegisterWebhooksOptions {
   url: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { UsageError } from './command-line';
 
 export const STARTER_USAGE = `Usage: npm run starter -- <command> [options]
 
@@ -56,9 +57,8 @@ export type StarterCommand =
       requestId: string;
     };
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+// One class for every entry point; callers and tests import it from here too.
+export { UsageError };
 
 const TIMEOUT = /^(\d+)(ms|s|m)?$/;
 

@@ -7,7 +7,7 @@ import { createActivities, type Activities } from '../../src/activities';
 import { Secret } from '../../src/config/mesh';
 import { createMeshClient } from '../../src/mesh/client';
 import type { TokenProvider } from '../../src/mesh/token-provider';
-import { guidePerson, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import { guidePerson, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
 
 /**
  * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones
@@ -30,26 +30,13 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   return error as ApplicationFailure;
 }
 
-const screenInput = (customer = guidePerson('Test CleanUser')) => ({
-  customer,
-  screeningConfigurationIdentifier: 'sandbox-default',
-  monitoringEnabled: true,
-});
-
 describe('Mesh activity failures (sandbox)', () => {
-  let h: SandboxHarness;
+  const h = useSandboxHarness();
   let activities: Activities;
   const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
     mockEnvironment().run<P, R, typeof fn>(fn, ...args);
 
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.sandbox.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
+  beforeEach(() => {
     activities = createActivities({ mesh: h.client(), logger: quiet });
   });
 

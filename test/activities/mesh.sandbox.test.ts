@@ -9,8 +9,8 @@ import {
   externalId,
   guidePerson,
   pollUntil,
-  startHarness,
-  type SandboxHarness,
+  screenInput,
+  useSandboxHarness,
 } from '../mesh/support/sandbox-client';
 
 /**
@@ -18,19 +18,12 @@ import {
  * against the real sandbox (src/sandbox): what a workflow gets back from each one.
  */
 describe('Mesh activities (sandbox)', () => {
-  let h: SandboxHarness;
+  const h = useSandboxHarness();
   let mesh: MeshApi;
   let activities: Activities;
   let logged: string[];
 
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.sandbox.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
+  beforeEach(() => {
     mesh = h.client();
     logged = [];
     const logger: ActivityLogger = {
@@ -49,11 +42,7 @@ describe('Mesh activities (sandbox)', () => {
       ...args,
     );
   const screen = (customer: MeshCustomer, monitoringEnabled = true) =>
-    run('createAndScreen', {
-      customer,
-      screeningConfigurationIdentifier: 'sandbox-default',
-      monitoringEnabled,
-    });
+    run('createAndScreen', screenInput(customer, monitoringEnabled));
 
   describe('createAndScreen', () => {
     it('screens "Test CleanUser" as LOW-RISK NO_PROFILES, with no case to review', async () => {
@@ -170,11 +159,7 @@ describe('Mesh activities (sandbox)', () => {
       const customers: string[] = [];
       const stats = await pollUntil(
         async () => {
-          const outcome = await inActivity(stale.createAndScreen, {
-            customer: guidePerson('Test CleanUser'),
-            screeningConfigurationIdentifier: 'sandbox-default',
-            monitoringEnabled: true,
-          });
+          const outcome = await inActivity(stale.createAndScreen, screenInput());
           customers.push(outcome.customerIdentifier);
           return h.stats();
         },

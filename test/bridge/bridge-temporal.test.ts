@@ -15,14 +15,7 @@ import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/shar
 import { kycMarkedForOffboarding } from '../../src/shared/search-attributes';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { onboardCustomer, type monitoringCaseReview } from '../../src/workflows';
-import {
-  bundleOnce,
-  runWorker,
-  testConnection,
-  uniqueTaskQueue,
-  waitFor,
-  type TestConnection,
-} from '../helpers/temporal';
+import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection, waitFor } from '../helpers/temporal';
 import {
   closedPort,
   FakeMesh,
@@ -35,13 +28,7 @@ import { casePayload, newSecret, standardWebhookHeaders, type CasePayloadOptions
 
 const SECRET = newSecret();
 
-let t: TestConnection;
-beforeAll(async () => {
-  t = await testConnection();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestConnection();
 
 const workflowsPath = require.resolve('../../src/workflows');
 

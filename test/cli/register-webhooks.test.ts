@@ -12,7 +12,7 @@ import {
   type RegisterWebhooksOptions,
 } from '../../src/cli/register-webhooks';
 import type { MeshApi, WebhookConfiguration } from '../../src/mesh/mesh-api';
-import { startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import { startHarness, useSandboxHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
 
 const BRIDGE_URL = 'https://kyc.example.com/webhooks/complyadvantage';
 
@@ -79,19 +79,12 @@ describe('register-webhooks arguments', () => {
 });
 
 describe('register-webhooks against the Mesh sandbox', () => {
-  let harness: SandboxHarness;
+  const harness = useSandboxHarness();
   let mesh: MeshApi;
   let lines: string[];
   const out = (line: string) => void lines.push(line);
 
-  beforeAll(async () => {
-    harness = await startHarness();
-  });
-  afterAll(async () => {
-    await harness.sandbox.close();
-  });
-  beforeEach(async () => {
-    await harness.reset();
+  beforeEach(() => {
     mesh = harness.client();
     lines = [];
   });

@@ -14,8 +14,8 @@ import {
 } from '../../src/shared/onboarding';
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { testConnection, runWorker, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { externalId, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { externalId, useSandboxHarness } from '../mesh/support/sandbox-client';
 import { fakeActivities, testPolicy, waitForState } from '../workflows/helpers/onboarding-harness';
 import { sandboxActivities } from '../workflows/helpers/sandbox-workers';
 import { keyConfig } from './support';
@@ -32,14 +32,12 @@ const encryption = keyConfig('privacy-test');
 const codec: PayloadCodec = new AesGcmCodec(encryption);
 const dataConverter = createDataConverter(encryption);
 
-let t: TestConnection;
-let h: SandboxHarness;
+const t = useTestConnection();
+const h = useSandboxHarness();
 let encryptedClient: Client;
 let bundle: Promise<WorkflowBundleWithSourceMap>;
 
-beforeAll(async () => {
-  t = await testConnection();
-  h = await startHarness();
+beforeAll(() => {
   encryptedClient = new Client({ connection: t.connection, namespace: t.namespace, dataConverter });
   // The failure converter runs inside the workflow sandbox: it has to be in the bundle (as the worker's
   // own bundling does from `dataConverter.failureConverterPath`).
@@ -48,13 +46,6 @@ beforeAll(async () => {
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
-});
-afterAll(async () => {
-  await h.sandbox.close();
-  await t.close();
-});
-beforeEach(async () => {
-  await h.reset();
 });
 
 interface Person {

@@ -1,18 +1,10 @@
-import { ConfigError } from '../../src/config/env';
 import { loadBridgeConfig } from '../../src/config/bridge';
+import { configProblems } from '../helpers/config';
 
 const SECRET_A = Buffer.from('a'.repeat(32)).toString('base64');
 const SECRET_B = Buffer.from('b'.repeat(32)).toString('base64');
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadBridgeConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(loadBridgeConfig, env);
 
 describe('bridge configuration', () => {
   it('defaults to port 3000 with a 5 s signal deadline', () => {

@@ -1,15 +1,7 @@
 import { loadCodecServerConfig } from '../../src/config/codec-server';
-import { ConfigError } from '../../src/config/env';
+import { configProblems } from '../helpers/config';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadCodecServerConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(loadCodecServerConfig, env);
 
 describe('codec server configuration', () => {
   it('defaults to loopback port 8888, the local Temporal UI as origin, and no token', () => {

@@ -1,20 +1,12 @@
 import { inspect } from 'node:util';
 import { loadEncryptionConfig } from '../../src/config/encryption';
-import { ConfigError } from '../../src/config/env';
+import { configProblems } from '../helpers/config';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
 const KEY_C = Buffer.alloc(32, 3).toString('base64');
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadEncryptionConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(loadEncryptionConfig, env);
 
 describe('encryption configuration', () => {
   it('is off when no key is set', () => {

@@ -1,18 +1,10 @@
 import { inspect } from 'node:util';
-import { ConfigError } from '../../src/config/env';
 import { loadMeshConfig } from '../../src/config/mesh';
+import { configProblems } from '../helpers/config';
 
 const base = { MESH_BASE_URL: 'http://127.0.0.1:4010', MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default' };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadMeshConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const problemsOf = (env: Record<string, string>) => configProblems(loadMeshConfig, env);
 
 describe('loadMeshConfig', () => {
   it('uses /v3/token credentials with the documented defaults', () => {

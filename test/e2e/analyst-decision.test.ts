@@ -19,8 +19,8 @@ import { FINAL_STATES, type OnboardingInput, type OnboardingStatus } from '../..
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { startBridge, type RunningBridge } from '../bridge/temporal-harness';
-import { testConnection, type TestConnection } from '../helpers/temporal';
-import { externalId, guidePerson, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import { useTestConnection } from '../helpers/temporal';
+import { externalId, guidePerson, useSandboxHarness } from '../mesh/support/sandbox-client';
 import {
   testPolicy,
   waitForState,
@@ -31,22 +31,10 @@ import { DroppingFront } from './dropping-front';
 
 const ANALYST_NOTE = 'Different date of birth: confirmed false positive';
 
-let t: TestConnection;
-let harness: SandboxHarness;
-
-beforeAll(async () => {
-  t = await testConnection();
-  // The sandbox's defaults are the real delivery schedule: a failed attempt is retried after 1 s, 5 s, 10 s.
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.sandbox.close();
-  await t.close();
-});
-beforeEach(async () => {
-  // Webhook registrations of an earlier test point at a bridge that is gone.
-  await harness.reset();
-});
+const t = useTestConnection();
+// The sandbox's defaults are the real delivery schedule: a failed attempt is retried after 1 s, 5 s, 10 s.
+// It is reset before each test: webhook registrations of an earlier test point at a bridge that is gone.
+const harness = useSandboxHarness();
 
 interface Stack {
   taskQueue: string;

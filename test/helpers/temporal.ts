@@ -5,6 +5,7 @@
  *   installTestRuntime()         Runtime with DefaultLogger('WARN'), once per test file; called by testConnection().
  *   testConnection()             { client, connection, nativeConnection, address, namespace, close() } to the
  *                                shared server. Open in beforeAll, `await t.close()` in afterAll.
+ *   useTestConnection()          the same, with those two hooks registered for the calling file or describe block.
  *   uniqueTaskQueue(prefix)      a fresh task queue per test, so workers of different tests never steal tasks.
  *   uniqueWorkflowId(prefix)     a fresh workflow id (contract-shaped ids such as onboardingWorkflowId(ext) are
  *                                made unique through a unique external identifier instead).
@@ -91,6 +92,42 @@ export async function testConnection(): Promise<TestConnection> {
       await connection.close();
       await nativeConnection.close();
     },
+  };
+}
+
+/**
+ * `testConnection()` for a whole test file or describe block: opened in beforeAll, closed in afterAll.
+ * The connection it returns stands for the one opened, so it can be used in tests and later hooks.
+ */
+export function useTestConnection(): TestConnection {
+  let opened: TestConnection | undefined;
+  const current = (): TestConnection => {
+    if (opened === undefined) throw new Error('the connection opens in beforeAll: use it in tests and hooks');
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await testConnection();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return {
+    get address() {
+      return current().address;
+    },
+    get namespace() {
+      return current().namespace;
+    },
+    get client() {
+      return current().client;
+    },
+    get connection() {
+      return current().connection;
+    },
+    get nativeConnection() {
+      return current().nativeConnection;
+    },
+    close: () => current().close(),
   };
 }
 

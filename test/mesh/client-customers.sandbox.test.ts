@@ -1,28 +1,16 @@
 import type { MeshApi, MeshError } from '../../src/mesh/mesh-api';
-import { guidePerson, startHarness, type SandboxHarness } from './support/sandbox-client';
+import { guidePerson, screenInput, useSandboxHarness } from './support/sandbox-client';
 
 /** Customer, monitoring, re-score and webhook calls against the real sandbox (src/sandbox). */
 describe('Mesh client: customers, monitoring and webhooks (sandbox)', () => {
-  let h: SandboxHarness;
+  const h = useSandboxHarness();
   let mesh: MeshApi;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.sandbox.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
+  beforeEach(() => {
     mesh = h.client();
   });
 
   const onboard = (name = 'Test CleanUser', monitoringEnabled = true) =>
-    mesh.createAndScreen({
-      customer: guidePerson(name),
-      screeningConfigurationIdentifier: 'sandbox-default',
-      monitoringEnabled,
-    });
+    mesh.createAndScreen(screenInput(guidePerson(name), monitoringEnabled));
 
   it('reads a customer by identifier and by external identifier (following the 308 with the token)', async () => {
     const outcome = await onboard();

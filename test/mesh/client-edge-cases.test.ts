@@ -27,6 +27,13 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 const fixedToken: TokenProvider = { getToken: () => Promise.resolve('tok-123'), invalidate: () => undefined };
 
+/** The smallest request the client sends; these servers answer it whatever it holds. */
+const SCREEN_REQUEST = {
+  customer: { external_identifier: 'E', person: { last_name: 'X' } },
+  screeningConfigurationIdentifier: 'c',
+  monitoringEnabled: true,
+};
+
 function clientFor(baseUrl: string) {
   return createMeshClient({
     config: {
@@ -89,11 +96,7 @@ describe('Mesh client edge cases (scripted server)', () => {
     );
     servers.push(mesh.server);
     const error = (await clientFor(mesh.url)
-      .createAndScreen({
-        customer: { external_identifier: 'E', person: { last_name: 'X' } },
-        screeningConfigurationIdentifier: 'c',
-        monitoringEnabled: true,
-      })
+      .createAndScreen(SCREEN_REQUEST)
       .catch((e: unknown) => e)) as MeshError;
     expect(error).toMatchObject({ kind: 'INVALID_RESPONSE', retryable: false });
     expect(error.message).toContain('step_details.customer-creation.step_output.customer_identifier');
@@ -127,11 +130,7 @@ describe('Mesh client edge cases (scripted server)', () => {
     );
     servers.push(mesh.server);
     const error = (await clientFor(mesh.url)
-      .createAndScreen({
-        customer: { external_identifier: 'E', person: { last_name: 'X' } },
-        screeningConfigurationIdentifier: 'c',
-        monitoringEnabled: true,
-      })
+      .createAndScreen(SCREEN_REQUEST)
       .catch((e: unknown) => e)) as MeshError;
     expect(error).toMatchObject({ kind: 'CONFLICT', retryable: false });
     expect(error.message).toContain('Screening configuration is being edited');

@@ -5,32 +5,20 @@ import {
   capturingLogger,
   guidePerson,
   pollUntil,
-  startHarness,
-  type SandboxHarness,
+  screenInput,
+  useSandboxHarness,
 } from './support/sandbox-client';
 
 /** How every class of failure reaches the caller, against the real sandbox (src/sandbox) and its faults. */
 describe('Mesh client: failures (sandbox)', () => {
-  let h: SandboxHarness;
+  const h = useSandboxHarness();
   let mesh: MeshApi;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.sandbox.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
+  beforeEach(() => {
     mesh = h.client();
   });
 
   const screen = (customer = guidePerson('Test CleanUser'), client = mesh) =>
-    client.createAndScreen({
-      customer,
-      screeningConfigurationIdentifier: 'sandbox-default',
-      monitoringEnabled: true,
-    });
+    client.createAndScreen(screenInput(customer));
   const failureOf = (promise: Promise<unknown>) =>
     promise.then(
       () => {

@@ -1,37 +1,25 @@
 import { Secret } from '../../src/config/mesh';
 import type { MeshApi } from '../../src/mesh/mesh-api';
+import type { MeshCustomer } from '../../src/shared/customer';
 import {
   company,
   externalId,
   guidePerson,
   pollUntil,
   referencePerson,
-  startHarness,
-  type SandboxHarness,
+  screenInput,
+  useSandboxHarness,
 } from './support/sandbox-client';
 
 /** createAndScreen against the real sandbox (src/sandbox): the guide's sample customers and the three duplicate shapes. */
 describe('Mesh client: create and screen (sandbox)', () => {
-  let h: SandboxHarness;
+  const h = useSandboxHarness();
   let mesh: MeshApi;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h.sandbox.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
+  beforeEach(() => {
     mesh = h.client();
   });
 
-  const screen = (customer: Parameters<MeshApi['createAndScreen']>[0]['customer'], client = mesh) =>
-    client.createAndScreen({
-      customer,
-      screeningConfigurationIdentifier: 'sandbox-default',
-      monitoringEnabled: true,
-    });
+  const screen = (customer: MeshCustomer, client = mesh) => client.createAndScreen(screenInput(customer));
 
   it('screens "Test CleanUser" as NO_PROFILES with no case, using /v2/token credentials', async () => {
     const viaV2 = h.client({

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Runtime } from '@temporalio/worker';
@@ -14,14 +13,8 @@ import { meshTaskQueue, type OnboardingInput, type OnboardingStatus } from '../.
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { FakeSignaller } from '../bridge/fake-signaller';
 import { casePayload, newSecret, standardWebhookHeaders } from '../bridge/webhook-signing';
-import {
-  bundleOnce,
-  runWorker,
-  testConnection,
-  uniqueTaskQueue,
-  waitFor,
-  type TestConnection,
-} from '../helpers/temporal';
+import { freePort } from '../helpers/free-port';
+import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection, waitFor } from '../helpers/temporal';
 import {
   fakeActivities,
   screeningOutcome,
@@ -63,19 +56,11 @@ async function scrape(at: HostPort): Promise<string> {
   return response.text();
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 let workerMetrics: HostPort;
-let t: TestConnection;
 
+// Before the connection below: nothing else in this file may create the Runtime first.
 beforeAll(async () => {
   workerMetrics = { host: '127.0.0.1', port: await freePort() };
   Runtime.install(
@@ -85,12 +70,19 @@ beforeAll(async () => {
       metrics: workerMetrics,
     }),
   );
-  t = await testConnection();
 });
+const t = useTestConnection();
 
-afterAll(async () => {
-  await t.close();
-});
+/** The worker's exposition once it has a `metric` series for `taskQueue` (the SDK exports periodically). */
+function workerExpositionWith(metric: string, taskQueue: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const text = await scrape(workerMetrics);
+      return valueOf(text, metric, { taskQueue }) !== undefined && text;
+    },
+    { timeoutMs: 10_000, description: `${metric} on /metrics` },
+  );
+}
 
 /**
  * Runs one onboarding to its end on workers that keep no workflow in cache: every workflow task
@@ -125,13 +117,7 @@ describe('worker metrics (Prometheus, WORKER_METRICS_ADDRESS)', () => {
     const result = await onboard(taskQueue, { riskLevel: 'LOW-RISK', screeningResult: 'NO_PROFILES' });
     expect(result.state).toBe('APPROVED');
 
-    const exposition = await waitFor(
-      async () => {
-        const text = await scrape(workerMetrics);
-        return valueOf(text, 'kyc_onboarding_approved', { taskQueue }) !== undefined && text;
-      },
-      { timeoutMs: 10_000, description: 'kyc_onboarding_approved on /metrics' },
-    );
+    const exposition = await workerExpositionWith('kyc_onboarding_approved', taskQueue);
     // The workflow metricMeter labels its series taskQueue/workflowType (the SDK's own use snake_case).
     const run = { taskQueue, workflowType: 'onboardCustomer', namespace: 'default' };
     expect(valueOf(exposition, 'kyc_onboarding_started', { ...run, risk_level: 'UNKNOWN' })).toBe(1);
@@ -147,13 +133,7 @@ describe('worker metrics (Prometheus, WORKER_METRICS_ADDRESS)', () => {
     const result = await onboard(taskQueue, { riskLevel: 'PROHIBITED', screeningResult: 'PROFILES_FOUND' });
     expect(result.state).toBe('REJECTED');
 
-    const exposition = await waitFor(
-      async () => {
-        const text = await scrape(workerMetrics);
-        return valueOf(text, 'kyc_onboarding_rejected', { taskQueue }) !== undefined && text;
-      },
-      { timeoutMs: 10_000, description: 'kyc_onboarding_rejected on /metrics' },
-    );
+    const exposition = await workerExpositionWith('kyc_onboarding_rejected', taskQueue);
     expect(valueOf(exposition, 'kyc_onboarding_rejected', { taskQueue, risk_level: 'PROHIBITED' })).toBe(1);
     expect(valueOf(exposition, 'kyc_onboarding_approved', { taskQueue })).toBeUndefined();
   });

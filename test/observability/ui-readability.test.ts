@@ -2,13 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { meshTaskQueue, type OnboardingInput } from '../../src/shared/onboarding';
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
-import {
-  bundleOnce,
-  runWorker,
-  testConnection,
-  uniqueTaskQueue,
-  type TestConnection,
-} from '../helpers/temporal';
+import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 import {
   fakeActivities,
   screeningOutcome,
@@ -22,13 +16,7 @@ import {
  * and each activity's summary. Both must say what happens, with identifiers only.
  */
 
-let t: TestConnection;
-beforeAll(async () => {
-  t = await testConnection();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestConnection();
 
 const PERSON = { first_name: 'Victoria', last_name: 'Readable' };
 

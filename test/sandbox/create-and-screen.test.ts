@@ -1,17 +1,11 @@
-import { SCREENING_RULES, startSandbox, type Sandbox } from '../../src/sandbox';
-import { at, eventually, externalId, personBody, SandboxClient, text } from './sandbox-client';
+import { SCREENING_RULES } from '../../src/sandbox';
+import { at, eventually, externalId, personBody, text, useSandbox } from './sandbox-client';
 
 const SYNC = '/v2/workflows/sync/create-and-screen';
 const ALERTING = `${SYNC}?last_sync_step=ALERTING`;
 
 describe('sandbox create-and-screen', () => {
-  let sandbox: Sandbox;
-  let api: SandboxClient;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimitPerMinute: 0, backgroundStepDelayMs: 50 });
-    api = new SandboxClient(sandbox);
-  });
-  afterAll(() => sandbox.close());
+  const api = useSandbox({ rateLimitPerMinute: 0, backgroundStepDelayMs: 50 }, { resetBeforeEach: false });
   afterEach(async () => {
     await api.control('PATCH', '/settings', { caseCreationDelayMs: 0 });
   });

@@ -1,16 +1,9 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { at, personBody, SandboxClient, text } from './sandbox-client';
+import { at, personBody, text, useSandbox } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
 
 describe('sandbox customers and cases', () => {
-  let sandbox: Sandbox;
-  let api: SandboxClient;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimitPerMinute: 0 });
-    api = new SandboxClient(sandbox);
-  });
-  afterAll(() => sandbox.close());
+  const api = useSandbox({ rateLimitPerMinute: 0 }, { resetBeforeEach: false });
 
   async function create(
     body: ReturnType<typeof personBody>,

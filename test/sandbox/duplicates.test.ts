@@ -1,17 +1,9 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { at, externalId, personBody, SandboxClient, text } from './sandbox-client';
+import { at, externalId, personBody, text, useSandbox, type SandboxClient } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
 
 describe('sandbox duplicate external identifiers', () => {
-  let sandbox: Sandbox;
-  let api: SandboxClient;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimitPerMinute: 0 });
-    api = new SandboxClient(sandbox);
-  });
-  afterAll(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  const api = useSandbox({ rateLimitPerMinute: 0 }, { resetBeforeEach: true });
 
   /** Creates a customer, then sends a different body with the same external identifier. */
   async function duplicate(): Promise<{

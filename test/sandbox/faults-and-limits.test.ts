@@ -1,17 +1,10 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { at, personBody, SandboxClient, text } from './sandbox-client';
+import { startSandbox } from '../../src/sandbox';
+import { at, personBody, SandboxClient, text, useSandbox } from './sandbox-client';
 
 const SYNC = '/v2/workflows/sync/create-and-screen';
 
 describe('sandbox faults, rate limit and control routes', () => {
-  let sandbox: Sandbox;
-  let api: SandboxClient;
-  beforeAll(async () => {
-    sandbox = await startSandbox({ rateLimitPerMinute: 0 });
-    api = new SandboxClient(sandbox);
-  });
-  afterAll(() => sandbox.close());
-  beforeEach(() => sandbox.reset());
+  const api = useSandbox({ rateLimitPerMinute: 0 }, { resetBeforeEach: true });
 
   it('starts with the real defaults: 300 requests a minute, retries after 1 s, 5 s and 10 s, the reference duplicate shape', async () => {
     const plain = await startSandbox();
@@ -31,7 +24,7 @@ describe('sandbox faults, rate limit and control routes', () => {
 
   it('answers 429 with Ratelimit headers beyond the account limit, and counts it', async () => {
     await api.control('PATCH', '/settings', { rateLimitPerMinute: 3 });
-    const fresh = new SandboxClient(sandbox);
+    const fresh = new SandboxClient(api.sandbox);
     const statuses: number[] = [];
     let last: Awaited<ReturnType<SandboxClient['get']>> | undefined;
     for (let i = 0; i < 5; i += 1) {
@@ -134,7 +127,7 @@ describe('sandbox faults, rate limit and control routes', () => {
 
   it('applies the account limit to every Mesh route but never to /_sandbox control routes', async () => {
     await api.control('PATCH', '/settings', { rateLimitPerMinute: 1 });
-    const fresh = new SandboxClient(sandbox);
+    const fresh = new SandboxClient(api.sandbox);
     expect((await fresh.get('/v2/cases/case_x')).status).toBe(429);
     for (let i = 0; i < 5; i += 1) expect((await api.control('GET', '/settings')).status).toBe(200);
   });

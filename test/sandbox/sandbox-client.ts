@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Sandbox } from '../../src/sandbox';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
 
 /** A tiny HTTP client for the sandbox tests: fetch with the bearer token and JSON bodies. */
 export interface Answer {
@@ -11,8 +11,16 @@ export interface Answer {
 
 export class SandboxClient {
   private token: string | undefined;
+  private readonly current: () => Sandbox;
 
-  constructor(readonly sandbox: Sandbox) {}
+  /** A function stands for a sandbox that starts later (see useSandbox). */
+  constructor(sandbox: Sandbox | (() => Sandbox)) {
+    this.current = typeof sandbox === 'function' ? sandbox : () => sandbox;
+  }
+
+  get sandbox(): Sandbox {
+    return this.current();
+  }
 
   async request(
     method: string,
@@ -55,6 +63,24 @@ export class SandboxClient {
   patch = (path: string, body?: unknown) => this.request('PATCH', path, body);
 
   control = (method: string, path: string, body?: unknown) => this.request(method, `/_sandbox${path}`, body);
+}
+
+/**
+ * Registers a describe block's hooks for one sandbox: started before all its tests, closed after them,
+ * and reset before each when asked. Returns the client for it; `api.sandbox` is the sandbox itself.
+ */
+export function useSandbox(options: SandboxOptions, hooks: { resetBeforeEach: boolean }): SandboxClient {
+  let started: Sandbox | undefined;
+  const api = new SandboxClient(() => {
+    if (started === undefined) throw new Error('the sandbox starts in beforeAll: use it in tests and hooks');
+    return started;
+  });
+  beforeAll(async () => {
+    started = await startSandbox(options);
+  });
+  afterAll(() => started?.close());
+  if (hooks.resetBeforeEach) beforeEach(() => api.sandbox.reset());
+  return api;
 }
 
 /** The value at a dotted path (`step_details.customer-creation.status`), or undefined. */

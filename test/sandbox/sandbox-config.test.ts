@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/config/env';
+import { configProblems } from '../helpers/config';
 import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/config/sandbox';
 
 describe('sandbox configuration', () => {
@@ -33,14 +33,7 @@ describe('sandbox configuration', () => {
   });
 
   it('names the variable and what it expects when a value is malformed', () => {
-    const problems = (env: Record<string, string>): string[] => {
-      try {
-        loadSandboxConfig(env);
-        return [];
-      } catch (err) {
-        return err instanceof ConfigError ? err.problems : [];
-      }
-    };
+    const problems = (env: Record<string, string>) => configProblems(loadSandboxConfig, env);
     expect(problems({ SANDBOX_LATENCY_MS: '3000-1000' })).toEqual([
       expect.stringMatching(/^SANDBOX_LATENCY_MS: expected milliseconds/),
     ]);

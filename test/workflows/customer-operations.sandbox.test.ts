@@ -11,8 +11,8 @@ import {
   setCustomerMonitoring,
   updateCustomerData,
 } from '../../src/workflows';
-import { externalId, guidePerson, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
-import { testConnection, type TestConnection } from '../helpers/temporal';
+import { externalId, guidePerson, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { useTestConnection } from '../helpers/temporal';
 import { testPolicy, waitForState } from './helpers/onboarding-harness';
 import { withSandboxWorkers } from './helpers/sandbox-workers';
 
@@ -20,30 +20,15 @@ import { withSandboxWorkers } from './helpers/sandbox-workers';
  * The operations on an onboarded customer (guide Steps 4-5), each its own workflow, on the real dev
  * server with the real activities against the Mesh sandbox.
  */
-let t: TestConnection;
-let h: SandboxHarness;
-beforeAll(async () => {
-  t = await testConnection();
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.sandbox.close();
-  await t.close();
-});
-beforeEach(async () => {
-  await h.reset();
-});
+const t = useTestConnection();
+const h = useSandboxHarness();
 
 /** A customer Mesh already holds, as a finished onboarding leaves it. */
 async function onboarded(
   name = 'Test CleanUser',
 ): Promise<{ customer: MeshCustomer; customerIdentifier: string }> {
   const customer = guidePerson(name, externalId('OPS'));
-  const { customerIdentifier } = await h.client().createAndScreen({
-    customer,
-    screeningConfigurationIdentifier: 'sandbox-default',
-    monitoringEnabled: true,
-  });
+  const { customerIdentifier } = await h.client().createAndScreen(screenInput(customer));
   return { customer, customerIdentifier };
 }
 

@@ -4,15 +4,8 @@ import type { MeshCustomer } from '../../src/shared/customer';
 import { meshTaskQueue, type OnboardingInput } from '../../src/shared/onboarding';
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { externalId, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
-import {
-  bundleOnce,
-  testConnection,
-  uniqueTaskQueue,
-  waitFor,
-  TEST_NAMESPACE,
-  type TestConnection,
-} from '../helpers/temporal';
+import { externalId, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { bundleOnce, uniqueTaskQueue, useTestConnection, waitFor, TEST_NAMESPACE } from '../helpers/temporal';
 import { testPolicy, waitForState } from './helpers/onboarding-harness';
 import { sandboxActivities, withSandboxWorkers } from './helpers/sandbox-workers';
 
@@ -20,19 +13,8 @@ import { sandboxActivities, withSandboxWorkers } from './helpers/sandbox-workers
  * `onboardCustomer` end to end: the real dev server, the real activities and Mesh client, the
  * in-process Mesh sandbox (src/sandbox) with its faults, and the two workers of src/worker.ts.
  */
-let t: TestConnection;
-let h: SandboxHarness;
-beforeAll(async () => {
-  t = await testConnection();
-  h = await startHarness();
-});
-afterAll(async () => {
-  await h.sandbox.close();
-  await t.close();
-});
-beforeEach(async () => {
-  await h.reset();
-});
+const t = useTestConnection();
+const h = useSandboxHarness();
 
 const person = (firstName: string, lastName: string): MeshCustomer => ({
   external_identifier: externalId('ONB'),

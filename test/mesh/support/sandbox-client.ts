@@ -3,7 +3,7 @@ import got from 'got';
 import { Secret, type MeshConfig } from '../../../src/config/mesh';
 import { createMeshClient, type MeshClientOptions } from '../../../src/mesh/client';
 import type { MeshLogger } from '../../../src/mesh/http';
-import type { MeshApi } from '../../../src/mesh/mesh-api';
+import type { CreateAndScreenRequest, MeshApi } from '../../../src/mesh/mesh-api';
 import type { MeshCustomer } from '../../../src/shared/customer';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
 
@@ -67,6 +67,53 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Sandbo
       return body.customers.length;
     },
   };
+}
+
+/**
+ * Registers a describe block's (or file's) hooks for one sandbox: started before all its tests, reset
+ * before each, closed after all. The harness it returns stands for the one started, so it can be
+ * declared where the tests are, and used in them and in later hooks.
+ */
+export function useSandboxHarness(options: SandboxOptions = {}): SandboxHarness {
+  let started: SandboxHarness | undefined;
+  const current = (): SandboxHarness => {
+    if (started === undefined) throw new Error('the sandbox starts in beforeAll: use it in tests and hooks');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startHarness(options);
+  });
+  afterAll(async () => {
+    await started?.sandbox.close();
+  });
+  beforeEach(async () => {
+    await current().reset();
+  });
+  return {
+    get sandbox() {
+      return current().sandbox;
+    },
+    get config() {
+      return current().config;
+    },
+    get control() {
+      return current().control;
+    },
+    client: (overrides) => current().client(overrides),
+    reset: () => current().reset(),
+    settings: (patch) => current().settings(patch),
+    fault: (fault) => current().fault(fault),
+    stats: () => current().stats(),
+    customerCount: (externalIdentifier) => current().customerCount(externalIdentifier),
+  };
+}
+
+/** The createAndScreen input the tests send: the sandbox's screening configuration, monitoring on. */
+export function screenInput(
+  customer: MeshCustomer = guidePerson('Test CleanUser'),
+  monitoringEnabled = true,
+): CreateAndScreenRequest {
+  return { customer, screeningConfigurationIdentifier: 'sandbox-default', monitoringEnabled };
 }
 
 export function externalId(prefix = 'CUST'): string {

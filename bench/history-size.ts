@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:history` (benchmark 6): how much history one onboarding leaves on the server. One
+ * straight-through run and one run through review (analyst decision in the sandbox → signed webhook →
+ * the real bridge → `caseDecision` signal), both on the production worker against the sandbox; then
+ * each history is fetched and counted: events, event types, the largest single payload, the whole
+ * history's encoded size. Payload sizes are without ENCRYPTION_KEY (encryption adds a fixed envelope).
+ */
+import type { Client } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { statusQuery } from '../src/shared/onboarding';
+import { onboardingWorkflowId } from '../src/shared/workflow-ids';
+import type { onboardCustomer } from '../src/workflows';
+import { machineInfo } from './support/machine';
+import { report } from './support/results';
+import {
+  analystDecides,
+  benchRunId,
+  onboardingInput,
+  prebuiltWorkflowBundle,
+  startBridge,
+  startFastSandbox,
+  UNLIMITED_MESH_RATE_PER_MINUTE,
+  type Applicant,
+} from './support/stack';
+import { log, waitFor } from './support/stats';
+import { startTemporal } from './support/temporal';
+import { WorkerProcess } from './support/worker-process';
+
+const GOALS = { straightThroughEvents: 25, reviewEvents: 40, payloadBytes: 8 * 1024 };
+
+interface PayloadLike {
+  metadata?: Record<string, Uint8Array> | null;
+  data?: Uint8Array | null;
+}
+
+function isPayload(value: object): value is PayloadLike {
+  return 'data' in value && value.data instanceof Uint8Array && 'metadata' in value;
+}
+
+/** Every Temporal payload anywhere inside an event, with its size as stored (data plus metadata). */
+function payloadSizes(value: unknown, found: number[] = []): number[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return found;
+  if (isPayload(value)) {
+    const metadata = Object.entries(value.metadata ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    found.push((value.data?.length ?? 0) + metadata);
+    return found;
+  }
+  for (const child of Object.values(value)) payloadSizes(child, found);
+  return found;
+}
+
+export interface HistoryFigures {
+  events: number;
+  eventTypes: Record<string, number>;
+  largestPayloadBytes: number;
+  largestPayloadEvent: string;
+  historyBytes: number;
+}
+
+export async function historyFigures(client: Client, workflowId: string): Promise<HistoryFigures> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const eventTypes: Record<string, number> = {};
+  let largestPayloadBytes = 0;
+  let largestPayloadEvent = 'none';
+  for (const event of events) {
+    const name = proto.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType);
+    const short = name.replace(/^EVENT_TYPE_/, '');
+    eventTypes[short] = (eventTypes[short] ?? 0) + 1;
+    for (const size of payloadSizes(event)) {
+      if (size > largestPayloadBytes) {
+        largestPayloadBytes = size;
+        largestPayloadEvent = short;
+      }
+    }
+  }
+  return {
+    events: events.length,
+    eventTypes,
+    largestPayloadBytes,
+    largestPayloadEvent,
+    historyBytes: proto.api.history.v1.History.encode(history).finish().length,
+  };
+}
+
+async function main(): Promise<void> {
+  const temporal = await startTemporal();
+  const machine = await machineInfo(temporal.cliPath);
+  const taskQueue = benchRunId('bench-history');
+  const bridge = await startBridge(temporal.address, temporal.namespace, taskQueue);
+  const sandbox = await startFastSandbox([bridge.url]);
+  const worker = WorkerProcess.start({
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    taskQueue,
+    sandboxUrl: sandbox.url,
+    workflowBundlePath: await prebuiltWorkflowBundle(),
+    meshRateLimitPerMinute: UNLIMITED_MESH_RATE_PER_MINUTE,
+  });
+  try {
+    await worker.whenReady();
+    const { client } = temporal;
+    const run = (kind: Applicant, id: string) =>
+      client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
+        taskQueue,
+        workflowId: onboardingWorkflowId(id),
+        args: [onboardingInput(kind, id)],
+      });
+
+    const straightId = benchRunId('hist-clean');
+    const straight = await (await run('clean', straightId)).result();
+
+    const reviewId = benchRunId('hist-review');
+    const reviewHandle = await run('review', reviewId);
+    const waiting = await waitFor('AWAITING_REVIEW', 30_000, async () => {
+      const status = await reviewHandle.query(statusQuery);
+      return status.state === 'AWAITING_REVIEW' && status.case !== undefined ? status : undefined;
+    });
+    await analystDecides(sandbox, waiting.case!.caseIdentifier);
+    const reviewed = await reviewHandle.result();
+    log(
+      `straight-through ${straight.state}, review ${reviewed.state} by ${reviewed.decision?.source ?? '?'}`,
+    );
+
+    const st = await historyFigures(client, onboardingWorkflowId(straightId));
+    const rv = await historyFigures(client, onboardingWorkflowId(reviewId));
+    const largest = Math.max(st.largestPayloadBytes, rv.largestPayloadBytes);
+    report({
+      name: 'history-size',
+      title: 'Benchmark 6: history size per onboarding',
+      command: 'npm run bench:history',
+      finishedAt: new Date().toISOString(),
+      machine,
+      goals: [
+        {
+          figure: 'events, straight-through (APPROVED)',
+          value: `${st.events} (${Math.round(st.historyBytes / 102.4) / 10} KiB)`,
+          goal: `≤ ${GOALS.straightThroughEvents}`,
+          met: st.events <= GOALS.straightThroughEvents && straight.state === 'APPROVED',
+        },
+        {
+          figure: 'events, review (webhook decision → APPROVED)',
+          value: `${rv.events} (${Math.round(rv.historyBytes / 102.4) / 10} KiB)`,
+          goal: `≤ ${GOALS.reviewEvents}`,
+          met: rv.events <= GOALS.reviewEvents && reviewed.decision?.source === 'webhook',
+        },
+        {
+          figure: 'largest payload in either history',
+          value: `${largest} B (${largest === st.largestPayloadBytes ? st.largestPayloadEvent : rv.largestPayloadEvent})`,
+          goal: `≤ ${GOALS.payloadBytes} B`,
+          met: largest <= GOALS.payloadBytes,
+        },
+      ],
+      details: { straightThrough: st, review: rv },
+    });
+  } finally {
+    await worker.stop();
+    await bridge.close();
+    await sandbox.close();
+    await temporal.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * `npm run drill` (full form) / `npm run drill -- --short` (CI form: smaller counts, a 10 s Temporal
+ * outage): runs every fault drill in turn against real processes, prints a summary table and writes
+ * bench/results/drills.json. `--only worker-kill,webhook-storm` picks drills. Exit code 1 unless all pass.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { bridgeRestart } from './bridge-restart';
+import { sandboxFaults } from './sandbox-faults';
+import { sigtermDrain } from './sigterm-drain';
+import { prebuiltBundle } from './support/bundle';
+import type { Drill } from './support/drill';
+import { killAllChildren } from './support/processes';
+import type { DrillResult } from './support/report';
+import { temporalOutage } from './temporal-outage';
+import { webhookStorm } from './webhook-storm';
+import { workerKill } from './worker-kill';
+
+const DRILLS: Drill[] = [
+  workerKill,
+  temporalOutage,
+  sigtermDrain,
+  bridgeRestart,
+  sandboxFaults,
+  webhookStorm,
+];
+const RESULTS_FILE = 'bench/results/drills.json';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { short: { type: 'boolean', default: false }, only: { type: 'string' } },
+  });
+  const short = values.short ?? false;
+  const only = values.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((name) => !DRILLS.some((d) => d.name === name)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown drill(s): ${unknown.join(', ')}; known: ${DRILLS.map((d) => d.name).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const selected = DRILLS.filter((d) => only === undefined || only.includes(d.name));
+  const startedAt = Date.now();
+  const workflowBundlePath = await prebuiltBundle();
+  const results: DrillResult[] = [];
+  for (const drill of selected) results.push(await drill.run({ short, workflowBundlePath }));
+  const totalMs = Date.now() - startedAt;
+
+  const rows = results.map((r) => [
+    r.passed ? 'PASS' : 'FAIL',
+    r.drill,
+    `${(r.durationMs / 1000).toFixed(1)} s`,
+    `${r.checks.filter((c) => c.ok).length}/${r.checks.length}${r.error !== undefined ? ' (aborted)' : ''}`,
+  ]);
+  const header = ['result', 'drill', 'time', 'checks'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(
+    `\nFault drills (${short ? 'short' : 'full'} form), ${(totalMs / 1000).toFixed(1)} s in all\n`,
+  );
+  process.stdout.write(`  ${line(header)}\n  ${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const row of rows) process.stdout.write(`  ${line(row)}\n`);
+
+  mkdirSync('bench/results', { recursive: true });
+  const file = {
+    form: short ? 'short' : 'full',
+    command: `npm run drill${short ? ' -- --short' : ''}`,
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version, platform: process.platform },
+    totalMs,
+    passed: results.every((r) => r.passed),
+    drills: results,
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(file, null, 2)}\n`);
+  process.stdout.write(`results: ${RESULTS_FILE}\n`);
+  return file.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    killAllChildren();
+    process.exitCode = 1;
+  },
+);

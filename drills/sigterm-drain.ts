@@ -1,0 +1,117 @@
+/**
+ * Drill: SIGTERM reaches the worker while Mesh calls are in flight (create-and-screen slowed to 2-3 s).
+ * The worker must stop polling, let the running attempts finish within its 15 s grace time and exit 0;
+ * those attempts' results must be recorded (no timeout, no second attempt). A new worker then finishes
+ * the rest. Passes when the drain was clean, no create-and-screen ran twice, every onboarding completed
+ * and each external identifier has one customer.
+ */
+import { defineDrill, runStandalone } from './support/drill';
+import { activityAttempts } from './support/history';
+import {
+  addFault,
+  customerCount,
+  expectedWithoutReview,
+  outcomes,
+  plan,
+  sample,
+  startOnboardings,
+  waitForAllClosed,
+} from './support/onboardings';
+import { countOf } from './support/report';
+import { inPool, waitUntil } from './support/wait';
+
+export const sigtermDrain = defineDrill(
+  'sigterm-drain',
+  'SIGTERM during an activity: the worker drains, the attempt is not lost',
+  async ({ report, size, startStack }) => {
+    const stack = await startStack({ bridge: false });
+    const planned = plan(`st-${Date.now().toString(36)}`, size(30, 8), ['clean', 'clean', 'prohibited']);
+    await addFault(stack, {
+      kind: 'latency',
+      latencyMs: { min: 2000, max: 3000 },
+      match: { path: 'create-and-screen' },
+    });
+    await stack.startWorker();
+    report.step(`starting ${planned.length} onboardings (create-and-screen slowed to 2-3 s)`);
+    await startOnboardings(stack, planned, {});
+
+    // Wait until screenings are running, then note exactly which.
+    const running = async (): Promise<string[]> => {
+      const ids: string[] = [];
+      await inPool(planned, 10, async (p) => {
+        const d = await stack.client.workflow.getHandle(`onboarding-${p.externalIdentifier}`).describe();
+        if (d.raw.pendingActivities?.some((a) => Number(a.state) === 2))
+          ids.push(`onboarding-${p.externalIdentifier}`);
+      });
+      return ids;
+    };
+    let inFlight: string[] = [];
+    await waitUntil(
+      'screenings in flight',
+      30_000,
+      async () => (inFlight = await running()).length >= Math.ceil(planned.length / 2),
+      100,
+    );
+    const worker = stack.worker!;
+    const stop = worker.stop('SIGTERM', 30_000);
+    report.step(`SIGTERM sent to worker ${worker.pid} with ${inFlight.length} screenings in flight`);
+    const { code, signal, ms, forced } = await stop;
+    report.step(
+      `worker exited ${signal ?? `with code ${String(code)}`} after ${ms} ms${forced ? ' (had to SIGKILL)' : ''}`,
+    );
+
+    // Before any other worker runs: the attempts in flight must have been completed by the draining worker.
+    const drained = await Promise.all(inFlight.map((id) => activityAttempts(stack, id, 'createAndScreen')));
+    const completedInDrain = drained.filter((a) => a.completed === 1).length;
+    report.note('onboardings', planned.length);
+    report.note('screeningsInFlightAtSigterm', inFlight.length);
+    report.note('completedDuringDrain', completedInDrain);
+    report.note('workerExitMs', ms);
+
+    await stack.startWorker();
+    await waitForAllClosed(stack, planned.length, 90_000);
+    report.step('all onboardings closed');
+
+    const results = await outcomes(stack, planned);
+    const wrong = planned.filter(
+      (p) => results.get(p.externalIdentifier)?.status?.state !== expectedWithoutReview(p.applicant),
+    );
+    const all = await Promise.all(
+      planned.map((p) => activityAttempts(stack, `onboarding-${p.externalIdentifier}`, 'createAndScreen')),
+    );
+    const repeated = planned.filter(
+      (_, i) => all[i]!.attempts.some((a) => a !== 1) || all[i]!.attempts.length !== 1,
+    );
+    const customers = await customerCount(stack, planned, results);
+
+    report.check(
+      'the worker drained and exited 0 by itself within its grace time',
+      code === 0 && !forced && ms < 15_000 + 5_000,
+      `exit ${signal ?? `code ${String(code)}`} after ${ms} ms (grace time 15 s)`,
+    );
+    report.check(
+      'every attempt in flight at SIGTERM completed during the drain',
+      inFlight.length > 0 && completedInDrain === inFlight.length,
+      `${countOf(completedInDrain, inFlight.length)} completed before the process exited`,
+    );
+    report.check(
+      'no create-and-screen was attempted twice',
+      repeated.length === 0,
+      `${repeated.length} runs with a second attempt: ${sample(repeated.map((p) => p.externalIdentifier))}`,
+    );
+    report.check(
+      'every onboarding completed as its screening says',
+      wrong.length === 0,
+      `completed ${countOf(planned.length - wrong.length, planned.length)}`,
+    );
+    report.check(
+      'one Mesh customer per external identifier',
+      customers.notOne.length === 0 &&
+        customers.total === planned.length &&
+        customers.mismatched.length === 0,
+      `${customers.total} customers for ${planned.length} identifiers; not one: ${sample(customers.notOne)}; mismatched ${customers.mismatched.length}`,
+    );
+  },
+);
+
+if (require.main === module) runStandalone(sigtermDrain);

@@ -1,0 +1,141 @@
+/**
+ * Drill: a storm of duplicate and out-of-order webhooks. The analyst really moves each case through
+ * "In Review", for every third case a PARTIAL_POSITIVE (escalated, still waiting), then a final
+ * POSITIVE or NEGATIVE. The sandbox's real, signed deliveries are caught before the bridge, then
+ * replayed to it all at once: every delivery several times (same webhook-id), shuffled, so decisions
+ * overtake "In Review" and CASE_CREATED, and repeats come before and after the originals.
+ * Case checks are set to an hour: only webhooks decide. Passes when every run ends in the state its
+ * last real decision says and the bridge answered every delivery 2xx.
+ */
+import { randomInt } from 'node:crypto';
+import { defineDrill, runStandalone } from './support/drill';
+import { CaptureFront } from './support/capture-front';
+import {
+  casesOf,
+  DECISION_STATE,
+  outcomes,
+  plan,
+  sample,
+  startOnboardings,
+  transitionCase,
+  waitForAllClosed,
+  waitForState,
+} from './support/onboardings';
+import { countOf } from './support/report';
+import { WEBHOOK_PATH } from './support/stack';
+import { inPool, waitUntil } from './support/wait';
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+export const webhookStorm = defineDrill(
+  'webhook-storm',
+  'a storm of duplicate and out-of-order webhooks',
+  async ({ report, size, startStack }) => {
+    const front = await CaptureFront.start(WEBHOOK_PATH);
+    try {
+      const stack = await startStack({ sandbox: { webhookUrls: [front.url] } });
+      await stack.startWorker();
+      await stack.startBridge();
+      const planned = plan(`ws-${Date.now().toString(36)}`, size(40, 12), ['match']);
+      const finalOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
+      report.step(`starting ${planned.length} onboardings that need review (case checks only after 1 h)`);
+      await startOnboardings(stack, planned, {
+        reviewPollIntervalMs: 3_600_000,
+        partialPositive: 'escalate',
+      });
+      await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
+      const cases = await casesOf(stack, planned);
+
+      let transitions = 0;
+      await inPool(planned, 5, async (p, i) => {
+        const caseIdentifier = cases.get(p.externalIdentifier)!;
+        await transitionCase(stack, caseIdentifier, 'IN_REVIEW');
+        if (i % 3 === 0) await transitionCase(stack, caseIdentifier, 'DECISION', 'PARTIAL_POSITIVE');
+        await transitionCase(stack, caseIdentifier, 'DECISION', finalOf(i));
+        transitions += i % 3 === 0 ? 3 : 2;
+      });
+      const expectedDeliveries = planned.length + transitions; // CASE_CREATED + CASE_TRANSITIONED each
+      await waitUntil(
+        `${expectedDeliveries} deliveries caught`,
+        30_000,
+        () => front.captured.length >= expectedDeliveries,
+      );
+      report.step(
+        `analyst made ${transitions} transitions; ${front.captured.length} real deliveries caught before the bridge`,
+      );
+
+      const copies = size(5, 3);
+      const storm = shuffle(front.captured.flatMap((d) => Array.from({ length: copies }, () => d)));
+      const answers: { status: number; duplicate: boolean }[] = [];
+      const stormAt = Date.now();
+      await inPool(storm, 20, async (d) => {
+        const response = await fetch(`${stack.bridgeUrl}${WEBHOOK_PATH}`, {
+          method: 'POST',
+          headers: d.headers,
+          body: d.body,
+          signal: AbortSignal.timeout(15_000),
+        });
+        const body = (await response.json().catch(() => ({}))) as { duplicate?: boolean };
+        answers.push({ status: response.status, duplicate: body.duplicate === true });
+      });
+      const stormMs = Date.now() - stormAt;
+      report.step(
+        `storm: ${storm.length} deliveries (${copies} copies each, shuffled, 20 at a time) in ${stormMs} ms`,
+      );
+
+      await waitForAllClosed(stack, planned.length, 60_000);
+      report.step('all onboardings closed');
+
+      const results = await outcomes(stack, planned);
+      const wrong = planned.filter(
+        (p, i) => results.get(p.externalIdentifier)?.status?.state !== DECISION_STATE[finalOf(i)],
+      );
+      const notOk = answers.filter((a) => a.status < 200 || a.status >= 300);
+      const duplicates = answers.filter((a) => a.duplicate).length;
+      const decisionBeforeReview = planned.filter((p) => {
+        const caseIdentifier = cases.get(p.externalIdentifier);
+        const order = storm.filter((d) => d.caseIdentifier === caseIdentifier);
+        const firstFinal = order.findIndex(
+          (d) => d.decisionType === 'POSITIVE' || d.decisionType === 'NEGATIVE',
+        );
+        const firstOther = order.findIndex(
+          (d) => d.decisionType !== 'POSITIVE' && d.decisionType !== 'NEGATIVE',
+        );
+        return firstFinal >= 0 && firstFinal < firstOther;
+      }).length;
+
+      report.note('onboardings', planned.length);
+      report.note('realDeliveries', front.captured.length);
+      report.note('stormDeliveries', storm.length);
+      report.note('stormMs', stormMs);
+      report.note('answeredDuplicate', duplicates);
+      report.note('runsWhoseFinalDecisionCameFirst', decisionBeforeReview);
+
+      report.check(
+        'every run ends in the state its last real decision says',
+        wrong.length === 0,
+        `${countOf(planned.length - wrong.length, planned.length)}; wrong: ${sample(wrong.map((p) => `${p.externalIdentifier}=${results.get(p.externalIdentifier)?.status?.state ?? results.get(p.externalIdentifier)?.failure ?? '?'}`))}`,
+      );
+      report.check(
+        'the bridge answered every delivery 2xx',
+        notOk.length === 0,
+        `${countOf(answers.length - notOk.length, answers.length)} 2xx (${duplicates} recognised as repeats); others: ${sample(notOk.map((a) => String(a.status)))}`,
+      );
+      report.check(
+        'the storm really was out of order',
+        decisionBeforeReview > 0,
+        `in ${decisionBeforeReview} of ${planned.length} cases the final decision arrived before an earlier stage`,
+      );
+    } finally {
+      await front.close();
+    }
+  },
+);
+
+if (require.main === module) runStandalone(webhookStorm);
