@@ -262,13 +262,13 @@ export interface Child {
 
 /**
  * Runs a TypeScript entry point in its own Node process through tsx, with an IPC channel. Output goes to
- * `logFile` (appended), or nowhere.
+ * `logFile` (replaced on each run), or nowhere.
  */
 export function forkTs(
   entry: string,
   options: { args?: string[]; env?: NodeJS.ProcessEnv; logFile?: string; name: string },
 ): Child {
-  const out = options.logFile !== undefined ? openSync(options.logFile, 'a') : 'ignore';
+  const out = options.logFile !== undefined ? openSync(options.logFile, 'w') : 'ignore';
   const child = fork(entry, options.args ?? [], {
     execArgv: ['--import', 'tsx'],
     env: options.env ?? process.env,

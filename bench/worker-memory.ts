@@ -11,7 +11,7 @@
  * send it; runs beyond the cache replay their history to handle it. At the end every history is read
  * and WorkflowTaskTimedOut / WorkflowTaskFailed events are counted.
  *
- * Flags: --onboardings N (10000; --quick 500) --cache N (1000, the default) --heap MiB (384)
+ * Flags: --onboardings N (10000; --quick 500) --cache N (500, the worker's default) --heap MiB (384)
  *        --concurrency N (50 starts or signals in flight). TEMPORAL_ADDRESS reuses a running server.
  */
 import { parseArgs } from 'node:util';
@@ -55,7 +55,7 @@ function options() {
   };
   return {
     onboardings: int('onboardings', values.onboardings, values.quick === true ? 500 : 10_000),
-    cache: int('cache', values.cache, 1000),
+    cache: int('cache', values.cache, 500),
     heapMiB: int('heap', values.heap, 384),
     concurrency: int('concurrency', values.concurrency, 50),
   };

@@ -4,8 +4,11 @@ import { envField, parseEnv, type Env } from './env';
 /** Defaults with their reasons; docs/workflow.md ("Worker settings") has the same table. */
 const schema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
-  // Waiting runs wake without replaying their history while cached; beyond 1000 they replay, memory stays bounded.
-  WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(1000, 'a number of cached workflow runs'),
+  // A cached run costs ~0.36 MiB (bench/worker-memory.ts): 500 keeps a worker with 10,000 waiting runs
+  // under 500 MiB RSS; runs beyond the cache replay their short history (≤ 40 events) when they wake.
+  WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(500, 'a number of cached workflow runs'),
+  // A signal to thousands of waiting runs queues more tasks than a small worker handles in the SDK's 10 s.
+  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('60s'),
   // The SDK's usual default: workflow tasks are millisecond CPU bursts.
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
   // Little's law at 300/min: 4.3 calls/s × 10 s worst-case call ≈ 43 in flight, rounded up.
@@ -26,6 +29,8 @@ export interface WorkerConfig {
   /** A prebuilt workflow bundle (`bundleWorkflowCode` output); unset: bundle src/workflows at start-up. */
   workflowBundlePath: string | undefined;
   maxCachedWorkflows: number;
+  /** How long a task waits for this worker's sticky queue before the server hands it to any worker. */
+  stickyQueueScheduleToStartTimeoutMs: number;
   maxConcurrentWorkflowTaskExecutions: number;
   /** maxConcurrentActivityTaskExecutions of the Mesh activity worker. */
   meshActivitySlots: number;
@@ -39,6 +44,7 @@ export function loadWorkerConfig(env?: Env): WorkerConfig {
   return {
     workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
+    stickyQueueScheduleToStartTimeoutMs: c.WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT,
     maxConcurrentWorkflowTaskExecutions: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     meshActivitySlots: c.MESH_ACTIVITY_SLOTS,
     shutdownGraceTimeMs: c.WORKER_SHUTDOWN_GRACE_TIME,
