@@ -10,9 +10,16 @@
  * it receives is timestamped, so the run reports: the busiest 60 s window, the 429s (must be 0), the
  * first burst, the steady rate, and the server's partition count the plan assumes.
  *
+ * Issue 6's provider-budget benchmark is the completion mode (`--drain-goal` or `--useful-goal`): every
+ * onboarding is a straight-through `Test CleanUser` (one create-and-screen call), the run ends when all
+ * have completed, and it reports the drain time (first request → last onboarding closed) and the useful
+ * calls' share of the budget over it (2xx answers the client received, token fetches excluded, over
+ * limit × drain minutes). `--server-error-rate` and `--timeout-rate` inject the issue's faults.
+ *
  * Flags (all optional):
  *   --limit N              MESH_RATE_LIMIT_PER_MINUTE for plan and sandbox (default: the env var, else 300)
- *   --duration 3m          how long to run after the burst (default: BENCH_DURATION, else 3m)
+ *   --duration 3m          how long to run after the burst (default: BENCH_DURATION, else 3m); in completion
+ *                          mode the most to wait for the onboardings to complete (default 15m)
  *   --onboardings N        size of the burst (default: max(600, 1.2 × rate × duration), so the queue stays busy)
  *   --workers N            Mesh activity workers polling the queue (default 2)
  *   --partitions N         partitions the plan assumes (default TEMPORAL_TASK_QUEUE_PARTITIONS, else 4)
@@ -21,25 +28,34 @@
  *   --mode backlog|live    backlog (default): queue the burst, then start the Mesh workers; live: burst at idle workers
  *   --idle 5s              live mode: quiet time before the burst, so every partition's bucket is full
  *   --latency 0            sandbox latency per request in ms, e.g. 1000-3000 for Mesh's sync screening
- *   --json FILE            also write the results as JSON
+ *   --drain-goal 211s      completion mode; goal: every onboarding completed within this time of the first request
+ *   --useful-goal 0.95     completion mode; goal: useful calls' share of limit × drain minutes
+ *   --until-complete       completion mode without goals
+ *   --server-error-rate F  sandbox answers 503 to this share (0-1) of the onboarding's Mesh calls (not tokens)
+ *   --timeout-rate F       sandbox delays this share (0-1) of those calls by 12 s, past the client's 10 s timeout
+ *   --json FILE            also write the results as JSON (machine, goal rows, details; bench/run-all.ts reads it)
  * TEMPORAL_ADDRESS, when set, points at a running server instead of starting one (its runs are terminated
- * at the end). Exit code 1 when a 60 s window went over the limit or any 429 came back.
+ * at the end). Exit code 1 when a 60 s window went over the limit, any 429 came back or a goal was missed.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { startLocalTemporal } from '../scripts/local-temporal';
+import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { machineInfo, describeMachine } from './support/machine';
+import { goalTable, type GoalRow } from './support/results';
 import { createActivities } from '../src/activities';
 import { envField, loadOrExit, parseDuration, parseEnv } from '../src/config/env';
 import { Secret, type MeshConfig } from '../src/config/mesh';
 import { parseLatencyRange } from '../src/config/sandbox';
 import { loadWorkerConfig } from '../src/config/worker';
 import { createMeshClient } from '../src/mesh/client';
-import { buildSandboxServer } from '../src/sandbox';
+import { buildSandboxServer, type FaultInput } from '../src/sandbox';
 import type { MeshCustomer } from '../src/shared/customer';
 import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/shared/mesh-rate-limit';
 import { meshTaskQueue, type OnboardingInput } from '../src/shared/onboarding';
@@ -50,6 +66,11 @@ import { histogram, impliedBurst, maxInSlidingWindow } from './window-stats';
 
 const WINDOW_MS = 60_000;
 const TOKEN_PATHS = new Set(['/v2/token', '/v3/token']);
+/** The client's MESH_REQUEST_TIMEOUT in this bench; an injected timeout must outlast it. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const INJECTED_TIMEOUT_MS = 12_000;
+/** Every Mesh API route, token routes excepted: the calls the onboardings make. */
+const ONBOARDING_ROUTES = '^/v2/(?!token)';
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
@@ -75,6 +96,12 @@ interface BenchOptions {
   idleMs: number;
   mode: 'backlog' | 'live';
   latency: string;
+  /** Run until every onboarding has completed (issue 6's provider-budget benchmark). */
+  untilComplete: boolean;
+  drainGoalMs: number | undefined;
+  usefulGoal: number | undefined;
+  serverErrorRate: number;
+  timeoutRate: number;
   json: string | undefined;
   temporalAddress: string | undefined;
   namespace: string;
@@ -95,9 +122,21 @@ function options(): BenchOptions {
       idle: { type: 'string' },
       mode: { type: 'string' },
       latency: { type: 'string' },
+      'drain-goal': { type: 'string' },
+      'useful-goal': { type: 'string' },
+      'until-complete': { type: 'boolean' },
+      'server-error-rate': { type: 'string' },
+      'timeout-rate': { type: 'string' },
       json: { type: 'string' },
     },
   });
+  const share = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !(n >= 0 && n <= 1))
+      throw new Error(`--${flag}: expected a share from 0 to 1, e.g. 0.1, got "${text}"`);
+    return n;
+  };
   const int = (flag: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -119,9 +158,14 @@ function options(): BenchOptions {
   if (parseLatencyRange(latency) === undefined) {
     throw new Error(`--latency: expected milliseconds like 0, 1500 or 1000-3000, got "${latency}"`);
   }
+  const drainGoalMs =
+    values['drain-goal'] === undefined ? undefined : ms('drain-goal', values['drain-goal'], 0);
+  const usefulGoal = share('useful-goal', values['useful-goal']);
+  const untilComplete =
+    values['until-complete'] === true || drainGoalMs !== undefined || usefulGoal !== undefined;
   return {
     limit: int('limit', values.limit) ?? env.MESH_RATE_LIMIT_PER_MINUTE,
-    durationMs: ms('duration', values.duration, env.BENCH_DURATION),
+    durationMs: ms('duration', values.duration, untilComplete ? 900_000 : env.BENCH_DURATION),
     onboardings: int('onboardings', values.onboardings),
     workers: int('workers', values.workers) ?? 2,
     partitions: int('partitions', values.partitions) ?? worker.taskQueuePartitions,
@@ -130,6 +174,11 @@ function options(): BenchOptions {
     idleMs: ms('idle', values.idle, 5_000),
     mode: mode(values.mode),
     latency,
+    untilComplete,
+    drainGoalMs,
+    usefulGoal,
+    serverErrorRate: share('server-error-rate', values['server-error-rate']) ?? 0,
+    timeoutRate: share('timeout-rate', values['timeout-rate']) ?? 0,
     json: values.json,
     temporalAddress: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -184,13 +233,24 @@ interface RequestRecord {
   at: number;
   path: string;
   status: number;
+  /** The whole answer reached the client (false when it gave up first: an injected timeout). */
+  delivered: boolean;
 }
 
-/** Applicants whose screening leads to the three kinds of follow-up traffic (src/sandbox/screening-rules.ts). */
-function applicant(i: number, runId: string): MeshCustomer {
+/**
+ * The applicant for onboarding `i`. Completion mode: all straight-through (`Test CleanUser`, one
+ * create-and-screen each), since a run waiting for review would never complete. Otherwise a mix with
+ * the three kinds of follow-up traffic (src/sandbox/screening-rules.ts).
+ */
+function applicant(i: number, runId: string, straightThrough: boolean): MeshCustomer {
   // 7 in 10 approve straight through, 2 wait for review and poll their case, 1 is rejected (monitoring off).
-  const [first_name, last_name] =
-    i % 10 === 0 ? ['Pablo', 'Prohibited'] : i % 10 <= 2 ? ['Victor', 'Bout'] : ['Test', 'CleanUser'];
+  const [first_name, last_name] = straightThrough
+    ? ['Test', 'CleanUser']
+    : i % 10 === 0
+      ? ['Pablo', 'Prohibited']
+      : i % 10 <= 2
+        ? ['Victor', 'Bout']
+        : ['Test', 'CleanUser'];
   return {
     external_identifier: `bench-${runId}-${i}`,
     person: { first_name, last_name },
@@ -217,6 +277,12 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   }
 }
 
+/** The CLI binary the dev server will run from, for the machine line (undefined: a downloaded one). */
+async function temporalCliPath(): Promise<string | undefined> {
+  const cli = await resolveTemporalCli({ log, build: false });
+  return cli.kind === 'path' ? cli.path : undefined;
+}
+
 const fmt = (n: number, digits = 2): string => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -228,6 +294,8 @@ async function main(): Promise<void> {
   const onboardings =
     opts.onboardings ?? Math.max(600, Math.ceil(1.2 * plan.activitiesPerSecond * durationS));
   const runId = randomUUID().slice(0, 8);
+  // Before the dev server starts, so the load average is the machine's, not this run's.
+  const machine = await machineInfo(opts.temporalAddress === undefined ? await temporalCliPath() : undefined);
   const taskQueue = `bench-rate-limit-${runId}`;
   log(
     `limit ${opts.limit}/min → ${plan.activitiesPerSecond} activities/s on ${meshTaskQueue(taskQueue)} ` +
@@ -240,12 +308,31 @@ async function main(): Promise<void> {
     latencyMs: parseLatencyRange(opts.latency)!,
     logLevel: 'silent',
   });
+  const faults: FaultInput[] = [];
+  if (opts.serverErrorRate > 0)
+    faults.push({
+      kind: 'server-error',
+      status: 503,
+      probability: opts.serverErrorRate,
+      match: { path: ONBOARDING_ROUTES },
+    });
+  if (opts.timeoutRate > 0)
+    faults.push({
+      kind: 'latency',
+      latencyMs: INJECTED_TIMEOUT_MS,
+      probability: opts.timeoutRate,
+      match: { path: ONBOARDING_ROUTES },
+    });
+  for (const fault of faults) sandboxCtx.faults.add(fault);
   const requests: RequestRecord[] = [];
   sandboxApp.server.on('request', (req, res) => {
     const at = Date.now();
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path.startsWith('/_sandbox')) return;
-    res.once('finish', () => requests.push({ at, path, status: res.statusCode }));
+    // 'close' comes for every request, also when the client gave up before the answer ('finish' does not).
+    res.once('close', () =>
+      requests.push({ at, path, status: res.statusCode, delivered: res.writableFinished }),
+    );
   });
   await sandboxApp.listen({ port: 0, host: '127.0.0.1' });
   const address = sandboxApp.server.address();
@@ -276,7 +363,7 @@ async function main(): Promise<void> {
       screeningConfigurationId: 'sandbox-default',
       credentials: { kind: 'access-key', accessKey: 'bench', secret: new Secret('sandbox') },
       rateLimitPerMinute: opts.limit,
-      requestTimeoutMs: 10_000,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
     };
     const meshWorkers = await Promise.all(
       Array.from({ length: opts.workers }, async (_, i) => {
@@ -326,7 +413,7 @@ async function main(): Promise<void> {
     const ids = Array.from({ length: onboardings }, (_, i) => i);
     const startOnboardings = () =>
       inPool(ids, 25, async (i) => {
-        const customer = applicant(i, runId);
+        const customer = applicant(i, runId, opts.untilComplete);
         const workflowId = onboardingWorkflowId(customer.external_identifier);
         const input: OnboardingInput = {
           customer,
@@ -381,16 +468,43 @@ async function main(): Promise<void> {
     });
     const serverPartitions = partitions.activityTaskQueuePartitions.length;
     const effective = (await describeMeshQueue()).effectiveRateLimit;
-    log(`running ${durationS} s`);
+    const runsQuery = `WorkflowType = "onboardCustomer" AND TaskQueue = "${taskQueue}"`;
+    const closedRuns = async (): Promise<number> =>
+      (await client.workflow.count(`${runsQuery} AND ExecutionStatus != "Running"`)).count;
+    log(
+      opts.untilComplete
+        ? `running until all ${onboardings} onboardings complete (at most ${durationS} s)`
+        : `running ${durationS} s`,
+    );
 
     const endAt = burstAt + opts.durationMs;
+    let closed = 0;
+    let lastProgressAt = Date.now();
     while (Date.now() < endAt) {
-      await delay(Math.min(15_000, endAt - Date.now()));
+      await delay(Math.min(opts.untilComplete ? 1_000 : 15_000, endAt - Date.now()));
+      if (opts.untilComplete) {
+        closed = await closedRuns();
+        if (closed >= onboardings) break;
+        if (Date.now() - lastProgressAt < 15_000) continue;
+      }
+      lastProgressAt = Date.now();
       const since = Math.round((Date.now() - burstAt) / 1000);
       const rejected = requests.filter((r) => r.status === 429).length;
-      log(`${since} s: ${requests.length} requests, ${activityStarts.length} activities, ${rejected} × 429`);
+      const done = opts.untilComplete ? `, ${closed} onboardings closed` : '';
+      log(
+        `${since} s: ${requests.length} requests, ${activityStarts.length} activities, ${rejected} × 429${done}`,
+      );
     }
     const startsDoneAt = await startsDone;
+    // When each onboarding closed, as the server recorded it (visibility's count may lag a little).
+    const closeTimes: number[] = [];
+    let completed = 0;
+    if (opts.untilComplete) {
+      for await (const run of client.workflow.list({ query: runsQuery })) {
+        if (run.closeTime !== undefined) closeTimes.push(run.closeTime.getTime());
+        if (run.status.name === 'COMPLETED') completed += 1;
+      }
+    }
     const stopAt = Date.now();
     for (const w of workers) w.shutdown();
     await running;
@@ -417,7 +531,57 @@ async function main(): Promise<void> {
     const measuredWorst = worstCaseActivitiesPerMinute(steadyRate, serverPartitions);
     const perSecond = histogram(starts, firstStart, 1_000, 10);
     const perTen = histogram(starts, firstStart, 10_000, Math.ceil((stopAt - firstStart) / 10_000));
-    const pass = maxWindowAll <= opts.limit && rejected429 === 0;
+    const overLimit = maxWindowAll > opts.limit || rejected429 > 0;
+
+    // Issue 6's provider budget: drain time and useful calls' share of the limit over it.
+    const firstRequest = all[0] ?? burstAt;
+    const lastClose = closeTimes.length > 0 ? Math.max(...closeTimes) : stopAt;
+    const drainMs = lastClose - firstRequest;
+    const useful = requests.filter(
+      (r) => r.delivered && r.status >= 200 && r.status < 300 && !TOKEN_PATHS.has(r.path),
+    ).length;
+    const budgetCalls = opts.limit * (drainMs / WINDOW_MS);
+    const usefulShare = budgetCalls > 0 ? useful / budgetCalls : 0;
+    const usefulOfSent = requests.length > 0 ? useful / requests.length : 0;
+    const serverErrors = requests.filter((r) => r.status >= 500).length;
+    const timedOut = requests.filter((r) => !r.delivered).length;
+    const pct = (x: number) => `${fmt(100 * x, 1)} %`;
+    const goals: GoalRow[] = [
+      { figure: '429 responses', value: String(rejected429), goal: '0', met: rejected429 === 0 },
+      {
+        figure: 'busiest sliding 60 s window, every request counted',
+        value: String(maxWindowAll),
+        goal: `≤ ${opts.limit}`,
+        met: maxWindowAll <= opts.limit,
+      },
+    ];
+    if (opts.untilComplete) {
+      goals.push({
+        figure: 'onboardings completed',
+        value: `${completed} / ${onboardings}`,
+        goal: `${onboardings} / ${onboardings}`,
+        met: completed === onboardings,
+      });
+      goals.push({
+        figure: 'drain time (first request → last onboarding closed)',
+        value: `${fmt(drainMs / 1000, 1)} s`,
+        goal: opts.drainGoalMs === undefined ? '–' : `≤ ${fmt(opts.drainGoalMs / 1000, 1)} s`,
+        met: opts.drainGoalMs === undefined ? undefined : drainMs <= opts.drainGoalMs,
+      });
+      goals.push({
+        figure: 'useful calls, share of limit × drain time',
+        value: `${pct(usefulShare)} (${useful} of ${fmt(budgetCalls, 1)})`,
+        goal: opts.usefulGoal === undefined ? '–' : `≥ ${fmt(100 * opts.usefulGoal, 1)} %`,
+        met: opts.usefulGoal === undefined ? undefined : usefulShare >= opts.usefulGoal,
+      });
+      goals.push({
+        figure: 'useful calls, share of the requests sent',
+        value: `${pct(usefulOfSent)} (${useful} of ${requests.length})`,
+        goal: '–',
+        met: undefined,
+      });
+    }
+    const pass = !overLimit && goals.every((g) => g.met !== false);
 
     const rows: [string, string][] = [
       ['account limit (MESH_RATE_LIMIT_PER_MINUTE)', `${opts.limit} / 60 s`],
@@ -451,6 +615,12 @@ async function main(): Promise<void> {
       ['run length after the burst', `${fmt((stopAt - burstAt) / 1000, 1)} s`],
       ['HTTP requests seen by the sandbox', `${requests.length} (${tokenRequests} token fetches)`],
       ['activities started', `${starts.length} (${[...byName].map(([n, c]) => `${n} ${c}`).join(', ')})`],
+      [
+        'faults injected',
+        faults.length === 0
+          ? 'none'
+          : `503 on ${pct(opts.serverErrorRate)}, +${INJECTED_TIMEOUT_MS / 1000} s (client timeout ${REQUEST_TIMEOUT_MS / 1000} s) on ${pct(opts.timeoutRate)} of ${ONBOARDING_ROUTES}; answered 5xx ${serverErrors}, given up by the client ${timedOut}`,
+      ],
       ['429 responses', `${rejected429}`],
       [
         'max requests in any sliding 60 s window',
@@ -475,14 +645,23 @@ async function main(): Promise<void> {
         `${fmt(measuredWorst, 1)} activities (${serverPartitions} partitions' bursts included)`,
       ],
       ['activities per 10 s', perTen.join(' ')],
-      ['verdict', pass ? 'PASS: never over the limit, no 429' : 'FAIL'],
+      [
+        'verdict',
+        pass
+          ? 'PASS: never over the limit, no 429, every goal met'
+          : overLimit
+            ? 'FAIL: over the limit'
+            : 'FAIL: a goal missed',
+      ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(`\nMesh rate limit benchmark (${new Date().toISOString()})\n`);
+    process.stdout.write(`  machine: ${describeMachine(machine)}\n`);
     for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+    process.stdout.write(`\n${goalTable(goals)}\n`);
 
     if (opts.json !== undefined) {
-      const result = {
+      const details = {
         limitPerMinute: opts.limit,
         plan,
         serverPartitions,
@@ -504,7 +683,26 @@ async function main(): Promise<void> {
         steadyRatePerSecond: steadyRate,
         perSecond,
         perTenSeconds: perTen,
+        serverErrorRate: opts.serverErrorRate,
+        timeoutRate: opts.timeoutRate,
+        onboardingsCompleted: completed,
+        drainMs,
+        usefulCalls: useful,
+        usefulShareOfBudget: usefulShare,
+        usefulShareOfRequests: usefulOfSent,
+        serverErrors,
+        timedOutRequests: timedOut,
         pass,
+      };
+      // The BenchResult layout of bench/support/results.ts, so bench/run-all.ts takes the goal rows as they are.
+      const result = {
+        name: basename(opts.json, '.json'),
+        title: 'Mesh rate limit / provider budget',
+        command: `npm run bench:rate-limit -- ${process.argv.slice(2).join(' ')}`,
+        finishedAt: new Date().toISOString(),
+        machine,
+        goals,
+        details,
       };
       writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
     }

@@ -39,7 +39,7 @@ export function workflowWorkerOptions(
     ...workflowSource,
     // Thousands of runs wait for review for days; cached ones wake without replaying their history.
     maxCachedWorkflows: config.maxCachedWorkflows,
-    // Past the SDK's 10 s a burst of signals turns into WorkflowTaskTimedOut events and replays elsewhere.
+    // Past the SDK's 10 s a burst of signals to waiting runs turns into WorkflowTaskTimedOut events.
     stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
     // Workflow tasks are short CPU bursts; the SDK's usual 40 keeps a small machine responsive.
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,

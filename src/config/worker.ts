@@ -7,8 +7,10 @@ const schema = z.object({
   // A cached run costs ~0.36 MiB (bench/worker-memory.ts): 500 keeps a worker with 10,000 waiting runs
   // under 500 MiB RSS; runs beyond the cache replay their short history (≤ 40 events) when they wake.
   WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(500, 'a number of cached workflow runs'),
-  // A signal to thousands of waiting runs queues more tasks than a small worker handles in the SDK's 10 s.
-  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('60s'),
+  // A signal to all of 10,000 waiting runs takes ~150 s to work through on two cores (bench:memory): its
+  // tasks must wait for this worker, not time out and replay elsewhere. Only a crashed worker's runs pay
+  // this delay; a worker that shuts down hands its sticky queue back at once.
+  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('5m'),
   // The SDK's usual default: workflow tasks are millisecond CPU bursts.
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
   // Little's law at 300/min: 4.3 calls/s × 10 s worst-case call ≈ 43 in flight, rounded up.

@@ -1,6 +1,7 @@
 import {
   bucketPerPartition,
   burstPerPartition,
+  DEFAULT_RESERVED_PER_MINUTE,
   meshRateLimitPlan,
   reviewPollCallsPerMinute,
   reviewPollIntervalMsFor,
@@ -9,30 +10,43 @@ import {
 import { DEFAULT_ONBOARDING_POLICY } from '../../src/shared/onboarding';
 
 describe('meshRateLimitPlan', () => {
-  it('keeps the default account (300/min) within 90 % in the worst 60 s window, bursts of 4 partitions included', () => {
+  it('gives the default account (300/min) 4.76 activities/s: worst 60 s window 298, 2 requests/min left for token fetches', () => {
     const plan = meshRateLimitPlan(300);
-    expect(plan.activitiesPerSecond).toBe(4.3);
+    expect(plan.activitiesPerSecond).toBe(4.76);
     expect(plan.burstPerPartition).toBe(3);
     expect(plan.burst).toBe(12);
-    expect(plan.worstCaseActivitiesPerMinute).toBe(270);
-    expect(plan.headroomPerMinute).toBe(30);
+    expect(plan.worstCaseActivitiesPerMinute).toBe(298);
+    expect(plan.headroomPerMinute).toBe(DEFAULT_RESERVED_PER_MINUTE);
   });
 
-  it('plans the benchmark account (60/min) at 0.76 activities per second with two tasks of burst per partition', () => {
+  it('drains a burst of 1,000 onboardings at 300/min within the 211 s of issue 6 (≥ 95 % of the budget)', () => {
+    const plan = meshRateLimitPlan(300);
+    // The whole burst starts at once, the rest at the steady rate; the last call then takes up to 3 s.
+    const lastStartS = (1000 - plan.burst) / plan.activitiesPerSecond;
+    expect(lastStartS + 3).toBeLessThanOrEqual(211);
+  });
+
+  it('plans the benchmark account (60/min) at 0.83 activities per second with two tasks of burst per partition', () => {
     const plan = meshRateLimitPlan(60);
-    expect(plan.activitiesPerSecond).toBe(0.76);
+    expect(plan.activitiesPerSecond).toBe(0.83);
     expect(plan.burst).toBe(8);
-    expect(plan.worstCaseActivitiesPerMinute).toBeLessThanOrEqual(54);
+    expect(plan.worstCaseActivitiesPerMinute).toBe(58);
+  });
+
+  it('keeps a larger reserve when asked, e.g. 6 requests/min for more worker processes', () => {
+    const plan = meshRateLimitPlan(300, { reservedPerMinute: 6 });
+    expect(plan.activitiesPerSecond).toBe(4.7);
+    expect(plan.worstCaseActivitiesPerMinute).toBe(294);
+    expect(plan.headroomPerMinute).toBe(6);
   });
 
   it.each([1, 10, 60, 100, 299, 300, 301, 1000, 1200, 6000])(
-    'never lets the worst 60 s window of a %i/min account exceed the safety share, for 1 to 8 partitions',
+    'never lets the worst 60 s window of a %i/min account reach into the reserve, for 1 to 8 partitions',
     (limit) => {
       for (let partitions = 1; partitions <= 8; partitions += 1) {
         const plan = meshRateLimitPlan(limit, { partitions });
-        const budget = Math.max(Math.floor(limit * 0.9), 0);
         if (plan.activitiesPerSecond > 0.01)
-          expect(plan.worstCaseActivitiesPerMinute).toBeLessThanOrEqual(budget);
+          expect(plan.worstCaseActivitiesPerMinute).toBeLessThanOrEqual(limit - DEFAULT_RESERVED_PER_MINUTE);
         expect(plan.worstCaseActivitiesPerMinute).toBe(
           Math.ceil(worstCaseActivitiesPerMinute(plan.activitiesPerSecond, partitions)),
         );
@@ -40,11 +54,11 @@ describe('meshRateLimitPlan', () => {
     },
   );
 
-  it('picks the highest rate in hundredths: one hundredth more would overrun the budget', () => {
+  it('picks the highest rate in hundredths: one hundredth more would reach into the reserve', () => {
     for (const limit of [60, 300, 1000]) {
       const plan = meshRateLimitPlan(limit);
       const faster = Math.round(plan.activitiesPerSecond * 100 + 1) / 100;
-      expect(worstCaseActivitiesPerMinute(faster, 4)).toBeGreaterThan(Math.floor(limit * 0.9));
+      expect(worstCaseActivitiesPerMinute(faster, 4)).toBeGreaterThan(limit - DEFAULT_RESERVED_PER_MINUTE);
     }
   });
 
@@ -54,9 +68,10 @@ describe('meshRateLimitPlan', () => {
     );
   });
 
-  it('rejects a partition count or safety share that cannot be right', () => {
+  it('rejects a partition count or reserve that cannot be right', () => {
     expect(() => meshRateLimitPlan(300, { partitions: 0 })).toThrow(/partitions/);
-    expect(() => meshRateLimitPlan(300, { safety: 1.5 })).toThrow(/safety/);
+    expect(() => meshRateLimitPlan(300, { reservedPerMinute: -1 })).toThrow(/reservedPerMinute/);
+    expect(() => meshRateLimitPlan(300, { reservedPerMinute: 1.5 })).toThrow(/reservedPerMinute/);
   });
 });
 
