@@ -530,6 +530,11 @@ async function main(): Promise<void> {
     for (const s of activityStarts) byName.set(s.name, (byName.get(s.name) ?? 0) + 1);
     const measuredWorst = worstCaseActivitiesPerMinute(steadyRate, serverPartitions);
     const perSecond = histogram(starts, firstStart, 1_000, 10);
+    const requestsPerSecond = histogram(all, firstStart, 1_000, 10);
+    const rejectedAt = requests
+      .filter((r) => r.status === 429)
+      .map((r) => (r.at - (all[0] ?? 0)) / 1000)
+      .sort((a, b) => a - b);
     const perTen = histogram(starts, firstStart, 10_000, Math.ceil((stopAt - firstStart) / 10_000));
     const overLimit = maxWindowAll > opts.limit || rejected429 > 0;
 
@@ -636,6 +641,11 @@ async function main(): Promise<void> {
       ],
       ['initial burst implied by the token bucket', `${fmt(burst)} (max k+1 − rate·t)`],
       ['first 10 s, activities per second', perSecond.join(' ')],
+      ['first 10 s, requests per second (sandbox arrivals)', requestsPerSecond.join(' ')],
+      [
+        '429s at (s after the first request)',
+        rejectedAt.length === 0 ? '–' : rejectedAt.map((t) => fmt(t, 1)).join(' '),
+      ],
       [
         'steady rate (after the opening burst)',
         `${fmt(steadyRate, 3)} /s = ${fmt(steadyRate * 60, 1)} /min, ${fmt((100 * steadyRate) / plan.activitiesPerSecond, 1)} % of nominal`,

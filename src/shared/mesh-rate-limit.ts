@@ -28,13 +28,12 @@ export interface MeshRateLimitPlan {
 }
 
 /**
- * Requests per minute the plan keeps free by default: one token fetch for each of two worker processes
- * starting on a full backlog in the same minute. Issue 6 asks a 1,000-onboarding burst at 300/min to
- * drain within 211 s (≥ 95 % of the budget); with 4 partitions' bursts (12 tasks) that needs ≥ 4.76/s,
- * so the reserve cannot be larger than 2. Run more worker processes (each fetches its own token), or
- * activities that make several requests in bulk, and pass a larger reserve.
+ * Requests per minute the plan keeps free by default for calls that are not one per activity: token
+ * fetches, 308 redirects, duplicate recovery. Measured (docs/workflow.md, issue 6): with 2 the busiest
+ * window of a 1,000-onboarding backlog reached the limit and 4 calls got 429, because the opening burst
+ * waits for the worker's first token fetch and then arrives together with the calls started meanwhile.
  */
-export const DEFAULT_RESERVED_PER_MINUTE = 2;
+export const DEFAULT_RESERVED_PER_MINUTE = 6;
 
 export interface MeshRateLimitOptions {
   /** Task queue partitions on the server (Temporal's default is 4, the dev server's too); each has its own token bucket. */
