@@ -24,6 +24,7 @@
  *   --workers N            Mesh activity workers polling the queue (default 2)
  *   --partitions N         partitions the plan assumes (default TEMPORAL_TASK_QUEUE_PARTITIONS, else 4)
  *   --server-partitions N  start the dev server with N task queue partitions (default: the server's own)
+ *   --reserve N            requests per minute the plan keeps free (default DEFAULT_RESERVED_PER_MINUTE)
  *   --review-poll 30s      review case-check interval of the burst's runs, so polls join the traffic
  *   --mode backlog|live    backlog (default): queue the burst, then start the Mesh workers; live: burst at idle workers
  *   --idle 5s              live mode: quiet time before the burst, so every partition's bucket is full
@@ -46,7 +47,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { startLocalTemporal } from '../scripts/local-temporal';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli, taskQueuePartitionArgs } from '../scripts/temporal-cli';
 import { machineInfo, describeMachine } from './support/machine';
 import { goalTable, type GoalRow } from './support/results';
 import { createActivities } from '../src/activities';
@@ -55,6 +56,7 @@ import { Secret, type MeshConfig } from '../src/config/mesh';
 import { parseLatencyRange } from '../src/config/sandbox';
 import { loadWorkerConfig } from '../src/config/worker';
 import { createMeshClient } from '../src/mesh/client';
+import { createTokenProvider, prefetchToken, type TokenProvider } from '../src/mesh/token-provider';
 import { buildSandboxServer, type FaultInput } from '../src/sandbox';
 import type { MeshCustomer } from '../src/shared/customer';
 import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/shared/mesh-rate-limit';
@@ -92,6 +94,7 @@ interface BenchOptions {
   workers: number;
   partitions: number;
   serverPartitions: number | undefined;
+  reserve: number | undefined;
   reviewPollMs: number;
   idleMs: number;
   mode: 'backlog' | 'live';
@@ -118,6 +121,7 @@ function options(): BenchOptions {
       workers: { type: 'string' },
       partitions: { type: 'string' },
       'server-partitions': { type: 'string' },
+      reserve: { type: 'string' },
       'review-poll': { type: 'string' },
       idle: { type: 'string' },
       mode: { type: 'string' },
@@ -142,6 +146,12 @@ function options(): BenchOptions {
     const n = Number(text);
     if (!Number.isInteger(n) || n < 1)
       throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
+    return n;
+  };
+  const wholeOrZero = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new Error(`--${flag}: expected a whole number ≥ 0, got "${text}"`);
     return n;
   };
   const ms = (flag: string, text: string | undefined, fallback: number): number => {
@@ -170,6 +180,7 @@ function options(): BenchOptions {
     workers: int('workers', values.workers) ?? 2,
     partitions: int('partitions', values.partitions) ?? worker.taskQueuePartitions,
     serverPartitions: int('server-partitions', values['server-partitions']),
+    reserve: values.reserve === undefined ? undefined : wholeOrZero('reserve', values.reserve),
     reviewPollMs: ms('review-poll', values['review-poll'], 30_000),
     idleMs: ms('idle', values.idle, 5_000),
     mode: mode(values.mode),
@@ -210,14 +221,7 @@ async function connectTemporal(opts: BenchOptions): Promise<Temporal> {
     };
   }
   const partitionArgs =
-    opts.serverPartitions === undefined
-      ? []
-      : [
-          '--dynamic-config-value',
-          `matching.numTaskqueueReadPartitions=${opts.serverPartitions}`,
-          '--dynamic-config-value',
-          `matching.numTaskqueueWritePartitions=${opts.serverPartitions}`,
-        ];
+    opts.serverPartitions === undefined ? [] : taskQueuePartitionArgs(opts.serverPartitions);
   const { env } = await startLocalTemporal({ log, extraArgs: partitionArgs });
   return {
     address: env.address,
@@ -289,7 +293,10 @@ async function main(): Promise<void> {
   const opts = options();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const workerConfig = loadOrExit(() => loadWorkerConfig());
-  const plan = meshRateLimitPlan(opts.limit, { partitions: opts.partitions });
+  const plan = meshRateLimitPlan(opts.limit, {
+    partitions: opts.partitions,
+    ...(opts.reserve !== undefined && { reservedPerMinute: opts.reserve }),
+  });
   const durationS = opts.durationMs / 1000;
   const onboardings =
     opts.onboardings ?? Math.max(600, Math.ceil(1.2 * plan.activitiesPerSecond * durationS));
@@ -347,6 +354,7 @@ async function main(): Promise<void> {
   const activityStarts: { at: number; name: string }[] = [];
   const connections: NativeConnection[] = [];
   const workers: Worker[] = [];
+  const tokenProviders: TokenProvider[] = [];
   let running: Promise<unknown> = Promise.resolve();
 
   try {
@@ -368,7 +376,9 @@ async function main(): Promise<void> {
     const meshWorkers = await Promise.all(
       Array.from({ length: opts.workers }, async (_, i) => {
         // Each worker its own client and token, like separate worker processes.
-        const mesh = createMeshClient({ config: meshConfig });
+        const tokenProvider = createTokenProvider({ config: meshConfig });
+        tokenProviders.push(tokenProvider);
+        const mesh = createMeshClient({ config: meshConfig, tokenProvider });
         const options = meshWorkerOptions(base, workerConfig, plan, mesh);
         const timed = Object.fromEntries(
           Object.entries(createActivities({ mesh })).map(([name, fn]) => [
@@ -390,7 +400,9 @@ async function main(): Promise<void> {
     workers.push(workflowWorker, ...meshWorkers);
     const runs: Promise<void>[] = [workflowWorker.run()];
     running = Promise.all(runs);
-    const runMeshWorkers = (): void => {
+    // As src/worker.ts does: each worker process fetches its token before it polls.
+    const runMeshWorkers = async (): Promise<void> => {
+      await Promise.all(tokenProviders.map((tokens) => prefetchToken(tokens)));
       runs.push(...meshWorkers.map((w) => w.run()));
       running = Promise.all(runs);
     };
@@ -451,11 +463,11 @@ async function main(): Promise<void> {
       );
       burstAt = Date.now();
       startsDone = Promise.resolve(burstAt);
-      runMeshWorkers();
+      await runMeshWorkers();
       await waitForPollers();
     } else {
       // A burst arriving while idle workers poll: the buckets filled during the quiet time.
-      runMeshWorkers();
+      await runMeshWorkers();
       await waitForPollers();
       await delay(opts.idleMs);
       log(`burst: starting ${onboardings} onboardings while ${opts.workers} Mesh workers poll`);

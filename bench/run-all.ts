@@ -41,6 +41,11 @@ function rateLimitArgs(name: string, faults: boolean) {
     '1000-3000',
     '--limit',
     String(LIMIT),
+    // The Mesh queue as the local and compose stacks run it: one partition, and a plan that knows it.
+    '--server-partitions',
+    '1',
+    '--partitions',
+    '1',
     // 1,000 calls at ≥ 95 % of 300/min take ≤ 210.5 s; a quick run is too short for a drain goal.
     ...(faults || quick ? [] : ['--drain-goal', '211s']),
     '--useful-goal',

@@ -23,7 +23,7 @@ import { loadSandboxConfig } from '../src/config/sandbox';
 import { loadTemporalConfig } from '../src/config/temporal';
 import { meshTaskQueue } from '../src/shared/onboarding';
 import { localEncryptionKey } from './local-encryption-key';
-import { splitHostPort } from './temporal-cli';
+import { LOCAL_TASK_QUEUE_PARTITIONS, splitHostPort } from './temporal-cli';
 import { isPortOpen, waitForHttp, waitForPollers, waitForPort } from './wait-for';
 
 const ROOT = join(__dirname, '..');
@@ -163,7 +163,7 @@ async function readyOrExited(r: Running, ready: (signal: AbortSignal) => Promise
 async function main(): Promise<void> {
   const hasEntry = (file: string) => existsSync(join(ROOT, file));
   const bridgeWillRun = hasEntry('src/bridge/main.ts');
-  const env = stackEnvironment(bridgeWillRun);
+  let env = stackEnvironment(bridgeWillRun);
   const temporal = loadOrExit(() => loadTemporalConfig(env));
   const sandbox = loadOrExit(() => loadSandboxConfig(env));
   const sandboxUrl = `http://127.0.0.1:${sandbox.port}`;
@@ -197,6 +197,12 @@ async function main(): Promise<void> {
     }
     temporalReady = Promise.resolve();
   } else {
+    // The server started here has one partition per queue: the worker's rate plan may use it all.
+    env = {
+      ...env,
+      TEMPORAL_TASK_QUEUE_PARTITIONS:
+        env['TEMPORAL_TASK_QUEUE_PARTITIONS'] || String(LOCAL_TASK_QUEUE_PARTITIONS),
+    };
     const uiCodec = codecReady !== undefined ? ['--ui-codec-endpoint', codecUrl] : [];
     const t = start('temporal', 'temporal', env, uiCodec);
     // Generous: on a fresh machine `npm run temporal` first builds the CLI with Go (a few minutes).

@@ -97,6 +97,24 @@ export function searchAttributeArgs(keys: readonly SearchAttributeKey<SearchAttr
   ]);
 }
 
+/**
+ * `--dynamic-config-value` pairs giving every task queue of a dev server `n` partitions. The dev server
+ * takes dynamic config only as global values (no per-queue constraints), and the Mesh queue wants one
+ * partition: the server splits a queue's rate limit evenly over its partitions, so a backlog spread
+ * unevenly over four drains at the pace of the fullest (docs/workflow.md, "The Mesh rate limit").
+ */
+export function taskQueuePartitionArgs(n: number): string[] {
+  return [
+    '--dynamic-config-value',
+    `matching.numTaskqueueReadPartitions=${n}`,
+    '--dynamic-config-value',
+    `matching.numTaskqueueWritePartitions=${n}`,
+  ];
+}
+
+/** Partitions of every task queue on the dev server that `npm run temporal` starts. */
+export const LOCAL_TASK_QUEUE_PARTITIONS = 1;
+
 /** Splits `host:port` into the `--ip`/`--port` pair the dev server takes. */
 export function splitHostPort(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');

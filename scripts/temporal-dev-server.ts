@@ -10,7 +10,13 @@ import { dirname, resolve } from 'node:path';
 import { loadOrExit } from '../src/config/env';
 import { loadTemporalConfig, type TemporalConfig } from '../src/config/temporal';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
-import { resolveTemporalCli, searchAttributeArgs, splitHostPort } from './temporal-cli';
+import {
+  LOCAL_TASK_QUEUE_PARTITIONS,
+  resolveTemporalCli,
+  searchAttributeArgs,
+  splitHostPort,
+  taskQueuePartitionArgs,
+} from './temporal-cli';
 import { waitForHttp, waitForPort } from './wait-for';
 
 const log = (line: string): void => void process.stderr.write(`[temporal] ${line}\n`);
@@ -41,6 +47,8 @@ async function main(): Promise<void> {
     // "default" always exists; another TEMPORAL_NAMESPACE is created at launch.
     ...(config.namespace === 'default' ? [] : ['--namespace', config.namespace]),
     ...searchAttributeArgs(CUSTOM_SEARCH_ATTRIBUTES),
+    // One partition per queue, so the Mesh queue's rate limit is exact (npm start tells the worker).
+    ...taskQueuePartitionArgs(LOCAL_TASK_QUEUE_PARTITIONS),
     ...process.argv.slice(2),
   ];
   const startedAt = Date.now();
@@ -86,6 +94,7 @@ async function runWithSdkDownload(config: TemporalConfig, host: string, port: nu
       dbFilename: dbFile,
       namespace: config.namespace,
       searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
+      extraArgs: taskQueuePartitionArgs(LOCAL_TASK_QUEUE_PARTITIONS),
     },
   });
   log(`ready: gRPC on ${config.address}, Web UI at ${config.uiUrl}; Ctrl-C stops it`);

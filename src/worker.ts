@@ -10,7 +10,7 @@ import { loadTemporalConfig } from './config/temporal';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker';
 import { createMeshClient } from './mesh/client';
 import type { MeshApi } from './mesh/mesh-api';
-import { createTokenProvider } from './mesh/token-provider';
+import { createTokenProvider, prefetchToken } from './mesh/token-provider';
 import { createLogger } from './observability/logger';
 import { workerRuntimeOptions } from './observability/worker-runtime';
 import { meshRateLimitPlan, type MeshRateLimitPlan } from './shared/mesh-rate-limit';
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
     const workflowWorker = await Worker.create(workflowWorkerOptions(base, config));
     const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
+    await prefetchToken(tokenProvider, logger);
 
     logger.info('workers started', {
       taskQueue: temporal.taskQueue,

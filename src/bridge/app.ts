@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { BridgeConfig } from '../config/bridge';
 import { DeliveryDedupe } from './delivery-dedupe';
 import { deliverEvent, type DeliveryOutcome } from './deliver-event';
@@ -41,10 +41,12 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     // Probes come every few seconds and would drown the lines that matter; a webhook already gets exactly
     // one line with its outcome (handled, rejected, refused), and Fastify's two request lines per webhook
     // cost more CPU than verifying it (bench/bridge-throughput.ts).
-    disableRequestLogging: (request) => {
-      const path = (request.url ?? '').split('?')[0] ?? '';
-      return PROBE_ROUTES.has(path) || path === WEBHOOK_ROUTE;
-    },
+    logController: new LogController({
+      disableRequestLogging: (request) => {
+        const path = (request.url ?? '').split('?')[0] ?? '';
+        return PROBE_ROUTES.has(path) || path === WEBHOOK_ROUTE;
+      },
+    }),
   });
 
   const verify = createSignatureVerifier(config);

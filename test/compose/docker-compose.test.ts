@@ -21,6 +21,7 @@ import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/config/
 import { loadTemporalConfig } from '../../src/config/temporal';
 import { loadWorkerConfig } from '../../src/config/worker';
 import { startSandbox } from '../../src/sandbox';
+import { meshTaskQueue } from '../../src/shared/onboarding';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { workflowWorkerOptions } from '../../src/worker';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
@@ -135,15 +136,24 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it("pins the task queue partitions the worker's Mesh rate limit is computed with", () => {
+  it("gives the Mesh queue the partitions the worker's rate limit is computed with, every other queue Temporal's 4", () => {
     const temporal = service('temporal');
     const mounted = temporal.configs?.find((c) => c.target === envOf('temporal').DYNAMIC_CONFIG_FILE_PATH);
     expect(mounted).toBeDefined();
     const content = compose.configs?.[mounted?.source ?? '']?.content ?? '';
-    const dynamicConfig = parse(content) as Record<string, { value: unknown }[]>;
+    const dynamicConfig = parse(content) as Record<
+      string,
+      { value: unknown; constraints?: { taskQueueName?: string } }[]
+    >;
     const partitions = loadWorkerConfig(envOf('worker')).taskQueuePartitions;
-    expect(dynamicConfig['matching.numTaskqueueReadPartitions']).toEqual([{ value: partitions }]);
-    expect(dynamicConfig['matching.numTaskqueueWritePartitions']).toEqual([{ value: partitions }]);
+    const meshQueue = meshTaskQueue(loadTemporalConfig(envOf('worker')).taskQueue);
+    for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
+      expect(dynamicConfig[key]).toEqual([
+        { value: partitions, constraints: { taskQueueName: meshQueue } },
+        { value: 4 },
+      ]);
+    }
+    expect(partitions).toBe(1);
   });
 
   it('publishes the bridge on all interfaces and everything else that has no authentication on loopback only', () => {

@@ -92,6 +92,20 @@ describe('Mesh error mapping', () => {
     );
   });
 
+  it('does not hold a 503 back until the rate-limit window resets while the budget has room', () => {
+    const headers = { 'ratelimit-limit': '300', 'ratelimit-remaining': '120', 'ratelimit-reset': '48' };
+    expect(
+      errorFromStatus('createAndScreen', 503, headers, undefined, NOW).details.retryAfterMs,
+    ).toBeUndefined();
+  });
+
+  it('waits for the window on a 5xx that says the budget is spent', () => {
+    const headers = { 'ratelimit-remaining': '0', 'ratelimit-reset': '48', 'retry-after': '2' };
+    expect(errorFromStatus('createAndScreen', 502, headers, undefined, NOW).details.retryAfterMs).toBe(
+      48_000,
+    );
+  });
+
   it('treats a timeout as TIMEOUT and a broken connection as NETWORK, both retryable', () => {
     const timeout = Object.assign(new Error('Timeout awaiting request'), {
       name: 'TimeoutError',

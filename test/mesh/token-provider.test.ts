@@ -1,7 +1,7 @@
 import { Secret } from '../../src/config/mesh';
 import type { MeshHttp, MeshHttpRequest, MeshHttpResponse } from '../../src/mesh/http';
 import { MeshError } from '../../src/mesh/mesh-api';
-import { createTokenProvider, tokenSchedule } from '../../src/mesh/token-provider';
+import { createTokenProvider, prefetchToken, tokenSchedule } from '../../src/mesh/token-provider';
 
 /** A token endpoint that answers from a script and counts requests; the clock is moved by hand. */
 function fakeTokenEndpoint(expiresIn = 86_400) {
@@ -163,5 +163,38 @@ describe('token provider', () => {
     await expect(provider.getToken()).rejects.toMatchObject({ kind: 'SERVER_ERROR', retryable: true });
     answerWith(undefined);
     expect(await provider.getToken()).toBe('token-1');
+  });
+});
+
+describe('prefetchToken (worker start)', () => {
+  it('leaves a token ready, so the first Mesh calls need no token request of their own', async () => {
+    const { provider, requests } = setup();
+    await prefetchToken(provider);
+    expect(requests).toHaveLength(1);
+    expect(await provider.getToken()).toBe('token-1');
+    expect(requests).toHaveLength(1);
+  });
+
+  it('lets the worker start when Mesh is unreachable, warns without the credentials, and fetches on first use', async () => {
+    const { provider, requests, answerWith } = setup();
+    answerWith(() =>
+      Promise.reject(
+        new MeshError('NETWORK', 'Mesh token: connection failed (ECONNREFUSED)', {
+          retryable: true,
+          operation: 'token',
+        }),
+      ),
+    );
+    const warnings: string[] = [];
+    await prefetchToken(provider, {
+      info() {},
+      warn: (message, attributes) => void warnings.push(`${message} ${JSON.stringify(attributes)}`),
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ECONNREFUSED');
+    expect(warnings[0]).not.toContain('s3cret');
+    answerWith(undefined);
+    expect(await provider.getToken()).toBe('token-1');
+    expect(requests).toHaveLength(2);
   });
 });
