@@ -12,7 +12,6 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { buildBridge } from '../src/bridge/app';
 import { createBridgeLogger } from '../src/bridge/logger';
 import type { Signaller } from '../src/bridge/signaller';
@@ -20,6 +19,7 @@ import { loadBridgeConfig } from '../src/config/bridge';
 import { loadOrExit } from '../src/config/env';
 import { loadLoggingConfig } from '../src/config/logging';
 import { createBridgeMetrics, instrumentBridge } from '../src/observability/bridge-metrics';
+import { logDestination } from '../src/observability/logger';
 
 export type TargetKind = 'bare' | 'bridge-stub';
 
@@ -56,7 +56,8 @@ async function listenBare(keepAliveTimeoutMs: number): Promise<number> {
 async function listenBridge(): Promise<number> {
   const config = loadOrExit(() => loadBridgeConfig());
   const logging = loadOrExit(() => loadLoggingConfig());
-  const logger = createBridgeLogger(logging.bridgeLevel, pino.destination({ dest: '/dev/null', sync: true }));
+  // The production destination (asynchronous writes), pointed at /dev/null.
+  const logger = createBridgeLogger(logging.bridgeLevel, logDestination('/dev/null'));
   const app = buildBridge({ config, signaller: acknowledgingSignaller, logger });
   instrumentBridge(app, createBridgeMetrics());
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -2,8 +2,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { BridgeConfig } from '../config/bridge';
 import { DeliveryDedupe } from './delivery-dedupe';
 import { deliverEvent, type DeliveryOutcome } from './deliver-event';
-import { HttpError, registerErrorHandling } from './http-errors';
+import { refuse, registerErrorHandling } from './http-errors';
 import { parseWebhookPayload, PayloadError, type WebhookEvent } from './payload';
+import { createRejectionLog } from './rejection-log';
 import { createSignatureVerifier } from './signature';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
@@ -51,6 +52,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
 
   const verify = createSignatureVerifier(config);
   const dedupe = new DeliveryDedupe<DeliveryOutcome>(config.dedupe);
+  const logRejection = createRejectionLog();
 
   registerErrorHandling(app);
 
@@ -91,8 +93,8 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
 
     const check = verify(raw, request.headers);
     if (!check.ok) {
-      request.log.warn({ reason: check.reason }, 'webhook signature rejected');
-      throw new HttpError(401, 'missing or invalid webhook signature');
+      logRejection(request.log, check.reason);
+      return refuse(reply, 401, 'missing or invalid webhook signature');
     }
     const webhookId = check.delivery.scheme === 'standard-webhooks' ? check.delivery.webhookId : undefined;
 
@@ -100,10 +102,10 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     try {
       event = parseWebhookPayload(JSON.parse(raw.toString('utf8')) as unknown);
     } catch (err) {
-      if (err instanceof SyntaxError) throw new HttpError(400, 'body is not valid JSON');
+      if (err instanceof SyntaxError) return refuse(reply, 400, 'body is not valid JSON');
       if (err instanceof PayloadError) {
         request.log.warn({ webhookId, field: err.field }, 'webhook payload refused');
-        throw new HttpError(400, err.message);
+        return refuse(reply, 400, err.message);
       }
       throw err;
     }
@@ -116,7 +118,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     } catch (err) {
       if (err instanceof TemporalUnavailableError) {
         request.log.warn({ webhookId, err: err.message }, 'Temporal unavailable, asking the sender to retry');
-        throw new HttpError(503, 'temporarily unavailable, retry later');
+        return refuse(reply, 503, 'temporarily unavailable, retry later');
       }
       throw err;
     }

@@ -1,15 +1,13 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 
-/** An answer the bridge gives on purpose; its message is safe to show the sender. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: 400 | 401 | 404 | 413 | 503,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
+/**
+ * An answer the bridge gives on purpose (a refused signature or payload, Temporal unreachable); its
+ * message is safe to show the sender. Sent from the handler rather than thrown: an exception through
+ * Fastify's error path cost a sixth of the CPU of a refusal (bench/bridge-throughput.ts).
+ */
+export function refuse(reply: FastifyReply, statusCode: 400 | 401 | 503, message: string): FastifyReply {
+  return reply.code(statusCode).send(body(statusCode, message));
 }
 
 function body(statusCode: number, message: string) {
@@ -23,10 +21,7 @@ function body(statusCode: number, message: string) {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(body(404, 'no such route')));
 
-  app.setErrorHandler((err: FastifyError | HttpError | Error, request, reply) => {
-    if (err instanceof HttpError) {
-      return reply.code(err.statusCode).send(body(err.statusCode, err.message));
-    }
+  app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     const statusCode = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
     // Fastify's own 4xx (body too large, bad content length, …) carry safe, fixed messages.
     if (statusCode >= 400 && statusCode < 500) {

@@ -136,10 +136,19 @@ export function loggerOptions({ name, level }: Pick<CreateLoggerOptions, 'name' 
   };
 }
 
+/**
+ * Where a process's JSON lines go (stdout unless told otherwise), written asynchronously: lines logged
+ * while a write is in flight go out together in the next one. A synchronous write per line cost the bridge
+ * about a tenth of its CPU, one write(2) per webhook (bench/bridge-throughput.ts). pino flushes what is
+ * pending when the process exits, process.exit() included; only a SIGKILL can lose the last lines.
+ */
+export function logDestination(dest: number | string = 1): DestinationStream {
+  return pino.destination({ dest, sync: false });
+}
+
 /** The one JSON logger of every process, with the shared redaction. */
 export function createLogger(options: CreateLoggerOptions): PinoLogger {
-  const config = loggerOptions(options);
-  return options.destination === undefined ? pino(config) : pino(config, options.destination);
+  return pino(loggerOptions(options), options.destination ?? logDestination());
 }
 
 export type { PinoLogger };

@@ -1,5 +1,6 @@
 import { Secret } from '../../src/config/mesh';
-import { createSignatureVerifier, type SignatureCheck } from '../../src/bridge/signature';
+import { Webhook } from 'standardwebhooks';
+import { createSignatureVerifier, NativeHmacWebhook, type SignatureCheck } from '../../src/bridge/signature';
 import { legacySignature, newSecret, standardWebhookHeaders } from './webhook-signing';
 
 const BODY = '{"api_version":"v2","webhook_type":"CASE_TRANSITIONED","case_identifier":"case_1"}';
@@ -153,6 +154,38 @@ describe('Standard Webhooks signatures', () => {
     const headers = standardWebhookHeaders({ secret, body: BODY });
     const doubled = { ...headers, 'webhook-id': [headers['webhook-id']!, headers['webhook-id']!] };
     expect(rejected(verify(Buffer.from(BODY), doubled))).toBe('malformed-headers');
+  });
+});
+
+describe("the library's signing with Node's HMAC", () => {
+  it.each([
+    ['a JSON body', '{"case_identifier":"case_1","customer":{"external_identifier":"CUST-1"}}'],
+    ['a unicode body', '{"name":"Zoë Ångström 李小龍 🚀"}'],
+    ['an empty body', ''],
+    ['whitespace only', ' \n\t '],
+  ])('signs %s exactly as standardwebhooks does', (_what, body) => {
+    for (const secret of [newSecret(), `whsec_${newSecret()}`]) {
+      const at = new Date(1_767_225_600_000);
+      expect(new NativeHmacWebhook(secret).sign('msg_42', at, Buffer.from(body))).toBe(
+        new Webhook(secret).sign('msg_42', at, Buffer.from(body)),
+      );
+      expect(new NativeHmacWebhook(secret).sign('msg_42', at, body)).toBe(
+        new Webhook(secret).sign('msg_42', at, body),
+      );
+    }
+  });
+
+  it('refuses a secret that is not base64, as the library does', () => {
+    expect(() => new NativeHmacWebhook('not base64 at all!')).toThrow();
+  });
+
+  it("leaves the process's stack trace limit as it was after refusing a forged delivery", () => {
+    const secret = newSecret();
+    const verify = createSignatureVerifier({ webhookSecrets: [new Secret(secret)], legacySecret: undefined });
+    const before = Error.stackTraceLimit;
+    const forged = standardWebhookHeaders({ secret: newSecret(), body: '{}' });
+    expect(verify(Buffer.from('{}'), forged)).toEqual({ ok: false, reason: 'no-matching-signature' });
+    expect(Error.stackTraceLimit).toBe(before);
   });
 });
 
