@@ -137,7 +137,9 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
               decisionType: event.decisionType,
             }
           : { webhookType: event.webhookType, caseType: event.caseType, apiVersion: event.apiVersion }),
-        outcome: result,
+        // Flat fields: a nested object costs the logger a generic serialisation on every webhook.
+        outcome: result.status,
+        ...('workflow' in result ? { workflow: result.workflow } : { ignoredBecause: result.reason }),
         duplicate,
       },
       'webhook handled',
