@@ -163,7 +163,7 @@ async function readyOrExited(r: Running, ready: (signal: AbortSignal) => Promise
 async function main(): Promise<void> {
   const hasEntry = (file: string) => existsSync(join(ROOT, file));
   const bridgeWillRun = hasEntry('src/bridge/main.ts');
-  let env = stackEnvironment(bridgeWillRun);
+  const env = stackEnvironment(bridgeWillRun);
   const temporal = loadOrExit(() => loadTemporalConfig(env));
   const sandbox = loadOrExit(() => loadSandboxConfig(env));
   const sandboxUrl = `http://127.0.0.1:${sandbox.port}`;
@@ -188,6 +188,7 @@ async function main(): Promise<void> {
 
   const { host, port } = splitHostPort(temporal.address);
   let temporalReady: Promise<void>;
+  let startsTemporal = false;
   if (await isPortOpen(host, port)) {
     say(`Temporal already answers on ${temporal.address}: using it`);
     if (codecReady !== undefined) {
@@ -197,12 +198,7 @@ async function main(): Promise<void> {
     }
     temporalReady = Promise.resolve();
   } else {
-    // The server started here has one partition per queue: the worker's rate plan may use it all.
-    env = {
-      ...env,
-      TEMPORAL_TASK_QUEUE_PARTITIONS:
-        env['TEMPORAL_TASK_QUEUE_PARTITIONS'] || String(LOCAL_TASK_QUEUE_PARTITIONS),
-    };
+    startsTemporal = true;
     const uiCodec = codecReady !== undefined ? ['--ui-codec-endpoint', codecUrl] : [];
     const t = start('temporal', 'temporal', env, uiCodec);
     // Generous: on a fresh machine `npm run temporal` first builds the CLI with Go (a few minutes).
@@ -233,7 +229,13 @@ async function main(): Promise<void> {
 
   let workerReady: Promise<void> | undefined;
   if (hasEntry('src/worker.ts')) {
-    const w = start('worker', 'worker', env);
+    // A server started here has one partition per queue (npm run temporal): the worker's rate plan may
+    // count on it. One already running may have Temporal's four, so the worker keeps its safe default.
+    const workerEnv =
+      startsTemporal && !env['TEMPORAL_TASK_QUEUE_PARTITIONS']
+        ? { ...env, TEMPORAL_TASK_QUEUE_PARTITIONS: String(LOCAL_TASK_QUEUE_PARTITIONS) }
+        : env;
+    const w = start('worker', 'worker', workerEnv);
     const queues = [
       { name: temporal.taskQueue, type: 'workflow' },
       { name: meshTaskQueue(temporal.taskQueue), type: 'activity' },

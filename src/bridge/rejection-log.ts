@@ -20,10 +20,10 @@ export function createRejectionLog(now: () => number = Date.now) {
       window.suppressed += 1;
       return;
     }
-    const suppressed = window?.suppressed ?? 0;
     windows.set(reason, { loggedAt: at, suppressed: 0 });
+    const left = window !== undefined && window.suppressed > 0;
     log.warn(
-      { reason, ...(suppressed > 0 && { suppressed, suppressedOverMs: at - (window?.loggedAt ?? at) }) },
+      { reason, ...(left && { suppressed: window.suppressed, suppressedOverMs: at - window.loggedAt }) },
       'webhook signature rejected',
     );
   };

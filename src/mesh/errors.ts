@@ -100,9 +100,9 @@ export function ratelimitResetMs(value: string | undefined, nowMs: number): numb
  * (bench/mesh-rate-limit.ts with 10 % injected 5xx, docs/workflow.md).
  */
 export function retryAfterMsOf(
+  status: number,
   headers: IncomingHttpHeaders,
   nowMs: number,
-  status = 429,
 ): number | undefined {
   const budgetSpent = status === 429 || header(headers, 'ratelimit-remaining')?.trim() === '0';
   const hints = [
@@ -148,7 +148,7 @@ export function errorFromStatus(
 ): MeshError {
   const message = describe(operation, status, body);
   if (status === 429) {
-    const retryAfterMs = retryAfterMsOf(headers, nowMs);
+    const retryAfterMs = retryAfterMsOf(status, headers, nowMs);
     return new MeshError('RATE_LIMITED', message, {
       status,
       retryable: true,
@@ -157,7 +157,7 @@ export function errorFromStatus(
     });
   }
   if (status >= 500 && status <= 599) {
-    const retryAfterMs = retryAfterMsOf(headers, nowMs, status);
+    const retryAfterMs = retryAfterMsOf(status, headers, nowMs);
     return new MeshError('SERVER_ERROR', message, {
       status,
       retryable: true,

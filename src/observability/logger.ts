@@ -99,21 +99,8 @@ const REDACTED_KEYS: ReadonlySet<string> = new Set(REDACT_KEYS.map(normalise));
 /** Deeper than any log object here; bounds the walk (and cycles). */
 const MAX_DEPTH = 12;
 
-/**
- * Log objects use a small, fixed set of keys, so each key's verdict is computed once: normalising every
- * key of every line was a good part of the cost of a line (bench/bridge-throughput.ts). Bounded, so keys
- * made from data (a map keyed by ids) cannot grow it without limit.
- */
-const verdicts = new Map<string, boolean>();
-const MAX_REMEMBERED_KEYS = 4096;
-
 export function isRedactedKey(key: string): boolean {
-  let verdict = verdicts.get(key);
-  if (verdict === undefined) {
-    verdict = REDACTED_KEYS.has(normalise(key));
-    if (verdicts.size < MAX_REMEMBERED_KEYS) verdicts.set(key, verdict);
-  }
-  return verdict;
+  return REDACTED_KEYS.has(normalise(key));
 }
 
 /** A copy of `value` with every redacted key censored; plain objects and arrays only (errors, dates stay). */
@@ -122,12 +109,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
-  const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key in source) {
-    if (!Object.hasOwn(source, key)) continue;
-    const item = source[key];
-    out[key] = item !== undefined && isRedactedKey(key) ? REDACTED : redact(item, depth + 1);
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = isRedactedKey(key) && item !== undefined ? REDACTED : redact(item, depth + 1);
   }
   return out;
 }

@@ -69,9 +69,9 @@ describe('Mesh error mapping', () => {
   });
 
   it('takes the longer of Ratelimit-Reset and Retry-After', () => {
-    expect(retryAfterMsOf({ 'ratelimit-reset': '5', 'retry-after': '30' }, NOW)).toBe(30_000);
-    expect(retryAfterMsOf({ 'ratelimit-reset': '45', 'retry-after': '30' }, NOW)).toBe(45_000);
-    expect(retryAfterMsOf({}, NOW)).toBeUndefined();
+    expect(retryAfterMsOf(429, { 'ratelimit-reset': '5', 'retry-after': '30' }, NOW)).toBe(30_000);
+    expect(retryAfterMsOf(429, { 'ratelimit-reset': '45', 'retry-after': '30' }, NOW)).toBe(45_000);
+    expect(retryAfterMsOf(429, {}, NOW)).toBeUndefined();
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
