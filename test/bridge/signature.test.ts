@@ -175,6 +175,64 @@ describe("the library's signing with Node's HMAC", () => {
     }
   });
 
+  it('refuses without the library only what the library refuses: the same verdict on every header shape', () => {
+    const secret = newSecret();
+    const verify = verifier({ secrets: [secret] });
+    const library = new Webhook(secret);
+    const id = 'msg_parity';
+    const timestamp = now();
+    const good = standardWebhookHeaders({ secret, body: BODY, id, timestamp })['webhook-signature']!;
+    const bad = standardWebhookHeaders({ secret: newSecret(), body: BODY, id, timestamp })[
+      'webhook-signature'
+    ]!;
+    const sig = good.slice('v1,'.length);
+    const shapes = [
+      good,
+      bad,
+      `${bad} ${good}`,
+      `${good} ${bad}`,
+      `${good},trailing-part`,
+      `  ${good}  `,
+      `${bad}  ${good}`,
+      `V1,${sig}`,
+      `v2,${sig}`,
+      `v1,${sig.slice(0, -1)}`,
+      `v1,${sig}=`,
+      `v1 ${sig}`,
+      `v1,`,
+      `,${sig}`,
+      `v1,${sig.toLowerCase()}`,
+      `v1,${Buffer.from(sig, 'base64').toString('hex')}`,
+      `v1a,${sig} v1,${sig}`,
+    ];
+    for (const signature of shapes) {
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      };
+      let libraryAccepts = true;
+      try {
+        library.verify(Buffer.from(BODY), headers, { jsonParse: false });
+      } catch {
+        libraryAccepts = false;
+      }
+      expect({ signature, accepted: verify(Buffer.from(BODY), headers).ok }).toEqual({
+        signature,
+        accepted: libraryAccepts,
+      });
+    }
+  });
+
+  it('keeps no signature from one delivery for the next one', () => {
+    const secret = newSecret();
+    const verify = verifier({ secrets: [secret] });
+    const headers = standardWebhookHeaders({ secret, body: BODY, id: 'msg_first' });
+    expect(verify(Buffer.from(BODY), headers).ok).toBe(true);
+    // Same id and timestamp, other bytes: the signature of the first delivery must not be reused.
+    expect(rejected(verify(Buffer.from(`${BODY} `), headers))).toBe('no-matching-signature');
+  });
+
   it('refuses a secret that is not base64, as the library does', () => {
     expect(() => new NativeHmacWebhook('not base64 at all!')).toThrow();
   });

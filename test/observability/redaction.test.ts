@@ -1,6 +1,13 @@
 import { Writable } from 'node:stream';
 import { createBridgeLogger } from '../../src/bridge/logger';
-import { createLogger, REDACT_KEYS, REDACTED, type PinoLogger } from '../../src/observability/logger';
+import {
+  createLogger,
+  isoTime,
+  redact,
+  REDACT_KEYS,
+  REDACTED,
+  type PinoLogger,
+} from '../../src/observability/logger';
 import { PinoTemporalLogger } from '../../src/observability/temporal-logger';
 
 /** A logger writing into memory; `lines()` returns what it wrote, parsed, and `text()` the raw output. */
@@ -197,6 +204,40 @@ describe('log redaction', () => {
     expect(lines()).toEqual([
       expect.objectContaining({ name: 'worker', level: 30, msg: 'written', time: expect.any(String) }),
     ]);
+    const time = String(lines()[0]?.time);
+    expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(Math.abs(Date.parse(time) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('formats the time once per millisecond and again as soon as the millisecond changes', () => {
+    let now = Date.UTC(2026, 11, 1, 17, 43, 2, 123);
+    const time = isoTime(() => now);
+    expect(time()).toBe(',"time":"2026-12-01T17:43:02.123Z"');
+    expect(time()).toBe(',"time":"2026-12-01T17:43:02.123Z"');
+    now += 1;
+    expect(time()).toBe(',"time":"2026-12-01T17:43:02.124Z"');
+    now -= 5_000;
+    expect(time()).toBe(',"time":"2026-12-01T17:42:57.124Z"');
+  });
+
+  it('copies nothing when there is nothing to censor, and never changes the object it was given', () => {
+    const clean = { ...IDENTIFIERS, outcome: 'signalled', nested: { list: [1, { stage: 'review' }] } };
+    expect(redact(clean)).toBe(clean);
+
+    const given = { ...IDENTIFIERS, nested: { list: [{ email: SECRETS.email }] }, keep: { a: 1 } };
+    const redacted = redact(given) as typeof given;
+    expect(redacted).toEqual({ ...IDENTIFIERS, nested: { list: [{ email: REDACTED }] }, keep: { a: 1 } });
+    expect(given.nested.list[0]?.email).toBe(SECRETS.email);
+  });
+
+  it('censors a key however it is cased or separated, the first time and every time after', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(redact({ 'Date-Of-Birth': SECRETS.dateOfBirth, EMAIL: SECRETS.email, fine: 1 })).toEqual({
+        'Date-Of-Birth': REDACTED,
+        EMAIL: REDACTED,
+        fine: 1,
+      });
+    }
   });
 });
 
