@@ -8,6 +8,8 @@
  * generator spends as little as possible per request.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { distribution, type Distribution } from './bridge-support';
@@ -141,6 +143,101 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    latencyMs: distribution(latencies),
+  };
+}
+
+/**
+ * `count` arrival times (ms from the start) spread at random over `durationSeconds`: a Poisson process
+ * at count / duration per second, conditioned on its count, so every run sends exactly `count` webhooks.
+ */
+export function poissonArrivals(count: number, durationSeconds: number, random = Math.random): number[] {
+  return Array.from({ length: count }, () => random() * durationSeconds * 1000).sort((a, b) => a - b);
+}
+
+export interface PacedLoadOptions {
+  baseUrl: string;
+  /** When each request is due, in ms from the start, ascending (e.g. `poissonArrivals`). */
+  arrivalsMs: readonly number[];
+  /** The body and headers of request number `n` (0-based). */
+  request(n: number): { body: string; headers: Record<string, string> };
+  onResponse?: (status: number, body: string) => void;
+  /** Per request; a request without a complete answer by then counts as a timeout (default 20 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Open-loop load: each request leaves at its own arrival time, whether or not earlier ones have been
+ * answered (a free keep-alive connection is reused, otherwise a new one is opened), the way independent
+ * deliveries reach a webhook endpoint. Latency runs from the arrival time, not from when the request
+ * actually left, so a late sender or a queue in front of the server counts against the server.
+ * (autocannon's fixed rate is the opposite: each connection sends its share of the second back to back
+ * at the start of the second, and waits for its previous answer before the next.)
+ */
+export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResult> {
+  const url = new URL(WEBHOOK_ROUTE, options.baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const latencies: number[] = [];
+  const byStatus: Record<string, number> = {};
+  let errors = 0;
+  let timeouts = 0;
+  const start = performance.now();
+
+  const send = (n: number, dueAt: number) =>
+    new Promise<void>((resolve) => {
+      const { body, headers } = options.request(n);
+      const req = httpRequest(url, { method: 'POST', agent, headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          latencies.push(performance.now() - dueAt);
+          const status = res.statusCode ?? 0;
+          byStatus[status] = (byStatus[status] ?? 0) + 1;
+          options.onResponse?.(status, Buffer.concat(chunks).toString('utf8'));
+          resolve();
+        });
+        res.on('error', () => {
+          errors += 1;
+          resolve();
+        });
+      });
+      let timedOut = false;
+      req.on('timeout', () => {
+        timedOut = true;
+        timeouts += 1;
+        req.destroy();
+      });
+      req.on('error', () => {
+        if (!timedOut) errors += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+
+  const inFlight: Promise<void>[] = [];
+  for (let n = 0; n < options.arrivalsMs.length; n++) {
+    const dueAt = start + options.arrivalsMs[n]!;
+    const wait = dueAt - performance.now();
+    if (wait > 1) await delay(wait);
+    inFlight.push(send(n, dueAt));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+
+  const durationSeconds = (performance.now() - start) / 1000;
+  const requests = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  const non2xx = Object.entries(byStatus)
+    .filter(([code]) => !code.startsWith('2'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return {
+    durationSeconds,
+    requests,
+    perSecond: Math.round(requests / durationSeconds),
+    byStatus,
+    non2xx,
+    errors,
+    timeouts,
     latencyMs: distribution(latencies),
   };
 }
