@@ -141,17 +141,11 @@ function options(): BenchOptions {
       throw new Error(`--${flag}: expected a share from 0 to 1, e.g. 0.1, got "${text}"`);
     return n;
   };
-  const int = (flag: string, text: string | undefined): number | undefined => {
+  const int = (flag: string, text: string | undefined, min = 1): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
-    return n;
-  };
-  const wholeOrZero = (flag: string, text: string): number => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < 0)
-      throw new Error(`--${flag}: expected a whole number ≥ 0, got "${text}"`);
+    if (text.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new Error(`--${flag}: expected a whole number ≥ ${min}, got "${text}"`);
     return n;
   };
   const ms = (flag: string, text: string | undefined, fallback: number): number => {
@@ -180,7 +174,7 @@ function options(): BenchOptions {
     workers: int('workers', values.workers) ?? 2,
     partitions: int('partitions', values.partitions) ?? worker.taskQueuePartitions,
     serverPartitions: int('server-partitions', values['server-partitions']),
-    reserve: values.reserve === undefined ? undefined : wholeOrZero('reserve', values.reserve),
+    reserve: int('reserve', values.reserve, 0),
     reviewPollMs: ms('review-poll', values['review-poll'], 30_000),
     idleMs: ms('idle', values.idle, 5_000),
     mode: mode(values.mode),

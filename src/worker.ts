@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   const tokenProvider = createTokenProvider({ config: meshConfig, logger });
   const mesh = createMeshClient({ config: meshConfig, tokenProvider, logger });
   const plan = meshRateLimitPlan(meshConfig.rateLimitPerMinute, { partitions: config.taskQueuePartitions });
+  // Fetched while the workers are created (bundle loading), awaited before they poll: never rejects.
+  const tokenReady = prefetchToken(tokenProvider, logger);
 
   if (plan.headroomPerMinute < 0) {
     logger.warn('MESH_RATE_LIMIT_PER_MINUTE is too small for the partitions: bursts may earn 429s', {
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
     const workflowWorker = await Worker.create(workflowWorkerOptions(base, config));
     const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
-    await prefetchToken(tokenProvider, logger);
+    await tokenReady;
 
     logger.info('workers started', {
       taskQueue: temporal.taskQueue,

@@ -119,31 +119,31 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether `redact` would change anything: most log lines hold nothing to censor, and then need no copy. */
-function holdsRedactedKey(value: unknown, depth: number): boolean {
-  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((item) => holdsRedactedKey(item, depth + 1));
-  if (!isPlainObject(value)) return false;
+/**
+ * `value` with every redacted key censored; plain objects and arrays only (errors, dates stay). One walk,
+ * copying an object or array only when something in it changed: most log lines hold nothing to censor
+ * and come back as they were given.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const list = value as unknown[];
+    let copy: unknown[] | undefined;
+    list.forEach((item, i) => {
+      const next = redact(item, depth + 1);
+      if (next !== item) (copy ??= [...list])[i] = next;
+    });
+    return copy ?? list;
+  }
+  if (!isPlainObject(value)) return value;
+  let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     const item = value[key];
-    if (isRedactedKey(key) ? item !== undefined : holdsRedactedKey(item, depth + 1)) return true;
+    const next = isRedactedKey(key) && item !== undefined ? REDACTED : redact(item, depth + 1);
+    if (next !== item) (copy ??= { ...value })[key] = next;
   }
-  return false;
-}
-
-/**
- * `value` with every redacted key censored, copied only where something is censored; plain objects and
- * arrays only (errors, dates stay).
- */
-export function redact(value: unknown, depth = 0): unknown {
-  if (!holdsRedactedKey(value, depth)) return value;
-  if (Array.isArray(value)) return value.map((item: unknown) => redact(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[key] = isRedactedKey(key) && item !== undefined ? REDACTED : redact(item, depth + 1);
-  }
-  return out;
+  return copy ?? value;
 }
 
 /**
