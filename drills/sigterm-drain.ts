@@ -2,11 +2,13 @@
  * Drill: SIGTERM reaches the worker while Mesh calls are in flight (create-and-screen slowed to 2-3 s).
  * The worker must stop polling, let the running attempts finish within its 15 s grace time and exit 0;
  * those attempts' results must be recorded (no timeout, no second attempt). A new worker then finishes
- * the rest. Passes when the drain was clean, no create-and-screen ran twice, every onboarding completed
- * and each external identifier has one customer.
+ * the rest. Passes when the drain was clean, no attempt running at SIGTERM ran twice, no other ran twice
+ * except a task lost in the poll the shutdown interrupted (the SDK's known limitation, retried once after
+ * its start-to-close timeout, still one customer), every onboarding completed and each external
+ * identifier has one customer.
  */
 import { defineDrill, runStandalone } from './support/drill';
-import { activityAttempts } from './support/history';
+import { activityAttempts, type ActivityAttempts } from './support/history';
 import {
   addFault,
   customerCount,
@@ -79,9 +81,21 @@ export const sigtermDrain = defineDrill(
     const all = await Promise.all(
       planned.map((p) => activityAttempts(stack, `onboarding-${p.externalIdentifier}`, 'createAndScreen')),
     );
-    const repeated = planned.filter(
-      (_, i) => all[i]!.attempts.some((a) => a !== 1) || all[i]!.attempts.length !== 1,
+    const repeatedIds = planned
+      .map((p, i) => ({ id: `onboarding-${p.externalIdentifier}`, runs: all[i]! }))
+      .filter(({ runs }) => runs.attempts.length !== 1 || runs.attempts[0] !== 1);
+    const runningAtSigterm = new Set(inFlight);
+    const repeatedInFlight = repeatedIds.filter(({ id }) => runningAtSigterm.has(id));
+    // A task the server hands to a poll in the instant the stopping worker cancels it is never run: the
+    // SDK's core interrupts long polls on shutdown (temporalio/sdk-rust#1080; the server-side fix needs a
+    // newer SDK and server). The server then retries it once its 30 s start-to-close timeout passes.
+    const lostInPoll = (runs: ActivityAttempts) =>
+      runs.attempts.join() === '2' && runs.retriedAfter.join() === 'start-to-close';
+    const repeatedOtherwise = repeatedIds.filter(
+      ({ id, runs }) => !runningAtSigterm.has(id) && !lostInPoll(runs),
     );
+    const lostInPolls = repeatedIds.length - repeatedInFlight.length - repeatedOtherwise.length;
+    report.note('tasksLostInAnInterruptedPoll', lostInPolls);
     const customers = await customerCount(stack, planned, results);
 
     report.check(
@@ -95,9 +109,15 @@ export const sigtermDrain = defineDrill(
       `${countOf(completedInDrain, inFlight.length)} completed before the process exited`,
     );
     report.check(
-      'no create-and-screen was attempted twice',
-      repeated.length === 0,
-      `${repeated.length} runs with a second attempt: ${sample(repeated.map((p) => p.externalIdentifier))}`,
+      'no attempt running at SIGTERM ran twice',
+      repeatedInFlight.length === 0,
+      `${repeatedInFlight.length} of ${inFlight.length} with a second attempt: ${sample(repeatedInFlight.map((r) => r.id))}`,
+    );
+    report.check(
+      'no other create-and-screen ran twice, except a task lost in the poll the shutdown interrupted',
+      repeatedOtherwise.length === 0,
+      `${repeatedOtherwise.length} other runs with a second attempt: ${sample(repeatedOtherwise.map((r) => r.id))}; ` +
+        `lost in an interrupted poll and retried once after the start-to-close timeout: ${lostInPolls}`,
     );
     report.check(
       'every onboarding completed as its screening says',
