@@ -47,6 +47,10 @@ export interface CaseSnapshot {
   stageType?: string;
   /** `case_stage.decision_type`, or the deprecated `case_state` mapped onto it; null while undecided. */
   decisionType: string | null;
+  /** The customer the case belongs to (`customer.identifier`), when Mesh says. */
+  customerIdentifier?: string;
+  /** The customer's external identifier (`customer.external_identifier`), when Mesh says. */
+  externalIdentifier?: string;
 }
 
 export interface CheckOnboardingCaseResult {
@@ -88,6 +92,8 @@ export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
     ...(stage?.displayName !== undefined && { stageName: stage.displayName }),
     ...(stage?.stageType !== undefined && { stageType: stage.stageType }),
     decisionType: decisionType ?? null,
+    ...(meshCase.customerIdentifier !== undefined && { customerIdentifier: meshCase.customerIdentifier }),
+    ...(meshCase.externalIdentifier !== undefined && { externalIdentifier: meshCase.externalIdentifier }),
   };
 }
 
