@@ -1,6 +1,6 @@
 /**
  * `npm run bench:bridge`: how many webhooks the bridge verifies per second, and how fast real signals are
- * acknowledged (issue 6, benchmark 3).
+ * acknowledged (issue 6, benchmark 3; issue 11 retired the throughput goals).
  *
  * Part 1, Temporal stubbed out. Two servers, each in its own Node process started the same way
  * (bench/bridge-target.ts): a bare `node:http` handler that reads the body and answers 200, and the bridge
@@ -9,7 +9,10 @@
  * with its own `webhook-id` (so the dedupe never short-circuits) and the current timestamp. Then the same
  * load with a wrong signature (valid format, wrong key: the full HMAC is computed, then refused with 401).
  * Rounds alternate bare / bridge / bad signature so that drifting background load hits all three alike;
- * each figure is the median over rounds. Goals: verified ≥ 60 % of bare, rejected ≥ 80 % of bare.
+ * each figure is the median over rounds. Reported as figures, not goals: the throughput goals (verified
+ * ≥ 60 %, rejected ≥ 80 % of bare) were retired by issue 11, since the bridge verifies thousands of
+ * webhooks/s on one core and a provider sends a few per second. Only wrong answers or connection errors
+ * fail this part.
  *
  * Part 2, real signals. A Temporal dev server, the sandbox, src/worker.ts and src/bridge/main.ts (each
  * its own process), N onboardings waiting for review. 100 webhooks/s for 60 s, each an in-progress case
@@ -65,8 +68,6 @@ import {
 import type { TargetKind, TargetReady } from './bridge-target';
 
 const RESULT_NAME = 'bridge-throughput';
-const GOAL_VERIFIED_RATIO = 0.6;
-const GOAL_REJECTED_RATIO = 0.8;
 const GOAL_ACK_P99_MS = 50;
 
 interface Options {
@@ -264,13 +265,13 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
       {
         figure: 'verified / bare',
         value: `${Math.round(verifiedRatio * 100)} %`,
-        goal: `≥ ${GOAL_VERIFIED_RATIO * 100} %`,
-        met: verifiedRatio >= GOAL_VERIFIED_RATIO && clean && expectedOnly,
+        goal: 'reported',
+        met: undefined,
       },
       {
         figure: 'verified / bare, per server CPU-second',
         value: `${Math.round(verifiedCpuRatio * 100)} % (${verified.perCpuSecond} vs ${bareSummary.perCpuSecond})`,
-        goal: 'same ratio, robust to a busy machine',
+        goal: 'reported (robust to a busy machine)',
         met: undefined,
       },
       {
@@ -282,13 +283,13 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
       {
         figure: 'rejected / bare',
         value: `${Math.round(rejectedRatio * 100)} %`,
-        goal: `≥ ${GOAL_REJECTED_RATIO * 100} %`,
-        met: rejectedRatio >= GOAL_REJECTED_RATIO && clean && expectedOnly,
+        goal: 'reported',
+        met: undefined,
       },
       {
         figure: 'rejected / bare, per server CPU-second',
         value: `${Math.round(rejectedCpuRatio * 100)} % (${rejected.perCpuSecond} vs ${bareSummary.perCpuSecond})`,
-        goal: 'same ratio, robust to a busy machine',
+        goal: 'reported (robust to a busy machine)',
         met: undefined,
       },
     ];

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { InputError } from './cli/read-request';
 import { runCommandLine } from './cli/command-line';
 import { parseStarterArgs, STARTER_USAGE, type StarterCommand } from './cli/starter-args';
@@ -9,6 +9,7 @@ import { loadOrExit } from './config/env';
 import { loadLoggingConfig } from './config/logging';
 import { loadStarterConfig } from './config/onboarding';
 import { loadTemporalConfig } from './config/temporal';
+import { connectTemporalClient } from './config/temporal-connection';
 import { createLogger } from './observability/logger';
 
 /** `npm run starter -- --input FILE [--wait]` and the post-onboarding commands; `--help` lists them. */
@@ -26,7 +27,7 @@ async function run(command: Exclude<StarterCommand, { kind: 'help' }>): Promise<
     { command: command.kind, temporalAddress: temporal.address, namespace: temporal.namespace },
     'connecting',
   );
-  const connection = await Connection.connect({ address: temporal.address });
+  const connection = await connectTemporalClient(temporal);
   try {
     // Encrypts the customer in the workflow input, and decrypts results and status for printing.
     const dataConverter = createDataConverter(encryption, (message) => logger.warn(message));

@@ -1,4 +1,4 @@
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createDataConverter } from './codec/data-converter';
 import { loadEncryptionConfig } from './config/encryption';
@@ -7,12 +7,13 @@ import { loadLoggingConfig } from './config/logging';
 import { loadMeshConfig } from './config/mesh';
 import { formatHostPort, loadMetricsConfig } from './config/metrics';
 import { loadTemporalConfig } from './config/temporal';
+import { connectTemporalWorker } from './config/temporal-connection';
 import { loadWorkerConfig, type WorkerConfig } from './config/worker';
 import { createMeshClient } from './mesh/client';
 import type { MeshApi } from './mesh/mesh-api';
 import { createTokenProvider, prefetchToken } from './mesh/token-provider';
 import { createLogger } from './observability/logger';
-import { workerRuntimeOptions } from './observability/worker-runtime';
+import { installWorkerRuntime } from './observability/worker-runtime';
 import { meshRateLimitPlan, type MeshRateLimitPlan } from './shared/mesh-rate-limit';
 import { meshTaskQueue } from './shared/onboarding';
 
@@ -82,8 +83,9 @@ async function main(): Promise<void> {
 
   // The Runtime turns SIGINT/SIGTERM into a graceful shutdown of every worker in this process, writes
   // every log line (SDK, Core, workflows, activities) as redacted JSON and serves the Prometheus metrics.
-  Runtime.install(
-    workerRuntimeOptions({
+  // A taken metrics port (a second worker on this host) stops it here, naming WORKER_METRICS_ADDRESS.
+  loadOrExit(() =>
+    installWorkerRuntime({
       logger: createLogger({ name: 'worker', level: logging.level }),
       level: logging.level,
       metrics: metrics.worker,
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     (message) => void logger.warn(message),
   );
 
-  const connection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await connectTemporalWorker(temporal);
   try {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
     const workflowWorker = await Worker.create(workflowWorkerOptions(base, config));

@@ -7,6 +7,7 @@ import type {
   ScreeningOutcome,
 } from '../mesh/mesh-api';
 import type { MeshCustomer } from '../shared/customer';
+import { decisionOf, pickOnboardingCase } from '../mesh/cases';
 import { callMesh } from './mesh-failures';
 
 /**
@@ -66,32 +67,22 @@ export interface SetMonitoringInput {
 
 export interface UpdateAndRescoreInput {
   customerIdentifier: string;
-  /** The full, merged customer: update-and-rescore replaces the whole record (mesh-api-notes.md). */
+  /** The full, merged customer: update-and-rescore replaces the whole record (the API reference). */
   customer: MeshCustomer;
 }
 
 export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
 
-const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
-
-/** The guide's deprecated `case_state` values (Step 3), for cases that carry no `case_stage`. */
-const DECISION_BY_CASE_STATE: Record<string, string> = {
-  CASE_STATE_POSITIVE_END_STATE: 'POSITIVE',
-  CASE_STATE_NEGATIVE_END_STATE: 'NEGATIVE',
-};
-
 export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
   const stage = meshCase.stage;
-  const decisionType =
-    stage?.decisionType ??
-    (meshCase.caseState !== undefined ? DECISION_BY_CASE_STATE[meshCase.caseState] : undefined);
+  const decisionType = decisionOf(meshCase);
   return {
     caseIdentifier: meshCase.caseIdentifier,
     ...(meshCase.caseType !== undefined && { caseType: meshCase.caseType }),
     ...(stage?.identifier !== undefined && { stageIdentifier: stage.identifier }),
     ...(stage?.displayName !== undefined && { stageName: stage.displayName }),
     ...(stage?.stageType !== undefined && { stageType: stage.stageType }),
-    decisionType: decisionType ?? null,
+    decisionType,
     ...(meshCase.customerIdentifier !== undefined && { customerIdentifier: meshCase.customerIdentifier }),
     ...(meshCase.externalIdentifier !== undefined && { externalIdentifier: meshCase.externalIdentifier }),
   };
@@ -105,13 +96,14 @@ export function createMeshActivities(deps: MeshActivityDeps) {
   return {
     /** Guide Step 2; a duplicate external identifier comes back as the recovered customer, not an error. */
     async createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome> {
-      const outcome = await callMesh(() => mesh.createAndScreen(input));
+      const outcome = await callMesh(() => mesh.createAndScreen(input), logger);
       logger.info('customer screened', {
         externalIdentifier: outcome.externalIdentifier,
         customerIdentifier: outcome.customerIdentifier,
         riskLevel: outcome.riskLevel,
         screeningResult: outcome.screeningResult,
         recoveredFromDuplicate: outcome.recoveredFromDuplicate,
+        ...(outcome.recovery !== undefined && { recovery: outcome.recovery }),
       });
       return outcome;
     },
@@ -122,18 +114,22 @@ export function createMeshActivities(deps: MeshActivityDeps) {
      */
     async checkOnboardingCase(input: CheckOnboardingCaseInput): Promise<CheckOnboardingCaseResult> {
       const { caseIdentifier } = input;
+      // Without an identifier, the case a review waits on: an undecided onboarding case, else the latest.
       const found =
         caseIdentifier !== undefined
-          ? await callMesh(() => mesh.getCase(caseIdentifier))
-          : (await callMesh(() => mesh.listCustomerCases(input.customerIdentifier))).find(
-              (c) => c.caseType === ONBOARDING_CASE_TYPE,
+          ? await callMesh(() => mesh.getCase(caseIdentifier), logger)
+          : pickOnboardingCase(
+              await callMesh(() => mesh.listCustomerCases(input.customerIdentifier), logger),
             );
       return { ...(found !== undefined && { case: caseSnapshotOf(found) }), checkedAt: now().toISOString() };
     },
 
     /** Guide Step 4; the same call re-enables monitoring. */
     async setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }> {
-      const result = await callMesh(() => mesh.setMonitoring(input.customerIdentifier, input.enabled));
+      const result = await callMesh(
+        () => mesh.setMonitoring(input.customerIdentifier, input.enabled),
+        logger,
+      );
       logger.info('monitoring switched', {
         customerIdentifier: input.customerIdentifier,
         enabled: result.enabled,
@@ -143,7 +139,10 @@ export function createMeshActivities(deps: MeshActivityDeps) {
 
     /** Guide Step 5; idempotent, so Temporal may retry it freely. */
     async updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome> {
-      const outcome = await callMesh(() => mesh.updateAndRescore(input.customerIdentifier, input.customer));
+      const outcome = await callMesh(
+        () => mesh.updateAndRescore(input.customerIdentifier, input.customer),
+        logger,
+      );
       logger.info('customer re-scored', {
         customerIdentifier: input.customerIdentifier,
         riskLevel: outcome.riskLevel,
@@ -154,8 +153,8 @@ export function createMeshActivities(deps: MeshActivityDeps) {
     /** The record as Mesh holds it, for merging an update into (by external identifier: one 308 more). */
     async getCustomer(input: GetCustomerInput): Promise<MeshCustomerRecord> {
       return 'customerIdentifier' in input
-        ? await callMesh(() => mesh.getCustomer(input.customerIdentifier))
-        : await callMesh(() => mesh.getCustomerByExternalIdentifier(input.externalIdentifier));
+        ? await callMesh(() => mesh.getCustomer(input.customerIdentifier), logger)
+        : await callMesh(() => mesh.getCustomerByExternalIdentifier(input.externalIdentifier), logger);
     },
   };
 }

@@ -5,13 +5,19 @@ import { deliverEvent, type DeliveryOutcome } from './deliver-event';
 import { refuse, registerErrorHandling } from './http-errors';
 import { parseWebhookPayload, PayloadError, type WebhookEvent } from './payload';
 import { createRejectionLog } from './rejection-log';
-import { createSignatureVerifier } from './signature';
+import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './signature';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
 /** Case webhooks are a few KiB; anything near this is not one of them. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+/**
+ * How long the bridge remembers a legacy delivery (keyed by its body hash): as long as a Standard Webhooks
+ * delivery can be replayed at all. A legacy signature never expires, so a later replay still reaches the
+ * workflow, which drops it as it drops any delivery key it has seen.
+ */
+const LEGACY_DEDUPE_TTL_MS = SIGNATURE_TOLERANCE_SECONDS * 1000;
 
 export type BridgeAppConfig = Pick<
   BridgeConfig,
@@ -96,7 +102,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
       logRejection(request.log, check.reason);
       return refuse(reply, 401, 'missing or invalid webhook signature');
     }
-    const webhookId = check.delivery.scheme === 'standard-webhooks' ? check.delivery.webhookId : undefined;
+    const { scheme, webhookId } = check.delivery;
 
     let event: WebhookEvent;
     try {
@@ -112,8 +118,10 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
 
     let delivered: { result: DeliveryOutcome; duplicate: boolean };
     try {
-      delivered = await dedupe.run(webhookId, () =>
-        deliverEvent(event, signaller, { webhookId, receivedAt }),
+      delivered = await dedupe.run(
+        webhookId,
+        () => deliverEvent(event, signaller, { webhookId, receivedAt }),
+        scheme === 'legacy' ? { ttlMs: LEGACY_DEDUPE_TTL_MS } : {},
       );
     } catch (err) {
       if (err instanceof TemporalUnavailableError) {
@@ -127,7 +135,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     request.log.info(
       {
         webhookId,
-        scheme: check.delivery.scheme,
+        scheme,
         ...(event.kind === 'case-event'
           ? {
               webhookType: event.webhookType,

@@ -12,8 +12,13 @@ export type DeliveryOutcome =
   | { status: 'ignored'; reason: 'api-version' | 'webhook-type' | 'case-type' };
 
 export interface DeliveryContext {
-  /** The signed Standard Webhooks id; absent for the legacy scheme, which signs no id. */
-  webhookId: string | undefined;
+  /**
+   * The key a repeat of this delivery is recognised by: the signed Standard Webhooks `webhook-id`, or, for
+   * the legacy scheme, which signs no id, `legacy-sha256:<hex SHA-256 of the raw body>`. It travels as
+   * `CaseDecision.webhookId` (the name is kept: it is in recorded histories), so the workflows drop a
+   * replayed legacy delivery exactly as they drop a repeated `webhook-id`.
+   */
+  webhookId: string;
   receivedAt: Date;
 }
 
@@ -25,7 +30,7 @@ function toDecision(event: CaseEvent, context: DeliveryContext): CaseDecision {
     ...(event.stageIdentifier !== undefined && { stageIdentifier: event.stageIdentifier }),
     ...(event.stageName !== undefined && { stageName: event.stageName }),
     source: 'webhook',
-    ...(context.webhookId !== undefined && { webhookId: context.webhookId }),
+    webhookId: context.webhookId,
     receivedAt: context.receivedAt.toISOString(),
   };
 }

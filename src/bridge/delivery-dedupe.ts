@@ -7,11 +7,12 @@ export interface DeliveryDedupeOptions {
 }
 
 /**
- * Remembers recently handled `webhook-id`s so a redelivery is answered without touching Temporal again.
- * Bounded in count (least recently used goes first) and in age. Only successes are remembered: a
- * delivery that failed (e.g. 503) must be processed afresh when the sender retries it. Concurrent copies
- * of one delivery share the first one's work. This is the fast path only; the workflows also drop
- * repeated webhook ids, which covers bridge restarts and several bridge replicas.
+ * Remembers recently handled delivery keys (`webhook-id`s, or a legacy delivery's body hash) so a
+ * redelivery is answered without touching Temporal again. Bounded in count (least recently used goes
+ * first) and in age. Only successes are remembered: a delivery that failed (e.g. 503) must be processed
+ * afresh when the sender retries it. Concurrent copies of one delivery share the first one's work. This
+ * is the fast path only; the workflows also drop repeated keys, which covers bridge restarts and several
+ * bridge replicas.
  *
  * lru-cache keeps eviction O(1): evicting from the front of a plain Map walks the deleted entries V8
  * keeps until it rehashes, which cost a tenth of the bridge's CPU once 10,000 ids were remembered
@@ -27,7 +28,8 @@ export class DeliveryDedupe<T extends NonNullable<unknown>> {
       ttl: options.ttlMs,
       // A repeat refreshes recency (what is evicted first), not the time to live.
       updateAgeOnGet: false,
-      ...(options.now !== undefined && { perf: { now: options.now } }),
+      // An injected clock (tests) jumps at will: read it every time instead of reusing a reading for 1 ms.
+      ...(options.now !== undefined && { perf: { now: options.now }, ttlResolution: 0 }),
     });
   }
 
@@ -35,8 +37,15 @@ export class DeliveryDedupe<T extends NonNullable<unknown>> {
     return this.done.size;
   }
 
-  /** Runs `work` once per key (no key: always runs). `duplicate` is true when an earlier result was reused. */
-  async run(key: string | undefined, work: () => Promise<T>): Promise<{ result: T; duplicate: boolean }> {
+  /**
+   * Runs `work` once per key (no key: always runs). `duplicate` is true when an earlier result was reused.
+   * `ttlMs` replaces the configured time to live for this key's result.
+   */
+  async run(
+    key: string | undefined,
+    work: () => Promise<T>,
+    options: { ttlMs?: number } = {},
+  ): Promise<{ result: T; duplicate: boolean }> {
     if (key === undefined) return { result: await work(), duplicate: false };
 
     const remembered = this.done.get(key);
@@ -49,7 +58,7 @@ export class DeliveryDedupe<T extends NonNullable<unknown>> {
     this.inFlight.set(key, promise);
     try {
       const result = await promise;
-      this.done.set(key, result);
+      this.done.set(key, result, options.ttlMs !== undefined ? { ttl: options.ttlMs } : undefined);
       return { result, duplicate: false };
     } finally {
       this.inFlight.delete(key);

@@ -1,4 +1,4 @@
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createDataConverter } from '../codec/data-converter';
 import { loadBridgeConfig } from '../config/bridge';
 import { loadEncryptionConfig } from '../config/encryption';
@@ -6,8 +6,9 @@ import { loadOrExit } from '../config/env';
 import { loadLoggingConfig } from '../config/logging';
 import { formatHostPort, loadMetricsConfig } from '../config/metrics';
 import { loadTemporalConfig } from '../config/temporal';
+import { lazyTemporalBridgeConnection } from '../config/temporal-connection';
 import { createBridgeMetrics, instrumentBridge } from '../observability/bridge-metrics';
-import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
+import { startMetricsServerOrExit, type MetricsServer } from '../observability/metrics-server';
 import { buildBridge } from './app';
 import { createBridgeLogger } from './logger';
 import { createTemporalSignaller } from './temporal-signaller';
@@ -26,11 +27,8 @@ async function main(): Promise<void> {
   // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
   // While Temporal is unreachable the sender must hear 503 within a second (issue 6) and retry later; the
   // SDK's default of 10 gRPC attempts would hold each delivery until the 5 s signal deadline. Two quick
-  // retries (~0.5 s) still ride over a blip.
-  const connection = Connection.lazy({
-    address: temporal.address,
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
-  });
+  // retries (~0.5 s) still ride over a blip. TLS, mTLS and API key as configured (src/config/temporal.ts).
+  const connection = lazyTemporalBridgeConnection(temporal);
   // The decisions it signals (and the case reviews it starts) are encrypted like every other payload.
   const dataConverter = createDataConverter(
     loadOrExit(() => loadEncryptionConfig()),
@@ -75,7 +73,8 @@ async function main(): Promise<void> {
 
   await app.listen({ host: config.host, port: config.port });
   if (metricsConfig.bridge !== undefined) {
-    metricsServer = await startMetricsServer(metrics.registry, metricsConfig.bridge);
+    // A taken port (a second bridge on this host) stops it with exit code 2, naming BRIDGE_METRICS_ADDRESS.
+    metricsServer = await startMetricsServerOrExit(metrics.registry, metricsConfig.bridge, 'bridge');
   }
   logger.info(
     {

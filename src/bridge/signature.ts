@@ -1,11 +1,21 @@
 import { isUtf8 } from 'node:buffer';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Secret } from '../config/mesh';
 
-/** How an accepted delivery was authenticated; only Standard Webhooks carries a signed delivery id. */
-export type VerifiedDelivery = { scheme: 'standard-webhooks'; webhookId: string } | { scheme: 'legacy' };
+/** Standard Webhooks refuses timestamps further off than this, either way (mesh-api-notes.md, "Webhooks"). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+/**
+ * An accepted delivery: how it was authenticated, and the key its repeats are recognised by. For
+ * Standard Webhooks that is the signed `webhook-id`; the legacy scheme signs neither an id nor a time,
+ * so its key is the body's SHA-256 (`legacy-sha256:<hex>`) and an identical body counts as a repeat.
+ */
+export interface VerifiedDelivery {
+  scheme: 'standard-webhooks' | 'legacy';
+  webhookId: string;
+}
 
 /** Why a delivery was refused: for logs and metrics only, the sender just gets a plain 401. */
 export type SignatureFailure =
@@ -31,144 +41,44 @@ const LEGACY_HEADER = 'x-complyadvantage-signature';
 const TIMESTAMP = /^\d{1,12}$/;
 const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
-const WHSEC_PREFIX = 'whsec_';
 
 /**
  * Verifies a delivery against the raw request bytes, before anything parses them (mesh-api-notes.md,
- * "Webhooks"): Standard Webhooks v1 with any of the configured secrets (rotation), and, only when
- * `legacySecret` is set, the guide's `x-complyadvantage-signature` hex HMAC (Appendix C). The guide's
- * example re-serialises the parsed JSON, which breaks on any whitespace or key-order difference: here
- * the HMAC always covers the bytes as received.
+ * "Webhooks"): Standard Webhooks v1 with any of the configured secrets (rotation), checked by the
+ * `standardwebhooks` library (constant-time comparison included); and, only when `legacySecret` is set
+ * and the delivery carries no Standard Webhooks header at all, the guide's `x-complyadvantage-signature`
+ * hex HMAC (Appendix C). The guide's example re-serialises the parsed JSON, which breaks on any
+ * whitespace or key-order difference: here the HMAC always covers the bytes as received.
  */
 export function createSignatureVerifier(secrets: SignatureSecrets): SignatureVerifier {
-  const webhooks = secrets.webhookSecrets.map((s) => new NativeHmacWebhook(s.reveal()));
+  // The library decodes each secret here, so one that is not base64 fails at start, not per request.
+  const webhooks = secrets.webhookSecrets.map((s) => new Webhook(s.reveal()));
   const legacyKey = secrets.legacySecret?.reveal();
 
   return (rawBody, headers) => {
     // Node lower-cases incoming header names, so `Webhook-Signature` and `webhook-signature` are one header.
-    const standard = {
-      id: headers['webhook-id'],
-      timestamp: headers['webhook-timestamp'],
-      signature: headers['webhook-signature'],
-    };
+    const id = headers['webhook-id'];
+    const timestamp = headers['webhook-timestamp'];
+    const signature = headers['webhook-signature'];
+    // A delivery with any Standard Webhooks header is judged by that scheme alone. Falling back to the
+    // legacy signature would let anyone holding a captured delivery strip or garble its timestamped
+    // headers and replay it on the legacy HMAC, which never expires.
+    if (id !== undefined || timestamp !== undefined || signature !== undefined) {
+      return verifyStandard(webhooks, rawBody, { id, timestamp, signature });
+    }
     const legacy = headers[LEGACY_HEADER];
-    const hasStandard =
-      standard.id !== undefined || standard.timestamp !== undefined || standard.signature !== undefined;
-
-    let failure: SignatureFailure = 'missing-signature';
-    if (webhooks.length > 0 && hasStandard) {
-      const result = verifyStandard(webhooks, rawBody, standard);
-      if (result.ok) return result;
-      failure = result.reason;
-    }
-    if (legacyKey !== undefined && legacy !== undefined) {
-      if (verifyLegacy(legacyKey, rawBody, legacy)) return { ok: true, delivery: { scheme: 'legacy' } };
-      if (failure === 'missing-signature') failure = 'no-matching-signature';
-    }
-    return { ok: false, reason: failure };
+    if (legacyKey === undefined || legacy === undefined) return refused('missing-signature');
+    if (!verifyLegacy(legacyKey, rawBody, legacy)) return refused('no-matching-signature');
+    return { ok: true, delivery: { scheme: 'legacy', webhookId: legacyDeliveryKey(rawBody) } };
   };
 }
 
-type StandardHeaders = { 'webhook-id': string; 'webhook-timestamp': string; 'webhook-signature': string };
-
-/**
- * The library's verifier with two costs taken out (bench/bridge-throughput.ts):
- * - its HMAC-SHA256 runs in JavaScript (fast-sha256), about a tenth of the bridge's CPU per webhook; `sign`
- *   takes the same bytes from Node's OpenSSL (test/bridge/signature.test.ts checks that both sign alike);
- * - it reports a mismatch by throwing an error that sets its prototype twice and captures two stack
- *   traces, about 5 µs per forged request, most of the cost of a refusal. `check` therefore compares the
- *   header's `v1,` entries with the expected signature first (constant time, the same way the library
- *   splits them) and refuses on its own when none matches.
- * Every acceptance is still the library's: header handling, the 5-minute timestamp window and its own
- * comparison run on every delivery the pre-check lets through, and the pre-check's HMAC is handed to the
- * library's `sign` call for that delivery rather than computed twice. The pre-check can only refuse more,
- * never accept more; a test holds it to the library's verdict on the same inputs.
- */
-export class NativeHmacWebhook extends Webhook {
-  private readonly hmacKey: Buffer;
-  /** The signature `check` computed, for the library's `sign` call on the same delivery straight after. */
-  private computed: { msgId: string; seconds: number; payload: Buffer; signature: string } | undefined;
-
-  constructor(secret: string) {
-    // The library decodes (and rejects) the secret first; for valid base64 Node decodes the same bytes.
-    super(secret);
-    this.hmacKey = Buffer.from(
-      secret.startsWith(WHSEC_PREFIX) ? secret.slice(WHSEC_PREFIX.length) : secret,
-      'base64',
-    );
-  }
-
-  override sign(msgId: string, timestamp: Date, payload: string | Buffer): string {
-    const seconds = Math.floor(timestamp.getTime() / 1000);
-    const computed = this.computed;
-    if (
-      computed !== undefined &&
-      computed.payload === payload &&
-      computed.msgId === msgId &&
-      computed.seconds === seconds
-    ) {
-      return computed.signature;
-    }
-    return `v1,${this.hmac(msgId, seconds, payload)}`;
-  }
-
-  /** Verifies one delivery whose headers are present and well-formed: undefined when accepted, else why not. */
-  check(payload: Buffer, headers: StandardHeaders): SignatureFailure | undefined {
-    const msgId = headers['webhook-id'];
-    // The library reads the timestamp with parseInt too; the caller has already checked it is all digits.
-    const seconds = parseInt(headers['webhook-timestamp'], 10);
-    const expected = this.hmac(msgId, seconds, payload);
-    if (!anyV1EntryMatches(headers['webhook-signature'], expected)) return 'no-matching-signature';
-
-    this.computed = { msgId, seconds, payload, signature: `v1,${expected}` };
-    try {
-      withoutStackTraces(() => this.verify(payload, headers, { jsonParse: false }));
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof WebhookVerificationError)) throw err;
-      if (err.message.includes('too old')) return 'stale-timestamp';
-      if (err.message.includes('too new')) return 'future-timestamp';
-      return 'no-matching-signature';
-    } finally {
-      this.computed = undefined;
-    }
-  }
-
-  private hmac(msgId: string, seconds: number, payload: string | Buffer): string {
-    return createHmac('sha256', this.hmacKey).update(`${msgId}.${seconds}.`).update(payload).digest('base64');
-  }
-}
-
-/** The library's reading of the header: space-separated `version,signature` entries, only `v1` counts. */
-function anyV1EntryMatches(header: string, expected: string): boolean {
-  const want = Buffer.from(expected);
-  let matched = false;
-  for (const entry of header.split(' ')) {
-    const [version, signature] = entry.split(',');
-    if (version !== 'v1' || signature === undefined) continue;
-    const given = Buffer.from(signature);
-    // Every entry is compared, so the time taken does not depend on which one matched.
-    if (given.length === want.length && timingSafeEqual(given, want)) matched = true;
-  }
-  return matched;
-}
-
-/**
- * The library's error captures two stack traces (and, with source maps on, maps them). A refusal is an
- * answer, not a bug, so no stack is captured while the library runs.
- */
-function withoutStackTraces<T>(fn: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return fn();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+function refused(reason: SignatureFailure): SignatureCheck {
+  return { ok: false, reason };
 }
 
 function verifyStandard(
-  webhooks: readonly NativeHmacWebhook[],
+  webhooks: readonly Webhook[],
   rawBody: Buffer,
   h: {
     id: string | string[] | undefined;
@@ -177,30 +87,39 @@ function verifyStandard(
   },
 ): SignatureCheck {
   const { id, timestamp, signature } = h;
+  if (id === undefined || timestamp === undefined || signature === undefined) {
+    return refused('missing-signature');
+  }
+  // A header sent twice arrives as a list.
   if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signature !== 'string') {
-    return {
-      ok: false,
-      reason:
-        id === undefined || timestamp === undefined || signature === undefined
-          ? 'missing-signature'
-          : 'malformed-headers',
-    };
+    return refused('malformed-headers');
   }
   if (!WEBHOOK_ID.test(id) || !TIMESTAMP.test(timestamp) || signature.trim() === '') {
-    return { ok: false, reason: 'malformed-headers' };
+    return refused('malformed-headers');
   }
   // The library signs `payload.toString()`; for valid UTF-8 that is exactly the received bytes, for
   // anything else it would be a lossy decoding, so such bodies are refused rather than half-verified.
-  if (!isUtf8(rawBody)) return { ok: false, reason: 'body-not-utf8' };
+  if (!isUtf8(rawBody)) return refused('body-not-utf8');
+
+  // The same window the library applies, judged here from the header so the reason never depends on the
+  // library's error messages. (At the very edge of the window the library, reading the clock a moment
+  // later, may still refuse: that delivery is then reported as no-matching-signature.)
+  const age = Math.floor(Date.now() / 1000) - Number(timestamp);
+  if (age > SIGNATURE_TOLERANCE_SECONDS) return refused('stale-timestamp');
+  if (age < -SIGNATURE_TOLERANCE_SECONDS) return refused('future-timestamp');
 
   const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
   for (const webhook of webhooks) {
-    const failure = webhook.check(rawBody, headers);
-    if (failure === undefined) return { ok: true, delivery: { scheme: 'standard-webhooks', webhookId: id } };
-    // The timestamp verdict is the same for every secret: no point trying the others.
-    if (failure !== 'no-matching-signature') return { ok: false, reason: failure };
+    try {
+      // jsonParse off: the library only verifies; parsing (and its 400) is the handler's.
+      webhook.verify(rawBody, headers, { jsonParse: false });
+      return { ok: true, delivery: { scheme: 'standard-webhooks', webhookId: id } };
+    } catch (err) {
+      // Signed with another secret (rotation), or not by us at all: try the next one.
+      if (!(err instanceof WebhookVerificationError)) throw err;
+    }
   }
-  return { ok: false, reason: 'no-matching-signature' };
+  return refused('no-matching-signature');
 }
 
 function verifyLegacy(key: string, rawBody: Buffer, header: string | string[]): boolean {
@@ -209,4 +128,9 @@ function verifyLegacy(key: string, rawBody: Buffer, header: string | string[]): 
   const given = Buffer.from(header, 'hex');
   // Both are 32 bytes (the regex pins the length), which timingSafeEqual requires.
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** What a legacy delivery is recognised by when it comes again: the SHA-256 of its exact bytes. */
+export function legacyDeliveryKey(rawBody: Buffer): string {
+  return `legacy-sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }

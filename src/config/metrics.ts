@@ -39,6 +39,34 @@ export function loadMetricsConfig(env?: Env): MetricsConfig {
   return { worker: c.WORKER_METRICS_ADDRESS, bridge: c.BRIDGE_METRICS_ADDRESS };
 }
 
+/** The variable that sets each process's metrics address. */
+export const METRICS_ADDRESS_VARIABLE = {
+  worker: 'WORKER_METRICS_ADDRESS',
+  bridge: 'BRIDGE_METRICS_ADDRESS',
+} as const;
+
+/**
+ * The one line that stops a worker or bridge whose metrics address cannot be bound, e.g. a second worker
+ * on the same host finding the default port taken. `code` is the OS's (EADDRINUSE, EADDRNOTAVAIL, EACCES).
+ */
+export function metricsAddressProblem(
+  owner: keyof typeof METRICS_ADDRESS_VARIABLE,
+  at: HostPort,
+  code: string | undefined,
+): string {
+  const variable = METRICS_ADDRESS_VARIABLE[owner];
+  const address = formatHostPort(at);
+  const what =
+    code === 'EADDRINUSE'
+      ? `${address} is already in use (another ${owner} on this host?)`
+      : code === 'EADDRNOTAVAIL'
+        ? `cannot listen on ${address} (not an address of this host)`
+        : code === 'EACCES'
+          ? `cannot listen on ${address} (permission denied)`
+          : `cannot listen on ${address}${code === undefined ? '' : ` (${code})`}`;
+  return `${variable}: ${what}: set ${variable} to a free host:port, or to off`;
+}
+
 export function formatHostPort({ host, port }: HostPort): string {
   return `${host}:${port}`;
 }

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { MeshConfig } from '../config/mesh';
 import type { MeshCustomer } from '../shared/customer';
-import { errorFromStatus, invalidResponse } from './errors';
+import { pickOnboardingCase } from './cases';
+import { customerDiffers, duplicateConflict, screeningFinished, type DuplicateHint } from './duplicates';
+import { errorFromStatus, invalidResponse, statusLine } from './errors';
 import {
   createMeshHttp,
   silentLogger,
@@ -14,6 +16,7 @@ import {
 import {
   MeshError,
   type CreateAndScreenRequest,
+  type DuplicateRecovery,
   type MeshApi,
   type MeshCase,
   type MeshCustomerRecord,
@@ -25,7 +28,6 @@ import {
 import {
   LIST_ITEM_KEYS,
   caseSchema,
-  conflictBodySchema,
   createAndScreenResponseSchema,
   customerRecordSchema,
   monitoringResponseSchema,
@@ -212,56 +214,98 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
   }
 
   /**
-   * An earlier attempt (or onboarding) already created this customer: read it back and infer its
-   * screening state (docs/mesh-client.md, "Duplicate external identifiers"). The customer record does
-   * not carry the screening result, so it is inferred from the onboarding cases: Mesh opens a case
-   * exactly when screening found profiles (guide, Step 2 "Case Creation"), and skips screening for
-   * PROHIBITED customers (mesh-api-notes.md "Skips").
+   * An earlier attempt (a lost response) or an earlier onboarding already created this customer: read
+   * it back and learn as much of its screening as can be proven. The customer record does not carry
+   * the screening result, so, in order of strength: the original workflow when the answer names it and
+   * its screening finished; an onboarding case (Mesh opens one exactly when screening found profiles);
+   * otherwise nothing, and the outcome says `unknown` without a screening result. The absence of a case
+   * never means "no profiles": the first attempt's case may still be being created.
    */
   async function recoverDuplicate(
-    externalIdentifier: string,
-    existingCustomerIdentifier: string | undefined,
-    how: string,
+    request: CreateAndScreenRequest,
+    hint: DuplicateHint,
   ): Promise<ScreeningOutcome> {
     const operation = 'createAndScreen';
     logger.info('mesh external identifier already in use; recovering the existing customer', {
       operation,
-      shape: how,
-      ...(existingCustomerIdentifier !== undefined && { customerIdentifier: existingCustomerIdentifier }),
+      shape: hint.shape,
+      ...(hint.customerIdentifier !== undefined && { customerIdentifier: hint.customerIdentifier }),
+      ...(hint.workflowIdentifier !== undefined && { workflowIdentifier: hint.workflowIdentifier }),
     });
-    const record =
-      existingCustomerIdentifier !== undefined
-        ? await getCustomer(existingCustomerIdentifier, operation)
-        : await getCustomerByExternalIdentifier(externalIdentifier, operation);
+    const record = await existingCustomer(request.customer.external_identifier, hint.customerIdentifier);
+    const storedCustomerDiffers = customerDiffers(request.customer, record.customer, SERVER_FIELDS);
+    const recovery = (outcome: DuplicateRecovery['outcome']): DuplicateRecovery => ({
+      shape: hint.shape,
+      outcome,
+      storedCustomerDiffers,
+    });
+
+    if (hint.workflowIdentifier !== undefined) {
+      const original = await originalWorkflow(hint.workflowIdentifier, record);
+      if (original !== undefined) {
+        return { ...original, recoveredFromDuplicate: true, recovery: recovery('original-workflow') };
+      }
+    }
+
     const cases = await listCustomerCases(record.customerIdentifier, operation);
-    const onboardingCases = cases.filter(
-      (c) => c.caseType === undefined || c.caseType === 'CUSTOMER_ONBOARDING',
-    );
-    const openCase = onboardingCases.find((c) => !isDecided(c));
-    const chosen = openCase ?? onboardingCases[onboardingCases.length - 1];
-    const prohibited = record.riskLevel === 'PROHIBITED';
-    const screeningResult = chosen !== undefined ? 'HAS_PROFILES' : prohibited ? undefined : 'NO_PROFILES';
-    return {
+    const chosen = pickOnboardingCase(cases, { includeUntyped: true });
+    const known = {
       customerIdentifier: record.customerIdentifier,
       externalIdentifier: record.externalIdentifier,
-      workflowStatus: 'COMPLETED',
+      // PROHIBITED rejects without a screening result: reporting it is the safe direction.
       ...(record.riskLevel !== undefined && { riskLevel: record.riskLevel }),
-      ...(screeningResult !== undefined && { screeningResult }),
       amlTypes: [],
       alertIdentifiers: [],
-      ...(chosen !== undefined && { caseIdentifier: chosen.caseIdentifier }),
       recoveredFromDuplicate: true,
     };
+    if (chosen !== undefined) {
+      return {
+        ...known,
+        workflowStatus: 'COMPLETED',
+        screeningResult: 'HAS_PROFILES',
+        caseIdentifier: chosen.caseIdentifier,
+        recovery: recovery('case-found'),
+      };
+    }
+    logger.info('mesh duplicate recovered without a screening result; the outcome is unknown', {
+      operation,
+      customerIdentifier: record.customerIdentifier,
+    });
+    return { ...known, workflowStatus: 'UNKNOWN', recovery: recovery('unknown') };
   }
 
   /**
-   * The create-and-screen workflow an earlier attempt started, when a 409 names it: its step details
-   * are the real outcome, better than inferring one. Undefined when it cannot be read (then infer).
+   * The customer a duplicate answer refers to. A 404 here contradicts the answer: the first attempt's
+   * creation may still be committing, so the call is retried later rather than the run failed.
+   */
+  async function existingCustomer(
+    externalIdentifier: string,
+    customerIdentifier: string | undefined,
+  ): Promise<MeshCustomerRecord> {
+    const operation = 'createAndScreen';
+    try {
+      return customerIdentifier !== undefined
+        ? await getCustomer(customerIdentifier, operation)
+        : await getCustomerByExternalIdentifier(externalIdentifier, operation);
+    } catch (err) {
+      if (!(err instanceof MeshError) || err.kind !== 'NOT_FOUND') throw err;
+      throw new MeshError(
+        'CONFLICT',
+        `Mesh ${operation}: a duplicate external identifier was reported but the existing customer is not readable yet (${statusLine(err.details.status ?? 404)}); retrying`,
+        { status: err.details.status ?? 404, retryable: true, operation },
+      );
+    }
+  }
+
+  /**
+   * The create-and-screen workflow an earlier attempt started, when the duplicate answer names it: its
+   * steps are the real outcome. Undefined when it cannot be read, belongs to another customer or has not
+   * finished screening (then the caller infers what it can). Only transient failures are thrown.
    */
   async function originalWorkflow(
     workflowIdentifier: string,
-    externalIdentifier: string,
-  ): Promise<ScreeningOutcome | undefined> {
+    record: MeshCustomerRecord,
+  ): Promise<Omit<ScreeningOutcome, 'recoveredFromDuplicate'> | undefined> {
     const operation = 'createAndScreen';
     const response = await call({
       operation,
@@ -269,28 +313,32 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
       route: '/v2/workflows/{workflow_instance_identifier}',
       path: `v2/workflows/${enc(workflowIdentifier)}`,
     });
-    if (response.status < 200 || response.status > 299) {
-      // 404/403: not readable, fall back to the customer. Anything transient is the caller's to retry.
-      if (response.status === 404 || response.status === 403) return undefined;
+    const transient = response.status === 401 || response.status === 429 || response.status >= 500;
+    if (transient) {
       throw errorFromStatus(operation, response.status, response.headers, response.body, clock.now());
     }
-    const parsed = createAndScreenResponseSchema.safeParse(response.body);
-    const creation = parsed.success ? parsed.data.step_details['customer-creation'] : undefined;
-    if (
-      !parsed.success ||
-      creation?.status === 'ERRORED' ||
-      creation?.step_output?.customer_identifier === undefined
-    ) {
+    if (response.status < 200 || response.status > 299 || response.redirectedOutside !== undefined) {
       return undefined;
     }
+    const parsed = createAndScreenResponseSchema.safeParse(response.body);
+    if (!parsed.success) return undefined;
+    const creation = parsed.data.step_details['customer-creation'];
+    const sameCustomer =
+      creation.status === 'COMPLETED' &&
+      creation.step_output?.customer_identifier === record.customerIdentifier &&
+      (creation.step_output.external_identifier ?? record.externalIdentifier) === record.externalIdentifier;
+    if (!sameCustomer || !screeningFinished(parsed.data)) return undefined;
     logger.info('mesh external identifier already in use; using the original workflow', {
       operation,
-      customerIdentifier: creation.step_output.customer_identifier,
+      customerIdentifier: record.customerIdentifier,
     });
-    return {
-      ...toScreeningOutcome(operation, parsed.data, externalIdentifier, response.status),
-      recoveredFromDuplicate: true,
-    };
+    const { recoveredFromDuplicate: _first, ...outcome } = toScreeningOutcome(
+      operation,
+      parsed.data,
+      record.externalIdentifier,
+      response.status,
+    );
+    return outcome;
   }
 
   return {
@@ -311,26 +359,20 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
         },
       });
 
-      if (response.status === 409) {
-        const conflict = duplicateConflict(response.body);
-        if (conflict?.workflowIdentifier !== undefined) {
-          const original = await originalWorkflow(conflict.workflowIdentifier, externalIdentifier);
-          if (original !== undefined) return original;
-        }
-        if (conflict !== undefined) {
-          return recoverDuplicate(externalIdentifier, conflict.existingCustomerIdentifier, conflict.shape);
-        }
-      }
+      // Any 409 here is a duplicate external identifier, whatever its body says.
+      if (response.status === 409) return recoverDuplicate(request, duplicateConflict(response.body));
       const body = expect(operation, response, createAndScreenResponseSchema);
       const creation = body.step_details['customer-creation'];
-      const existing = creation.step_output?.customer_identifier;
       if (creation.status === 'ERRORED') {
-        if (existing !== undefined && mentionsDuplicate(creation.error_message)) {
-          return recoverDuplicate(externalIdentifier, existing, 'errored-200');
+        // The API reference's duplicate: creation ERRORED yet naming a customer. Its message differs
+        // between accounts, so the structure alone decides.
+        const existing = creation.step_output?.customer_identifier;
+        if (existing !== undefined) {
+          return recoverDuplicate(request, { shape: 'errored-200', customerIdentifier: existing });
         }
         throw new MeshError(
           'BAD_REQUEST',
-          `Mesh ${operation}: the customer-creation step ERRORED${creation.error_message ? ` — ${creation.error_message}` : ''}`,
+          `Mesh ${operation}: the customer-creation step ERRORED without naming a customer`,
           { status: response.status, retryable: false, operation },
         );
       }
@@ -445,45 +487,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
   };
 }
 
-/** Recognises the two 409 shapes of a duplicate external identifier (mesh-api-notes.md, shapes 2 and 3). */
-export function duplicateConflict(body: unknown):
-  | {
-      shape: 'conflict-guide' | 'conflict-problem';
-      existingCustomerIdentifier?: string;
-      workflowIdentifier?: string;
-    }
-  | undefined {
-  const parsed = conflictBodySchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  const { error, existing_customer_identifier: existing, title, detail, message } = parsed.data;
-  if (error === 'DUPLICATE_EXTERNAL_IDENTIFIER' || existing !== undefined) {
-    return {
-      shape: 'conflict-guide',
-      ...(existing !== undefined && { existingCustomerIdentifier: existing }),
-    };
-  }
-  if (mentionsDuplicate(detail) || mentionsDuplicate(message) || mentionsDuplicate(title)) {
-    // "A workflow with id … already exists for this customer": that workflow holds the original outcome.
-    const workflowIdentifier = /workflow with id ['"]?([\w.:-]+)/i.exec(detail ?? message ?? '')?.[1];
-    return { shape: 'conflict-problem', ...(workflowIdentifier !== undefined && { workflowIdentifier }) };
-  }
-  return undefined;
-}
-
-/** "already exists", "is already in use", "duplicate": the wording differs between the documented shapes. */
-export function mentionsDuplicate(text: string | null | undefined): boolean {
-  return (
-    text !== undefined && text !== null && /already (exists|in use|used)|in use by|duplicate/i.test(text)
-  );
-}
-
-function isDecided(c: MeshCase): boolean {
-  return (
-    (c.stage?.decisionType ?? null) !== null ||
-    c.caseState === 'CASE_STATE_POSITIVE_END_STATE' ||
-    c.caseState === 'CASE_STATE_NEGATIVE_END_STATE'
-  );
-}
+export { duplicateConflict } from './duplicates';
 
 function toScreeningOutcome(
   operation: string,
@@ -504,7 +508,7 @@ function toScreeningOutcome(
   const screening = steps['customer-screening']?.step_output;
   const caseCreation = steps['case-creation'];
   // A case still being created (status IN-PROGRESS, case-creation NOT-STARTED) has no identifier yet;
-  // the caller finds it later with listCustomerCases (mesh-api-notes.md, "Create and screen").
+  // the caller finds it later with listCustomerCases (the API reference, "Create and screen").
   const caseIdentifier =
     caseCreation?.status === 'COMPLETED' ? caseCreation.step_output?.case_identifier : undefined;
   return {

@@ -1,19 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { formatIssuePath } from './customer-schema';
-import { MeshError } from './mesh-api';
+import { MeshError, type MeshErrorKind } from './mesh-api';
 
 /**
- * Every Mesh failure is classified here, once (guide, "Error Handling Best Practices";
- * mesh-api-notes.md "Errors and rate limits"). Messages name the operation, the status and the fields
- * Mesh complained about, never the values it rejected: those are often personal data, and these
- * messages end up in Temporal histories and logs.
+ * Every Mesh failure is classified here, once (the onboarding guide, "Error Handling Best Practices";
+ * the API reference, "Errors and rate limits"). Messages become Temporal failure messages and log lines,
+ * so they carry the operation, the status, our own status text, the problem `type`, a plain OAuth error
+ * code and the names of the fields Mesh complained about: never the provider's prose (`detail`,
+ * `message`, `title`, `error_description`, field `reasons`), which may quote the rejected personal data.
+ *
+ * Only refusals of the customer's data are permanent (400, 404, 410, 413, 422, and 409 outside
+ * create-and-screen). Refused credentials or permissions (401, 403, a refused token request) are
+ * retryable and marked `credentials`: a rotated secret must pause the onboardings, not fail them.
  */
 
 const problemDetailsSchema = z.looseObject({
-  title: z.string().optional().catch(undefined),
-  detail: z.string().optional().catch(undefined),
-  message: z.string().optional().catch(undefined),
+  type: z.string().optional().catch(undefined),
   error: z.string().optional().catch(undefined),
   properties: z
     .looseObject({ errors: z.array(z.unknown()).optional().catch(undefined) })
@@ -22,48 +25,42 @@ const problemDetailsSchema = z.looseObject({
   errors: z.array(z.unknown()).optional().catch(undefined),
 });
 
-const fieldErrorSchema = z.looseObject({
-  field: z.string().optional().catch(undefined),
-  reasons: z
-    .union([z.array(z.unknown()), z.string()])
-    .optional()
-    .catch(undefined),
-  reason: z.string().optional().catch(undefined),
-  message: z.string().optional().catch(undefined),
-});
+const fieldErrorSchema = z.looseObject({ field: z.string().optional().catch(undefined) });
 
-/** `customer.person.last_name: must not be blank` per field error; `rejected` values are dropped on purpose. */
-export function fieldErrorsOf(body: unknown): string[] {
+/** A field path such as `customer.person.address[0].address_line1`; anything else may be prose. */
+const FIELD_NAME = /^[A-Za-z0-9_$.[\]-]{1,128}$/;
+/** A problem `type` is a URI reference; spaces would mean prose. */
+const PROBLEM_TYPE = /^(?:https?:\/\/|urn:|about:|\/)[\x21-\x7e]{0,200}$/;
+/** OAuth error codes (`invalid_client`, `invalid_grant`, …): words joined by underscores, never a name. */
+const OAUTH_ERROR_CODE = /^[a-z]+(?:_[a-z]+)+$/;
+const MAX_FIELDS = 10;
+
+/** The names of the fields Mesh rejected, from `properties.errors[]` or `errors[]`; never reasons or values. */
+export function fieldNamesOf(body: unknown): string[] {
   const problem = problemDetailsSchema.safeParse(body);
   if (!problem.success) return [];
-  const errors = problem.data.properties?.errors ?? problem.data.errors ?? [];
-  const lines: string[] = [];
-  for (const entry of errors) {
-    const parsed = fieldErrorSchema.safeParse(entry);
-    if (!parsed.success) continue;
-    const { field, reasons, reason, message } = parsed.data;
-    const why =
-      (Array.isArray(reasons) ? reasons.filter((r) => typeof r === 'string').join('; ') : reasons) ??
-      reason ??
-      message ??
-      'rejected';
-    lines.push(`${field ?? '(request)'}: ${why === '' ? 'rejected' : why}`);
+  const names = new Set<string>();
+  for (const entry of problem.data.properties?.errors ?? problem.data.errors ?? []) {
+    const field = fieldErrorSchema.safeParse(entry);
+    if (field.success && field.data.field !== undefined && FIELD_NAME.test(field.data.field)) {
+      names.add(field.data.field);
+    }
   }
-  return lines;
+  return [...names].slice(0, MAX_FIELDS);
 }
 
-/**
- * A one-line summary of an error body: the field errors when Mesh lists them, else its title and
- * detail (the provider's own prose describing the problem). Raw non-JSON bodies are never included.
- */
-export function summariseErrorBody(body: unknown): string {
-  const fields = fieldErrorsOf(body);
+/** The problem's `type` URI, when it is one. */
+export function problemTypeOf(body: unknown): string | undefined {
   const problem = problemDetailsSchema.safeParse(body);
-  const title = problem.success ? problem.data.title : undefined;
-  if (fields.length > 0) return [title, fields.join(', ')].filter(Boolean).join(': ');
-  if (!problem.success) return '';
-  const { detail, message, error } = problem.data;
-  return [title ?? error, detail ?? message].filter(Boolean).join(': ');
+  const type = problem.success ? problem.data.type : undefined;
+  return type !== undefined && type.length <= 200 && PROBLEM_TYPE.test(type) ? type : undefined;
+}
+
+/** The OAuth `error` code of a token refusal, when it is a plain code. */
+export function oauthErrorCodeOf(body: unknown): string | undefined {
+  const problem = problemDetailsSchema.safeParse(body);
+  const code = problem.success ? problem.data.error : undefined;
+  return code !== undefined && code.length <= 64 && OAUTH_ERROR_CODE.test(code) ? code : undefined;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -82,7 +79,7 @@ export function retryAfterHeaderMs(value: string | undefined, nowMs: number): nu
 }
 
 /**
- * `Ratelimit-Reset`: seconds until the window resets (mesh-api-notes.md). Some gateways send an epoch
+ * `Ratelimit-Reset`: seconds until the window resets (the API reference). Some gateways send an epoch
  * timestamp in the same header instead; a value that large cannot be a delta, so it is read as one.
  */
 export function ratelimitResetMs(value: string | undefined, nowMs: number): number | undefined {
@@ -118,8 +115,13 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
+  425: 'Too Early',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
@@ -127,17 +129,47 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** `401 Unauthorized`: the status and our own words for it. */
+export function statusLine(status: number): string {
+  const text = STATUS_TEXT[status];
+  return text === undefined ? String(status) : `${status} ${text}`;
+}
+
 function describe(operation: string, status: number, body: unknown): string {
-  const statusText = STATUS_TEXT[status] ?? '';
-  const summary = summariseErrorBody(body)
-    .replace(new RegExp(`^${statusText}(: |$)`), '')
-    .trim();
-  return `Mesh ${operation} failed: ${status}${statusText ? ` ${statusText}` : ''}${summary ? ` — ${summary}` : ''}`;
+  const type = problemTypeOf(body);
+  const code = oauthErrorCodeOf(body);
+  const fields = fieldNamesOf(body);
+  return [
+    `Mesh ${operation} failed: ${statusLine(status)}`,
+    type !== undefined ? ` (type ${type})` : '',
+    code !== undefined ? ` (error ${code})` : '',
+    fields.length > 0 ? ` — rejected fields: ${fields.join(', ')}` : '',
+  ].join('');
+}
+
+/** Statuses that say the customer's data (or the customer itself) was refused: retrying cannot help. */
+const PERMANENT: Record<number, 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT'> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  410: 'NOT_FOUND',
+  413: 'BAD_REQUEST',
+  422: 'BAD_REQUEST',
+};
+
+function retryableKind(status: number): MeshErrorKind | undefined {
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500 && status <= 599) return 'SERVER_ERROR';
+  // 401 reaches here only after the client re-authenticated once and was refused again.
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status >= 400 && status <= 499 && PERMANENT[status] === undefined) return 'CLIENT_ERROR';
+  return undefined;
 }
 
 /**
- * A non-2xx answer as a MeshError. 401 reaches this only after the client re-authenticated once and
- * was refused again (see client.ts); 409 only when it is not a recoverable duplicate.
+ * A non-2xx answer as a MeshError. 409 reaches this only when it is not a recoverable duplicate
+ * (create-and-screen recovers every 409 itself).
  */
 export function errorFromStatus(
   operation: string,
@@ -147,55 +179,45 @@ export function errorFromStatus(
   nowMs: number,
 ): MeshError {
   const message = describe(operation, status, body);
-  if (status === 429) {
-    const retryAfterMs = retryAfterMsOf(status, headers, nowMs);
-    return new MeshError('RATE_LIMITED', message, {
+  const permanent = PERMANENT[status];
+  if (permanent !== undefined) {
+    return new MeshError(permanent, message, { status, retryable: false, operation });
+  }
+  const kind = retryableKind(status);
+  if (kind === undefined) {
+    // 1xx/3xx that were not resolved: Mesh answered something this client does not understand.
+    return new MeshError('INVALID_RESPONSE', `Mesh ${operation}: unexpected status ${status}`, {
       status,
-      retryable: true,
+      retryable: false,
       operation,
-      ...(retryAfterMs !== undefined && { retryAfterMs }),
     });
   }
-  if (status >= 500 && status <= 599) {
-    const retryAfterMs = retryAfterMsOf(status, headers, nowMs);
-    return new MeshError('SERVER_ERROR', message, {
-      status,
-      retryable: true,
-      operation,
-      ...(retryAfterMs !== undefined && { retryAfterMs }),
-    });
-  }
-  // A fresh token refused straight after it was issued is a provider-side hiccup (token propagation,
-  // clock skew), not a configuration problem: the token endpoint accepted the credentials moments ago.
-  // Retrying later with yet another token may succeed; refused credentials are AUTHENTICATION_FAILED.
-  if (status === 401) return new MeshError('UNAUTHORIZED', message, { status, retryable: true, operation });
-  if (status === 403) return new MeshError('FORBIDDEN', message, { status, retryable: false, operation });
-  if (status === 404) return new MeshError('NOT_FOUND', message, { status, retryable: false, operation });
-  if (status === 409) return new MeshError('CONFLICT', message, { status, retryable: false, operation });
-  if (status >= 400 && status <= 499) {
-    return new MeshError('BAD_REQUEST', message, { status, retryable: false, operation });
-  }
-  // 1xx/3xx that got did not resolve: Mesh answered something this client does not understand.
-  return new MeshError('INVALID_RESPONSE', `Mesh ${operation}: unexpected status ${status}`, {
+  const retryAfterMs = retryAfterMsOf(status, headers, nowMs);
+  return new MeshError(kind, message, {
     status,
-    retryable: false,
+    retryable: true,
     operation,
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+    ...((status === 401 || status === 403) && { credentials: true }),
   });
 }
 
-/** The token endpoint refusing the credentials (400 `{error, error_description}`, 401, 403). */
+/**
+ * The token endpoint refusing the credentials (400 `{error, error_description}`, 401, 403). Retryable:
+ * the fix is an operator's (rotate the secret, restore a permission), and runs should resume by
+ * themselves once it is done rather than fail for a problem that is not the customer's.
+ */
 export function authenticationFailed(
   operation: string,
   status: number,
   body: unknown,
   credentialVariables: string,
 ): MeshError {
-  const parsed = z.looseObject({ error: z.string().optional().catch(undefined) }).safeParse(body);
-  const code = parsed.success && parsed.data.error ? ` (${parsed.data.error})` : '';
+  const code = oauthErrorCodeOf(body);
   return new MeshError(
     'AUTHENTICATION_FAILED',
-    `Mesh ${operation} refused the credentials: ${status}${code}; check ${credentialVariables}`,
-    { status, retryable: false, operation },
+    `Mesh ${operation} refused the credentials: ${statusLine(status)}${code !== undefined ? ` (${code})` : ''}; check ${credentialVariables}`,
+    { status, retryable: true, operation, credentials: true },
   );
 }
 

@@ -22,7 +22,7 @@ export interface CreateAndScreenRequest {
 export interface ScreeningOutcome {
   customerIdentifier: string;
   externalIdentifier: string;
-  /** Workflow status: COMPLETED | IN-PROGRESS | ERRORED | … */
+  /** Workflow status: COMPLETED | IN-PROGRESS | ERRORED | … ; UNKNOWN when a duplicate recovery could not read it. */
   workflowStatus: string;
   riskLevel?: RiskLevel;
   riskValue?: number;
@@ -128,26 +128,40 @@ export interface MeshApi {
 /**
  * Every failure of a Mesh call, classified once at the edge (src/mesh/errors.ts builds these).
  * Activities turn `retryable: false` into non-retryable ApplicationFailures with `kind` as the type,
- * and `retryAfterMs` into `nextRetryDelay`.
+ * and `retryAfterMs` into `nextRetryDelay` (capped by the activity's retry policy). Messages carry the
+ * operation, the status and our own words only, never the provider's prose: it may quote personal data.
  */
 export type MeshErrorKind =
-  | 'BAD_REQUEST' // 400, 422 and other client errors
-  | 'FORBIDDEN' // 403
-  | 'NOT_FOUND' // 404
-  | 'CONFLICT' // 409 that is not a recoverable duplicate
-  | 'UNAUTHORIZED' // 401 after one re-authentication
-  | 'AUTHENTICATION_FAILED' // the token endpoint refused the credentials
+  | 'BAD_REQUEST' // 400, 413, 422: Mesh refused the customer's data (permanent)
+  | 'FORBIDDEN' // 403: the API user or the gateway refused (credentials, retryable)
+  | 'NOT_FOUND' // 404, 410 (permanent)
+  | 'CONFLICT' // 409 that is not a recoverable duplicate (permanent), or a duplicate not readable yet (retryable)
+  | 'UNAUTHORIZED' // 401 after one re-authentication (credentials, retryable)
+  | 'AUTHENTICATION_FAILED' // the token endpoint refused the credentials (credentials, retryable)
+  | 'CLIENT_ERROR' // any other 4xx (405, 408, 425, …): not about the customer's data, retryable
   | 'RATE_LIMITED' // 429
   | 'SERVER_ERROR' // 5xx
   | 'TIMEOUT' // no answer within the request timeout
   | 'NETWORK' // connection refused/reset
   | 'INVALID_RESPONSE'; // a 2xx whose body does not have what we need
 
+export interface MeshErrorDetails {
+  status?: number;
+  retryable: boolean;
+  retryAfterMs?: number;
+  operation: string;
+  /**
+   * Mesh refused the credentials or the API user's permissions, not the customer's data: retryable, so
+   * runs pause until an operator fixes the account instead of failing every onboarding in flight.
+   */
+  credentials?: boolean;
+}
+
 export class MeshError extends Error {
   constructor(
     readonly kind: MeshErrorKind,
     message: string,
-    readonly details: { status?: number; retryable: boolean; retryAfterMs?: number; operation: string },
+    readonly details: MeshErrorDetails,
   ) {
     super(message);
     this.name = 'MeshError';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Mesh response bodies, reduced to the fields this project reads (mesh-api-notes.md). Objects are
+ * Mesh response bodies, reduced to the fields this project reads (the API reference). Objects are
  * loose (unknown fields pass), enums are plain strings (the provider's sets are open), and fields we
  * only report, never decide on, fall back to "absent" instead of failing the call (`.catch`).
  * Where the guide and the API reference name a field differently, both spellings are accepted.
@@ -67,12 +67,15 @@ export const rescoreResponseSchema = z.looseObject({
     .optional(),
 });
 
-/** 409 in the guide's shape (Appendix F) or as problem details (mesh-api-notes.md, shape 2). */
+/**
+ * Any 409 body of create-and-screen: the guide's shape (Appendix F) or problem details. Only structured
+ * fields are read; `detail` only for an optional workflow identifier hint, never for recognition.
+ */
 export const conflictBodySchema = z.looseObject({
   error: optionalString,
-  message: optionalString,
-  existing_customer_identifier: optionalString,
-  title: optionalString,
+  existing_customer_identifier: z.string().min(1).optional().catch(undefined),
+  workflow_instance_identifier: z.string().min(1).optional().catch(undefined),
+  existing_workflow_instance_identifier: z.string().min(1).optional().catch(undefined),
   detail: optionalString,
 });
 

@@ -103,6 +103,8 @@ export function createTokenProvider(options: {
       path: request.path,
       json: request.json,
     });
+    // Refused credentials are retryable (errors.ts): the next attempt asks again, so a run resumes
+    // by itself once the account is fixed. Nothing is cached, so no refusal outlives its cause.
     if (response.status === 400 || response.status === 401 || response.status === 403) {
       throw authenticationFailed(operation, response.status, response.body, request.variables);
     }

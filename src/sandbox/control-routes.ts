@@ -5,12 +5,12 @@ import type { SandboxContext } from './context';
 import { faultSchema } from './faults';
 import { newId } from './ids';
 import { badRequest, notFound, ProblemError } from './problem-details';
-import { settingsPatchSchema, type SandboxSettings } from './settings';
+import { applySettingsPatch, settingsPatchSchema, type SandboxSettings } from './settings';
 import { registerWebhook } from './webhook-configurations';
 
 /**
  * Sandbox-only routes under /_sandbox: no auth, never rate limited or faulted, local use only
- * (the contract is /work/notes/sandbox-contract.md; docs/sandbox.md shows curl examples).
+ * (docs/sandbox.md documents them, with curl examples).
  */
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body ?? {});
@@ -79,12 +79,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
   app.get('/_sandbox/settings', () => ctx.settings);
 
   app.patch('/_sandbox/settings', (request) => {
-    const patch = parse(settingsPatchSchema, request.body);
-    const next = cloneSettings(ctx.settings);
-    for (const [key, value] of Object.entries(patch)) {
-      if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-    }
-    ctx.settings = next;
+    ctx.settings = applySettingsPatch(ctx.settings, parse(settingsPatchSchema, request.body), Date.now());
     return ctx.settings;
   });
 

@@ -10,6 +10,7 @@ export const FAULT_KINDS = [
   'latency',
   'rate-limit',
   'server-error',
+  'gateway-forbidden',
   'lost-response',
   'drop-webhook',
 ] as const;
@@ -61,6 +62,8 @@ export const faultSchema = z
   });
 
 export type FaultInput = z.output<typeof faultSchema>;
+/** What `POST /_sandbox/faults` accepts, for typed control clients. */
+export type FaultBody = z.input<typeof faultSchema>;
 
 export interface Fault {
   id: string;

@@ -10,14 +10,21 @@ export type {
   DuplicateShape,
   IdenticalRetry,
   LatencyRange,
+  SettingsPatchBody,
+  TokenRefusalStatus,
 } from './settings';
-export { DEFAULT_SETTINGS, DEFAULT_PASSWORD, SANDBOX_DEV_WEBHOOK_SECRET } from './settings';
+export {
+  DEFAULT_SETTINGS,
+  DEFAULT_PASSWORD,
+  PUBLISHED_DUPLICATE_MESSAGE,
+  SANDBOX_DEV_WEBHOOK_SECRET,
+} from './settings';
 export type { DeliveryLogEntry } from './webhook-delivery';
-export type { FaultKind, FaultInput } from './faults';
+export type { FaultKind, FaultInput, FaultBody } from './faults';
 export { SCREENING_RULES, DEFAULT_RULE, type ScreeningRule } from './screening-rules';
 export { buildSandboxServer } from './server';
 
-/** A running sandbox (the contract: /work/notes/sandbox-contract.md). */
+/** A running sandbox (docs/sandbox.md). */
 export interface Sandbox {
   /** e.g. http://127.0.0.1:41234 (no trailing slash). */
   url: string;

@@ -22,6 +22,8 @@ import { WebhookDispatcher } from './webhook-delivery';
 import { registerWorkflowRoutes } from './workflows';
 
 const CONTROL_PREFIX = '/_sandbox';
+/** What API gateways answer a refused request with: no problem details, one word. */
+const GATEWAY_FORBIDDEN_BODY = { message: 'Forbidden' };
 
 function sendProblem(
   reply: FastifyReply,
@@ -40,7 +42,7 @@ function sendProblem(
 
 /**
  * The request pipeline for Mesh routes, in the order a real gateway would apply it: count the
- * arrival, injected 429, bearer auth, the account's sliding-window limit, injected 5xx, latency,
+ * arrival, injected 429, injected gateway 403, bearer auth, the account's sliding-window limit, injected 5xx, latency,
  * and finally a flag for "lost response" (the handler still does the work).
  */
 function installPipeline(
@@ -62,6 +64,12 @@ function installPipeline(
         .code(429)
         .headers(rateLimitHeaders({ limit, remaining: 0, resetSeconds: injected429.resetSeconds }))
         .send(RATE_LIMIT_BODY);
+    }
+
+    // A gateway in front of Mesh (WAF, IP allow-list) refusing before the API sees the request.
+    if (ctx.faults.take('gateway-forbidden', request.method, request.url)) {
+      ctx.stats.faultInjected('gateway-forbidden');
+      return reply.code(403).type('application/json').send(GATEWAY_FORBIDDEN_BODY);
     }
 
     if (routeUrl === undefined || !TOKEN_ROUTES.has(routeUrl)) {

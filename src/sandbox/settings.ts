@@ -11,12 +11,27 @@ export type { DuplicateShape, LatencyRange };
 /** What a retried create-and-screen with a byte-for-byte identical body gets (see docs/sandbox.md). */
 export type IdenticalRetry = 'replay' | 'duplicate';
 
+export type TokenRefusalStatus = 400 | 401;
+
+/** The API reference's wording of the `errored-200` duplicate (one of several wordings seen). */
+export const PUBLISHED_DUPLICATE_MESSAGE =
+  'external identifier {external_identifier} in use and belongs to the customer identifier {customer_identifier}';
+
 /** Behaviour that can change while the sandbox runs (`PATCH /_sandbox/settings`); reset restores the start values. */
 export interface SandboxSettings {
   /** Which of the three documented duplicate-external-identifier answers to give. */
   duplicateShape: DuplicateShape;
   /** `replay`: an identical body returns the original workflow (the reference calls sync create-and-screen idempotent). */
   identicalRetry: IdenticalRetry;
+  /**
+   * The `error_message` of the `errored-200` duplicate, with `{external_identifier}` and
+   * `{customer_identifier}` filled in; null leaves it out. Clients must not depend on its wording.
+   */
+  duplicateErrorMessage: string | null;
+  /** Until this time (ISO 8601) both token routes refuse every request; null = accept (`refuseTokensForMs` sets it). */
+  refuseTokensUntil: string | null;
+  /** The status of those refusals: 401 or 400, both with `{error: "invalid_client", error_description}`. */
+  tokenRefusalStatus: TokenRefusalStatus;
   tokenExpiresInSeconds: number;
   /** Account limit over a sliding 60 s window; 0 = unlimited. */
   rateLimitPerMinute: number;
@@ -41,6 +56,9 @@ export interface SandboxSettings {
 export const DEFAULT_SETTINGS: SandboxSettings = {
   duplicateShape: 'errored-200',
   identicalRetry: 'replay',
+  duplicateErrorMessage: PUBLISHED_DUPLICATE_MESSAGE,
+  refuseTokensUntil: null,
+  tokenRefusalStatus: 401,
   tokenExpiresInSeconds: 86_400,
   rateLimitPerMinute: 300,
   latencyMs: { min: 0, max: 0 },
@@ -79,6 +97,10 @@ export const settingsPatchSchema = z
   .object({
     duplicateShape: z.enum(DUPLICATE_SHAPES),
     identicalRetry: z.enum(['replay', 'duplicate']),
+    duplicateErrorMessage: z.string().min(1).max(500).nullable(),
+    /** Refuse token requests from now for this long; 0 accepts them again at once. Sets refuseTokensUntil. */
+    refuseTokensForMs: nonNegativeInt,
+    tokenRefusalStatus: z.union([z.literal(400), z.literal(401)]),
     tokenExpiresInSeconds: z.number().int().positive(),
     rateLimitPerMinute: nonNegativeInt,
     latencyMs: z.union([
@@ -97,6 +119,48 @@ export const settingsPatchSchema = z
   })
   .partial()
   .strict();
+
+export type SettingsPatch = z.output<typeof settingsPatchSchema>;
+/** What `PATCH /_sandbox/settings` accepts, for typed control clients. */
+export type SettingsPatchBody = z.input<typeof settingsPatchSchema>;
+
+/** The settings after a validated patch; `refuseTokensForMs` becomes a point in time. */
+export function applySettingsPatch(
+  current: SandboxSettings,
+  patch: SettingsPatch,
+  nowMs: number,
+): SandboxSettings {
+  const { refuseTokensForMs, ...rest } = patch;
+  const next: SandboxSettings = {
+    ...current,
+    latencyMs: { ...current.latencyMs },
+    webhookRetryDelaysMs: [...current.webhookRetryDelaysMs],
+  };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (refuseTokensForMs !== undefined) {
+    next.refuseTokensUntil = refuseTokensForMs > 0 ? new Date(nowMs + refuseTokensForMs).toISOString() : null;
+  }
+  return next;
+}
+
+/** Whether the token routes refuse requests at `nowMs`. */
+export function tokensRefused(settings: SandboxSettings, nowMs: number): boolean {
+  return settings.refuseTokensUntil !== null && nowMs < Date.parse(settings.refuseTokensUntil);
+}
+
+/** The `errored-200` duplicate's message for these identifiers, or undefined when it is switched off. */
+export function duplicateErrorMessage(
+  settings: SandboxSettings,
+  externalIdentifier: string,
+  customerIdentifier: string,
+): string | undefined {
+  if (settings.duplicateErrorMessage === null) return undefined;
+  return settings.duplicateErrorMessage
+    .replaceAll('{external_identifier}', externalIdentifier)
+    .replaceAll('{customer_identifier}', customerIdentifier);
+}
 
 export function settingsFrom(options: SandboxOptions): SandboxSettings {
   const s: SandboxSettings = { ...DEFAULT_SETTINGS, latencyMs: { ...DEFAULT_SETTINGS.latencyMs } };

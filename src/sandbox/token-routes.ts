@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkCredentials } from './auth';
 import type { SandboxContext } from './context';
+import { tokensRefused } from './settings';
 
 /** POST /v2/token (guide, Step 1; deprecated in the reference) and POST /v3/token (access key/secret). */
 export const TOKEN_ROUTES = new Set(['/v2/token', '/v3/token']);
@@ -8,6 +9,13 @@ export const TOKEN_ROUTES = new Set(['/v2/token', '/v3/token']);
 export function registerTokenRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   for (const version of ['v2', 'v3'] as const) {
     app.post(`/${version}/token`, (request, reply) => {
+      // A credentials outage (a rotated secret, a locked API user) for a while, then back to normal.
+      if (tokensRefused(ctx.settings, Date.now())) {
+        return reply.code(ctx.settings.tokenRefusalStatus).send({
+          error: 'invalid_client',
+          error_description: 'Client authentication failed (sandbox: tokens refused for a while)',
+        });
+      }
       const verdict = checkCredentials(version, request.body, ctx.password);
       if ('error' in verdict) return reply.code(400).send(verdict);
       const expiresIn = ctx.settings.tokenExpiresInSeconds;

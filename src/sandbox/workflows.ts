@@ -11,10 +11,11 @@ import {
 import { newId } from './ids';
 import { badRequest, notFound, ProblemError } from './problem-details';
 import { ruleFor, type ScreeningRule } from './screening-rules';
+import { duplicateErrorMessage } from './settings';
 import { canonicalJson, nowIso, type CustomerRecord, type StepStatus, type WorkflowRecord } from './store';
 
 /**
- * The create-and-screen and update-and-rescore workflows (guide Steps 2 and 5, mesh-api-notes.md
+ * The create-and-screen and update-and-rescore workflows (guide Steps 2 and 5, the API reference's
  * "Create and screen"): hyphenated statuses, the skip rules, and a `case-creation` step.
  */
 type SyncMode = 'SCREENING' | 'ALERTING' | 'ASYNC';
@@ -177,7 +178,10 @@ function runCreateAndScreen(
   return wf;
 }
 
-/** The reference's duplicate shape: 200, workflow ERRORED, the existing customer in customer-creation. */
+/**
+ * The reference's duplicate shape: 200, workflow ERRORED, the existing customer in customer-creation,
+ * with the `duplicateErrorMessage` wording (the published one by default, another one, or none).
+ */
 function erroredDuplicate(ctx: SandboxContext, existing: CustomerRecord): WorkflowRecord {
   const wf = newWorkflow('create-and-screen', existing.identifier);
   setStep(
@@ -185,7 +189,7 @@ function erroredDuplicate(ctx: SandboxContext, existing: CustomerRecord): Workfl
     'customer-creation',
     'ERRORED',
     { customer_identifier: existing.identifier, external_identifier: existing.externalIdentifier },
-    `External identifier '${existing.externalIdentifier}' is already in use by customer ${existing.identifier}`,
+    duplicateErrorMessage(ctx.settings, existing.externalIdentifier, existing.identifier),
   );
   for (const name of ['initial-risk-scoring', 'customer-screening', 'alerting', 'case-creation'])
     setStep(wf, name, 'SKIPPED');

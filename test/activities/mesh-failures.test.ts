@@ -1,13 +1,23 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Info } from '@temporalio/activity';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  noopMetricMeter,
+  type MetricCounter,
+  type MetricMeter,
+  type MetricTags,
+} from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
+import type { ActivityLogger } from '../../src/activities/mesh';
+import { CREDENTIALS_REFUSED_METRIC } from '../../src/activities/mesh-failures';
 import { Secret } from '../../src/config/mesh';
 import { createMeshClient } from '../../src/mesh/client';
 import type { TokenProvider } from '../../src/mesh/token-provider';
-import { guidePerson, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { guidePerson, pollUntil, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
 
 /**
  * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones
@@ -15,10 +25,47 @@ import { guidePerson, screenInput, useSandboxHarness } from '../mesh/support/san
  * Mostly against the real sandbox and its faults; a tiny scripted server gives the answers the sandbox
  * never gives (403, a Retry-After header on a 5xx).
  */
-const quiet = { info: () => undefined, warn: () => undefined };
+const quiet: ActivityLogger = { info: () => undefined, warn: () => undefined };
 
 /** The SDK logs every failed activity at WARN; the failures here are the point of the test. */
-const mockEnvironment = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+const mockEnvironment = (info: Partial<Info> = {}, metricMeter?: MetricMeter) =>
+  new MockActivityEnvironment(info, {
+    logger: new DefaultLogger('ERROR'),
+    ...(metricMeter !== undefined && { metricMeter }),
+  });
+
+/** A metric meter that keeps every counter increment: name, value and tags. */
+function recordingMeter(): MetricMeter & {
+  added: { name: string; value: number; tags: MetricTags }[];
+} {
+  const added: { name: string; value: number; tags: MetricTags }[] = [];
+  const counter = (name: string, base: MetricTags): MetricCounter => ({
+    name,
+    kind: 'counter',
+    valueType: 'int',
+    add: (value, tags = {}) => void added.push({ name, value, tags: { ...base, ...tags } }),
+    withTags: (tags) => counter(name, { ...base, ...tags }),
+  });
+  const meter = {
+    added,
+    createCounter: (name: string) => counter(name, {}),
+    createHistogram: noopMetricMeter.createHistogram.bind(noopMetricMeter),
+    createGauge: noopMetricMeter.createGauge.bind(noopMetricMeter),
+    createUpDownCounter: noopMetricMeter.createUpDownCounter.bind(noopMetricMeter),
+    withTags: () => meter,
+  };
+  return meter;
+}
+
+/**
+ * The increments with the labels the activity gave them: the SDK's activity context adds its own
+ * (activity type, namespace, task queue) to every metric, which the activity cannot and need not avoid.
+ */
+const refusals = (meter: ReturnType<typeof recordingMeter>) =>
+  meter.added.map(({ name, value, tags }) => {
+    const { activityType: _type, namespace: _namespace, taskQueue: _queue, ...ours } = tags;
+    return { name, value, tags: ours };
+  });
 
 /** The ApplicationFailure an activity ended with (fails the test if it succeeded). */
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -58,16 +105,54 @@ describe('Mesh activity failures (sandbox)', () => {
     }
   });
 
-  it('ends at once on refused credentials: non-retryable AUTHENTICATION_FAILED without the secret', async () => {
+  it('pauses on refused credentials: retryable AUTHENTICATION_FAILED, counted and logged without the secret', async () => {
+    const meter = recordingMeter();
+    const warnings: string[] = [];
     const wrong = createActivities({
       mesh: h.client({
         config: { credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('wrong-secret') } },
       }),
-      logger: quiet,
+      logger: {
+        info: () => undefined,
+        warn: (m, meta) => void warnings.push(`${m} ${JSON.stringify(meta)}`),
+      },
     });
-    const failure = await failureOf(run(wrong.createAndScreen, screenInput()));
-    expect(failure).toMatchObject({ type: 'AUTHENTICATION_FAILED', nonRetryable: true });
+    const failure = await failureOf(mockEnvironment({}, meter).run(wrong.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'AUTHENTICATION_FAILED', nonRetryable: false });
+    expect(failure.details).toEqual([{ operation: 'token', status: 400, credentials: true }]);
     expect(failure.message).not.toContain('wrong-secret');
+    expect(refusals(meter)).toEqual([
+      { name: CREDENTIALS_REFUSED_METRIC, value: 1, tags: { operation: 'token', status: 400 } },
+    ]);
+    expect(warnings).toEqual([
+      'mesh refused the credentials; retrying until they are fixed {"operation":"token","kind":"AUTHENTICATION_FAILED","status":400}',
+    ]);
+  });
+
+  it('resumes by itself once Mesh accepts the credentials again (refuseTokensForMs)', async () => {
+    await h.settings({ refuseTokensForMs: 800, tokenRefusalStatus: 400 });
+    const meter = recordingMeter();
+    const first = await failureOf(mockEnvironment({}, meter).run(activities.createAndScreen, screenInput()));
+    expect(first).toMatchObject({ type: 'AUTHENTICATION_FAILED', nonRetryable: false });
+    // Temporal's retries, by hand: the same activity again until it goes through.
+    const outcome = await pollUntil(
+      () =>
+        mockEnvironment({}, meter)
+          .run(activities.createAndScreen, screenInput())
+          .catch((e: unknown) => e),
+      (result) => !(result instanceof ApplicationFailure),
+    );
+    expect(outcome).toMatchObject({ screeningResult: 'NO_PROFILES' });
+    expect(meter.added.length).toBeGreaterThanOrEqual(1);
+    expect(refusals(meter).every((m) => m.tags.operation === 'token' && m.tags.status === 400)).toBe(true);
+  });
+
+  it('counts nothing for failures that are not about credentials', async () => {
+    const meter = recordingMeter();
+    await failureOf(
+      mockEnvironment({}, meter).run(activities.getCustomer, { customerIdentifier: 'cust_nope' }),
+    );
+    expect(refusals(meter)).toEqual([]);
   });
 
   it('retries a 429 no sooner than Ratelimit-Reset', async () => {
@@ -80,6 +165,31 @@ describe('Mesh activity failures (sandbox)', () => {
       screeningResult: 'NO_PROFILES',
     });
   });
+
+  it.each([
+    ['the retry policy as the SDK gives it (ms)', { maximumInterval: 45_000 }, 45_000],
+    ['the retry policy as an ms-formatted string', { maximumInterval: '1 minute' as const }, 60_000],
+    ['a retry policy without a maximum interval', { initialInterval: 2_000 }, 60_000],
+    ['no retry policy at all', undefined, 60_000],
+  ])(
+    'never waits longer than the retry policy allows, whatever Ratelimit-Reset says (%s)',
+    async (_what, retryPolicy, expected) => {
+      await h.fault({
+        match: { path: 'create-and-screen' },
+        kind: 'rate-limit',
+        resetSeconds: 31_536_000,
+        count: 1,
+      });
+      const failure = await failureOf(
+        mockEnvironment(retryPolicy === undefined ? {} : { retryPolicy }).run(
+          activities.createAndScreen,
+          screenInput(),
+        ),
+      );
+      expect(failure).toMatchObject({ type: 'RATE_LIMITED', nonRetryable: false });
+      expect(failure.nextRetryDelay).toBe(expected);
+    },
+  );
 
   it('retries the account limit itself the same way', async () => {
     await h.settings({ rateLimitPerMinute: 2 });
@@ -142,12 +252,16 @@ describe('Mesh activity failures (answers the sandbox never gives)', () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
   });
 
-  /** Activities whose Mesh answers every request with `status`, `headers` and a problem body. */
-  async function activitiesAnswering(status: number, headers: Record<string, string> = {}) {
+  /** Activities whose Mesh answers every request with `status`, `headers` and a problem body full of prose. */
+  async function activitiesAnswering(
+    status: number,
+    headers: Record<string, string> = {},
+    logger: ActivityLogger = quiet,
+  ) {
     const server = createServer((_req, res: ServerResponse) => {
       res
         .writeHead(status, { 'content-type': 'application/problem+json', ...headers })
-        .end(JSON.stringify({ title: 'Scripted', status, detail: 'scripted answer' }));
+        .end(JSON.stringify({ title: 'Scripted', status, detail: 'Victor Bout, born 1967, is refused' }));
     });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -160,18 +274,57 @@ describe('Mesh activity failures (answers the sandbox never gives)', () => {
       },
       tokenProvider: token,
     });
-    return createActivities({ mesh, logger: quiet });
+    return createActivities({ mesh, logger });
   }
 
-  it('ends at once when the API user lacks a permission (403): non-retryable FORBIDDEN', async () => {
+  it('pauses when the API user lacks a permission (403): retryable FORBIDDEN, counted and logged', async () => {
     const activities = await activitiesAnswering(403);
+    const meter = recordingMeter();
+    const warnings: unknown[] = [];
+    const logger = {
+      ...quiet,
+      warn: (message: string, meta?: Record<string, unknown>) => void warnings.push({ message, meta }),
+    };
+    const withLogger = await activitiesAnswering(403, {}, logger);
+    for (const run of [activities, withLogger]) {
+      const failure = await failureOf(
+        mockEnvironment({}, meter).run(run.setMonitoring, { customerIdentifier: 'c', enabled: false }),
+      );
+      expect(failure).toMatchObject({ type: 'FORBIDDEN', nonRetryable: false });
+      expect(failure.message).toBe('Mesh setMonitoring failed: 403 Forbidden');
+    }
+    expect(refusals(meter)).toEqual([
+      { name: CREDENTIALS_REFUSED_METRIC, value: 1, tags: { operation: 'setMonitoring', status: 403 } },
+      { name: CREDENTIALS_REFUSED_METRIC, value: 1, tags: { operation: 'setMonitoring', status: 403 } },
+    ]);
+    expect(warnings).toEqual([
+      {
+        message: 'mesh refused the credentials; retrying until they are fixed',
+        meta: { operation: 'setMonitoring', kind: 'FORBIDDEN', status: 403 },
+      },
+    ]);
+  });
+
+  it('pauses when a fresh token is refused again (401 after re-authenticating): retryable UNAUTHORIZED, counted', async () => {
+    const activities = await activitiesAnswering(401);
+    const meter = recordingMeter();
     const failure = await failureOf(
-      mockEnvironment().run(activities.setMonitoring, {
+      mockEnvironment({}, meter).run(activities.checkOnboardingCase, {
         customerIdentifier: 'c',
-        enabled: false,
+        caseIdentifier: 'k',
       }),
     );
-    expect(failure).toMatchObject({ type: 'FORBIDDEN', nonRetryable: true });
+    expect(failure).toMatchObject({ type: 'UNAUTHORIZED', nonRetryable: false });
+    expect(refusals(meter)).toEqual([
+      { name: CREDENTIALS_REFUSED_METRIC, value: 1, tags: { operation: 'getCase', status: 401 } },
+    ]);
+  });
+
+  it("never carries the provider's prose into the failure message", async () => {
+    const activities = await activitiesAnswering(422);
+    const failure = await failureOf(mockEnvironment().run(activities.createAndScreen, screenInput()));
+    expect(failure).toMatchObject({ type: 'BAD_REQUEST', nonRetryable: true });
+    expect(failure.message).toBe('Mesh createAndScreen failed: 422 Unprocessable Entity');
   });
 
   it('retries a 503 no sooner than its Retry-After', async () => {

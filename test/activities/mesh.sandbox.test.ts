@@ -145,10 +145,15 @@ describe('Mesh activities (sandbox)', () => {
       });
       const customer = guidePerson('Test CleanUser');
       await expect(screen(customer)).rejects.toMatchObject({ type: 'NETWORK', nonRetryable: false });
-      expect(await screen(customer)).toMatchObject({
-        screeningResult: 'NO_PROFILES',
+      const recovered = await screen(customer);
+      // No case is no proof of "no profiles": the outcome is unknown, for the workflow to review.
+      expect(recovered).toMatchObject({
+        riskLevel: 'LOW-RISK',
         recoveredFromDuplicate: true,
+        recovery: { shape: 'conflict-guide', outcome: 'unknown', storedCustomerDiffers: false },
       });
+      expect(recovered).not.toHaveProperty('screeningResult');
+      expect(logged.at(-1)).toContain('"outcome":"unknown"');
       expect(await h.customerCount(customer.external_identifier)).toBe(1);
     });
 
@@ -173,7 +178,8 @@ describe('Mesh activities (sandbox)', () => {
 
   describe('checkOnboardingCase', () => {
     it('reads the case a screening opened, undecided until the analyst decides', async () => {
-      const { customerIdentifier, caseIdentifier } = await screen(guidePerson('Victor Bout'));
+      const customer = guidePerson('Victor Bout');
+      const { customerIdentifier, caseIdentifier } = await screen(customer);
       expect(
         await run('checkOnboardingCase', { customerIdentifier, caseIdentifier: caseIdentifier! }),
       ).toEqual({
@@ -181,6 +187,8 @@ describe('Mesh activities (sandbox)', () => {
           caseIdentifier,
           caseType: 'CUSTOMER_ONBOARDING',
           decisionType: null,
+          customerIdentifier,
+          externalIdentifier: customer.external_identifier,
         }),
         checkedAt: '2026-02-03T04:05:06.000Z',
       });
@@ -206,7 +214,11 @@ describe('Mesh activities (sandbox)', () => {
         () => run('checkOnboardingCase', { customerIdentifier }),
         (result) => result.case !== undefined,
       );
-      expect(found.case).toMatchObject({ caseType: 'CUSTOMER_ONBOARDING', decisionType: null });
+      expect(found.case).toMatchObject({
+        caseType: 'CUSTOMER_ONBOARDING',
+        decisionType: null,
+        customerIdentifier,
+      });
     });
   });
 

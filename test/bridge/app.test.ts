@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildBridge, WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
+import { DeliveryDedupe } from '../../src/bridge/delivery-dedupe';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { Secret } from '../../src/config/mesh';
 import { FakeSignaller } from './fake-signaller';
@@ -57,6 +59,20 @@ function signed(body: string | Buffer, headers: Record<string, string> = {}, id?
     headers: {
       'content-type': 'application/json',
       ...standardWebhookHeaders({ secret: SECRET, body, ...(id !== undefined && { id }) }),
+      ...headers,
+    },
+  };
+}
+
+/** A POST signed only the guide's legacy way (`x-complyadvantage-signature`, no id, no timestamp). */
+function legacyDelivery(body: string, headers: Record<string, string> = {}): InjectOptions {
+  return {
+    method: 'POST',
+    url: WEBHOOK_ROUTE,
+    payload: body,
+    headers: {
+      'content-type': 'application/json',
+      'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body),
       ...headers,
     },
   };
@@ -193,19 +209,13 @@ describe('accepted deliveries', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  it('accepts the legacy signature scheme when configured (no webhook id to deduplicate on)', async () => {
+  it("accepts the legacy signature scheme when configured, and signals its body's SHA-256 as the webhook id", async () => {
     const body = JSON.stringify(casePayload());
-    const res = await t.app.inject({
-      method: 'POST',
-      url: WEBHOOK_ROUTE,
-      payload: body,
-      headers: {
-        'content-type': 'application/json',
-        'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body),
-      },
-    });
+    const res = await t.app.inject(legacyDelivery(body));
     expect(res.statusCode).toBe(200);
-    expect(t.signaller.calls[0]?.decision.webhookId).toBeUndefined();
+    expect(t.signaller.calls[0]?.decision.webhookId).toBe(
+      `legacy-sha256:${createHash('sha256').update(body).digest('hex')}`,
+    );
   });
 
   it('verifies and parses the body whatever content type the sender declares', async () => {
@@ -224,6 +234,38 @@ describe('delivery semantics', () => {
     expect(second.statusCode).toBe(200);
     expect(second.json()).toEqual({ status: 'signalled', workflow: 'onboarding', duplicate: true });
     expect(t.signaller.calls).toHaveLength(1);
+  });
+
+  it('answers a replayed legacy delivery (same bytes) as a duplicate and does not signal again', async () => {
+    const body = JSON.stringify(casePayload());
+    expect((await t.app.inject(legacyDelivery(body))).statusCode).toBe(200);
+    const replay = await t.app.inject(legacyDelivery(body));
+    expect(replay.statusCode).toBe(200);
+    expect(replay.json()).toEqual({ status: 'signalled', workflow: 'onboarding', duplicate: true });
+    expect(t.signaller.calls).toHaveLength(1);
+
+    // Another event (other bytes) is not a duplicate.
+    const other = JSON.stringify(casePayload({ decisionType: 'NEGATIVE' }));
+    expect((await t.app.inject(legacyDelivery(other))).json()).toEqual({
+      status: 'signalled',
+      workflow: 'onboarding',
+    });
+    expect(t.signaller.calls).toHaveLength(2);
+  });
+
+  it('remembers a legacy delivery at the bridge for the 5-minute signature window, a webhook-id for the configured time', async () => {
+    const run = jest.spyOn(DeliveryDedupe.prototype, 'run');
+    try {
+      const body = JSON.stringify(casePayload());
+      await t.app.inject(legacyDelivery(body));
+      await t.app.inject(delivery({}, 'msg_ttl'));
+      expect(run.mock.calls.map(([key, , options]) => [key, options])).toEqual([
+        [`legacy-sha256:${createHash('sha256').update(body).digest('hex')}`, { ttlMs: 5 * 60 * 1000 }],
+        ['msg_ttl', {}],
+      ]);
+    } finally {
+      run.mockRestore();
+    }
   });
 
   it('signals once when two copies of one delivery arrive at the same time', async () => {
@@ -327,6 +369,25 @@ describe('refused deliveries', () => {
     });
     expect(t.signaller.calls).toEqual([]);
   });
+
+  it.each([
+    ['a garbled webhook-signature', { 'webhook-signature': 'v1,AAAA' }],
+    ['a stale webhook-timestamp', { 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 600) }],
+    ['webhook-id alone, the other two stripped', { 'webhook-timestamp': '', 'webhook-signature': '' }],
+  ])(
+    'answers 401 to a delivery with %s even though its legacy signature is valid',
+    async (_name, override) => {
+      const body = JSON.stringify(casePayload());
+      const standard: Record<string, string> = {
+        ...standardWebhookHeaders({ secret: SECRET, body }),
+        ...override,
+      };
+      for (const [name, value] of Object.entries(standard)) if (value === '') delete standard[name];
+      const res = await t.app.inject(legacyDelivery(body, standard));
+      expect(res.statusCode).toBe(401);
+      expect(t.signaller.calls).toEqual([]);
+    },
+  );
 
   it('answers 401 to a stale delivery even though its signature is right', async () => {
     const body = JSON.stringify(casePayload());

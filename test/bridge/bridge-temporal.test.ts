@@ -24,7 +24,13 @@ import {
   uniqueExternalIdentifier,
   type RunningBridge,
 } from './temporal-harness';
-import { casePayload, newSecret, standardWebhookHeaders, type CasePayloadOptions } from './webhook-signing';
+import {
+  casePayload,
+  legacySignature,
+  newSecret,
+  standardWebhookHeaders,
+  type CasePayloadOptions,
+} from './webhook-signing';
 
 const SECRET = newSecret();
 
@@ -312,6 +318,53 @@ describe('monitoring cases', () => {
     expect(await post(bridge, late.body, late.headers)).toEqual({
       status: 200,
       body: { status: 'case-closed', workflow: 'monitoring-case' },
+    });
+  });
+
+  it('drops a replayed legacy delivery in the workflow once the bridge has forgotten it', async () => {
+    const legacySecret = 'legacy-secret-for-replay';
+    const legacyBridge = () =>
+      startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET], legacySecret });
+    const mesh = new FakeMesh();
+    const externalIdentifier = uniqueExternalIdentifier();
+    const caseIdentifier = `case-m-${externalIdentifier}`;
+    const body = JSON.stringify(
+      casePayload({
+        externalIdentifier,
+        caseIdentifier,
+        caseType: 'CUSTOMER_MONITORING',
+        webhookType: 'CASE_CREATED',
+        decisionType: null,
+      }),
+    );
+    // No id, no timestamp: anyone who captured it can send it again, at any time.
+    const headers = { 'x-complyadvantage-signature': legacySignature(legacySecret, body) };
+
+    await withWorkers(taskQueue, mesh, async () => {
+      const first = await legacyBridge();
+      try {
+        expect(await post(first, body, headers)).toEqual({
+          status: 200,
+          body: { status: 'signalled', workflow: 'monitoring-case' },
+        });
+      } finally {
+        await first.close();
+      }
+      const handle = t.client.workflow.getHandle<typeof monitoringCaseReview>(
+        monitoringCaseWorkflowId(caseIdentifier),
+      );
+      expect((await handle.query(monitoringCaseStatusQuery)).duplicateDeliveries).toBe(0);
+
+      const restarted = await legacyBridge();
+      try {
+        expect((await post(restarted, body, headers)).status).toBe(200);
+      } finally {
+        await restarted.close();
+      }
+      await waitFor(async () => (await handle.query(monitoringCaseStatusQuery)).duplicateDeliveries === 1, {
+        timeoutMs: 10_000,
+        description: 'the workflow to drop the replayed legacy delivery',
+      });
     });
   });
 

@@ -45,6 +45,21 @@ describe('DeliveryDedupe', () => {
     });
   });
 
+  it('forgets a key after the time to live given for it, whatever the configured one', async () => {
+    const dedupe = new DeliveryDedupe<string>({ maxEntries: 10, ttlMs: 3_600_000, now: clock });
+    await dedupe.run('legacy-sha256:ab', () => Promise.resolve('first'), { ttlMs: 300_000 });
+    await dedupe.run('msg_1', () => Promise.resolve('first'));
+    now += 299_999;
+    expect((await dedupe.run('legacy-sha256:ab', () => Promise.resolve('again'))).duplicate).toBe(true);
+    now += 2;
+    expect(await dedupe.run('legacy-sha256:ab', () => Promise.resolve('second'))).toEqual({
+      result: 'second',
+      duplicate: false,
+    });
+    // Other keys keep the configured time to live.
+    expect((await dedupe.run('msg_1', () => Promise.resolve('again'))).duplicate).toBe(true);
+  });
+
   it('stays within its bound by forgetting the least recently used id', async () => {
     const dedupe = new DeliveryDedupe<string>({ maxEntries: 2, ttlMs: 60_000, now: clock });
     await dedupe.run('a', () => Promise.resolve('a'));

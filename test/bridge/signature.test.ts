@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Secret } from '../../src/config/mesh';
 import { Webhook } from 'standardwebhooks';
-import { createSignatureVerifier, NativeHmacWebhook, type SignatureCheck } from '../../src/bridge/signature';
+import { createSignatureVerifier, type SignatureCheck } from '../../src/bridge/signature';
 import { legacySignature, newSecret, standardWebhookHeaders } from './webhook-signing';
 
 const BODY = '{"api_version":"v2","webhook_type":"CASE_TRANSITIONED","case_identifier":"case_1"}';
@@ -157,25 +158,8 @@ describe('Standard Webhooks signatures', () => {
   });
 });
 
-describe("the library's signing with Node's HMAC", () => {
-  it.each([
-    ['a JSON body', '{"case_identifier":"case_1","customer":{"external_identifier":"CUST-1"}}'],
-    ['a unicode body', '{"name":"Zoë Ångström 李小龍 🚀"}'],
-    ['an empty body', ''],
-    ['whitespace only', ' \n\t '],
-  ])('signs %s exactly as standardwebhooks does', (_what, body) => {
-    for (const secret of [newSecret(), `whsec_${newSecret()}`]) {
-      const at = new Date(1_767_225_600_000);
-      expect(new NativeHmacWebhook(secret).sign('msg_42', at, Buffer.from(body))).toBe(
-        new Webhook(secret).sign('msg_42', at, Buffer.from(body)),
-      );
-      expect(new NativeHmacWebhook(secret).sign('msg_42', at, body)).toBe(
-        new Webhook(secret).sign('msg_42', at, body),
-      );
-    }
-  });
-
-  it('refuses without the library only what the library refuses: the same verdict on every header shape', () => {
+describe('the standardwebhooks library decides', () => {
+  it('refuses only what the library refuses: the same verdict on every header shape', () => {
     const secret = newSecret();
     const verify = verifier({ secrets: [secret] });
     const library = new Webhook(secret);
@@ -224,51 +208,49 @@ describe("the library's signing with Node's HMAC", () => {
     }
   });
 
-  it('has the library accept every delivery, computing the HMAC once for it, and refuses forgeries without it', () => {
+  it("verifies through the library's public verify, leaving process-wide settings alone", () => {
     const secret = newSecret();
-    const webhook = new NativeHmacWebhook(secret);
-    const hmac = jest.spyOn(NativeHmacWebhook.prototype as unknown as { hmac: () => string }, 'hmac');
-    const libraryVerify = jest.spyOn(Webhook.prototype, 'verify');
+    const verify = verifier({ secrets: [secret] });
+    const stackTraceLimits: number[] = [];
+    const original = Webhook.prototype.verify;
+    const libraryVerify = jest.spyOn(Webhook.prototype, 'verify').mockImplementation(function (
+      this: Webhook,
+      ...args: Parameters<Webhook['verify']>
+    ) {
+      stackTraceLimits.push(Error.stackTraceLimit);
+      return original.apply(this, args);
+    });
     try {
-      const body = Buffer.from(BODY);
-      const headers = standardWebhookHeaders({ secret, body: BODY, id: 'msg_once' }) as {
-        'webhook-id': string;
-        'webhook-timestamp': string;
-        'webhook-signature': string;
-      };
-      expect(webhook.check(body, headers)).toBeUndefined();
-      expect(libraryVerify).toHaveBeenCalledTimes(1);
-      expect(hmac).toHaveBeenCalledTimes(1);
-
-      // The hand-off ends with the delivery: signing the same thing again computes afresh.
-      const at = new Date(Number(headers['webhook-timestamp']) * 1000);
-      expect(webhook.sign('msg_once', at, body)).toBe(headers['webhook-signature']);
-      expect(hmac).toHaveBeenCalledTimes(2);
-
-      const forged = standardWebhookHeaders({
-        secret: newSecret(),
-        body: BODY,
-        id: 'msg_forged',
-      }) as typeof headers;
-      expect(webhook.check(body, forged)).toBe('no-matching-signature');
-      expect(libraryVerify).toHaveBeenCalledTimes(1);
+      const before = Error.stackTraceLimit;
+      expect(verify(Buffer.from(BODY), standardWebhookHeaders({ secret, body: BODY })).ok).toBe(true);
+      expect(
+        rejected(verify(Buffer.from(BODY), standardWebhookHeaders({ secret: newSecret(), body: BODY }))),
+      ).toBe('no-matching-signature');
+      expect(libraryVerify).toHaveBeenCalledTimes(2);
+      expect(stackTraceLimits).toEqual([before, before]);
+      expect(Error.stackTraceLimit).toBe(before);
     } finally {
-      hmac.mockRestore();
       libraryVerify.mockRestore();
     }
   });
 
-  it('refuses a secret that is not base64, as the library does', () => {
-    expect(() => new NativeHmacWebhook('not base64 at all!')).toThrow();
+  it('judges stale and future timestamps from the header itself, without asking the library', () => {
+    const secret = newSecret();
+    const verify = verifier({ secrets: [secret] });
+    const libraryVerify = jest.spyOn(Webhook.prototype, 'verify');
+    try {
+      const stale = standardWebhookHeaders({ secret, body: BODY, timestamp: now() - 6 * 60 });
+      const future = standardWebhookHeaders({ secret, body: BODY, timestamp: now() + 6 * 60 });
+      expect(rejected(verify(Buffer.from(BODY), stale))).toBe('stale-timestamp');
+      expect(rejected(verify(Buffer.from(BODY), future))).toBe('future-timestamp');
+      expect(libraryVerify).not.toHaveBeenCalled();
+    } finally {
+      libraryVerify.mockRestore();
+    }
   });
 
-  it("leaves the process's stack trace limit as it was after refusing a forged delivery", () => {
-    const secret = newSecret();
-    const verify = createSignatureVerifier({ webhookSecrets: [new Secret(secret)], legacySecret: undefined });
-    const before = Error.stackTraceLimit;
-    const forged = standardWebhookHeaders({ secret: newSecret(), body: '{}' });
-    expect(verify(Buffer.from('{}'), forged)).toEqual({ ok: false, reason: 'no-matching-signature' });
-    expect(Error.stackTraceLimit).toBe(before);
+  it('refuses at start a secret that is not base64, as the library does', () => {
+    expect(() => verifier({ secrets: ['not base64 at all!'] })).toThrow();
   });
 });
 
@@ -281,12 +263,15 @@ describe('legacy x-complyadvantage-signature', () => {
     expect(rejected(verify(Buffer.from(BODY), headers))).toBe('missing-signature');
   });
 
-  it('accepts the hex HMAC of the exact raw bytes, upper- or lower-case', () => {
+  it('accepts the hex HMAC of the exact raw bytes, upper- or lower-case, keyed by the SHA-256 of those bytes', () => {
     const verify = verifier({ legacy });
     const hex = legacySignature(legacy, BODY);
     expect(verify(Buffer.from(BODY), { 'x-complyadvantage-signature': hex })).toEqual({
       ok: true,
-      delivery: { scheme: 'legacy' },
+      delivery: {
+        scheme: 'legacy',
+        webhookId: `legacy-sha256:${createHash('sha256').update(BODY).digest('hex')}`,
+      },
     });
     expect(verify(Buffer.from(BODY), { 'x-complyadvantage-signature': hex.toUpperCase() }).ok).toBe(true);
   });
@@ -334,6 +319,64 @@ describe('legacy x-complyadvantage-signature', () => {
     const verify = verifier({ legacy });
     const headers = { 'x-complyadvantage-signature': legacySignature('another-secret', BODY) };
     expect(rejected(verify(Buffer.from(BODY), headers))).toBe('no-matching-signature');
+  });
+
+  it('gives different bodies different keys, and the same bytes the same key', () => {
+    const verify = verifier({ legacy });
+    const idOf = (body: string) => {
+      const check = verify(Buffer.from(body), {
+        'x-complyadvantage-signature': legacySignature(legacy, body),
+      });
+      return check.ok ? check.delivery.webhookId : undefined;
+    };
+    const other = BODY.replace('case_1', 'case_2');
+    expect(idOf(BODY)).toBe(idOf(BODY));
+    expect(idOf(other)).toMatch(/^legacy-sha256:[0-9a-f]{64}$/);
+    expect(idOf(other)).not.toBe(idOf(BODY));
+  });
+
+  describe('is never consulted when any Standard Webhooks header is present', () => {
+    const secret = newSecret();
+    const both = verifier({ secrets: [secret], legacy });
+    const valid = { 'x-complyadvantage-signature': legacySignature(legacy, BODY) };
+    const standard = standardWebhookHeaders({ secret, body: BODY });
+
+    it.each([
+      [
+        'a garbled webhook-signature',
+        { ...standard, 'webhook-signature': 'v1,AAAA' },
+        'no-matching-signature',
+      ],
+      [
+        'a stale timestamp (a captured delivery replayed later)',
+        standardWebhookHeaders({ secret, body: BODY, timestamp: now() - 10 * 60 }),
+        'stale-timestamp',
+      ],
+      ['only webhook-id left of the three', { 'webhook-id': 'msg_1' }, 'missing-signature'],
+      ['only webhook-timestamp left', { 'webhook-timestamp': String(now()) }, 'missing-signature'],
+      [
+        'only webhook-signature left',
+        { 'webhook-signature': standard['webhook-signature']! },
+        'missing-signature',
+      ],
+      ['a malformed timestamp', { ...standard, 'webhook-timestamp': 'yesterday' }, 'malformed-headers'],
+    ])('refuses %s even with a valid legacy signature', (_name, headers, reason) => {
+      expect(rejected(both(Buffer.from(BODY), { ...headers, ...valid }))).toBe(reason);
+    });
+
+    it('refuses them when only the legacy secret is configured', () => {
+      const legacyOnly = verifier({ legacy });
+      expect(rejected(legacyOnly(Buffer.from(BODY), { ...standard, ...valid }))).toBe(
+        'no-matching-signature',
+      );
+    });
+
+    it('still accepts a valid Standard Webhooks delivery that also carries a legacy signature', () => {
+      expect(both(Buffer.from(BODY), { ...standard, ...valid })).toEqual({
+        ok: true,
+        delivery: { scheme: 'standard-webhooks', webhookId: standard['webhook-id'] },
+      });
+    });
   });
 
   it('accepts either scheme when both are configured', () => {

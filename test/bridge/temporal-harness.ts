@@ -85,6 +85,7 @@ export async function startBridge(options: {
   temporalAddress: string;
   taskQueue: string;
   secrets: string[];
+  legacySecret?: string;
   signalTimeoutMs?: number;
 }): Promise<RunningBridge> {
   const connection = Connection.lazy({ address: options.temporalAddress });
@@ -106,7 +107,7 @@ export async function startBridge(options: {
   const app = buildBridge({
     config: {
       webhookSecrets: options.secrets.map((s) => new Secret(s)),
-      legacySecret: undefined,
+      legacySecret: options.legacySecret === undefined ? undefined : new Secret(options.legacySecret),
       requestTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
       dedupe: { maxEntries: 1000, ttlMs: 60_000 },

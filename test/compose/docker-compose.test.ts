@@ -431,6 +431,30 @@ describe('docker-compose.yml', () => {
       expect(sandbox.webhookHttpHosts).toContain('bridge');
     });
 
+    it('passes the Temporal client security variables to the worker (and its starter) and the bridge only', () => {
+      const file = readComposeFile({
+        ...SANDBOX_RUN,
+        TEMPORAL_API_KEY: 'a-cloud-api-key',
+        TEMPORAL_TLS_SERVER_NAME: 'kyc.a1b2c.tmprl.cloud',
+      });
+      for (const name of ['worker', 'bridge']) {
+        const { connection } = loadTemporalConfig(envOf(name, file));
+        expect([name, connection.apiKey?.reveal(), connection.tls?.serverName]).toEqual([
+          name,
+          'a-cloud-api-key',
+          'kyc.a1b2c.tmprl.cloud',
+        ]);
+      }
+      for (const name of ['codec-server', 'temporal-admin-tools', 'temporal-ui']) {
+        expect([name, envOf(name, file).TEMPORAL_API_KEY]).toEqual([name, undefined]);
+      }
+      // Unset, they arrive empty, which means unset: plaintext to the compose temporal service.
+      expect(loadTemporalConfig(envOf('worker')).connection).toMatchObject({
+        tls: undefined,
+        apiKey: undefined,
+      });
+    });
+
     it("keeps the sandbox's signing secret and the bridge's the same when WEBHOOK_SECRET changes", () => {
       const secret = Buffer.from('another-secret-for-compose-tests').toString('base64');
       const file = readComposeFile({ ...SANDBOX_RUN, WEBHOOK_SECRET: secret });

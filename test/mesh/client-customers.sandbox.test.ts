@@ -117,7 +117,8 @@ describe('Mesh client: customers, monitoring and webhooks (sandbox)', () => {
       .registerWebhook({ name: 'x', type: 'CASE_CREATED', url: 'http://10.0.0.8/hook', isActive: true })
       .catch((e: unknown) => e as MeshError);
     expect(error).toMatchObject({ kind: 'BAD_REQUEST', retryable: false });
-    expect((error as MeshError).message).toContain('url: must use HTTPS');
+    expect((error as MeshError).message).toContain('rejected fields: url');
+    expect((error as MeshError).message).not.toContain('HTTPS');
   });
 
   it('follows list pagination to the end', async () => {

@@ -124,15 +124,25 @@ describe('Mesh client edge cases (scripted server)', () => {
     expect(error.message).toContain('response.url');
   });
 
-  it('treats a 409 that is not about a duplicate as CONFLICT, not retryable', async () => {
+  it('treats a 409 outside create-and-screen as CONFLICT, not retryable, without its prose', async () => {
     const mesh = await serve((_req, res) =>
-      json(res, 409, { title: 'Conflict', detail: 'Screening configuration is being edited' }),
+      json(res, 409, { title: 'Conflict', detail: 'Customer Victor Bout is being edited' }),
     );
     servers.push(mesh.server);
     const error = (await clientFor(mesh.url)
-      .createAndScreen(SCREEN_REQUEST)
+      .setMonitoring('cust_1', false)
       .catch((e: unknown) => e)) as MeshError;
     expect(error).toMatchObject({ kind: 'CONFLICT', retryable: false });
-    expect(error.message).toContain('Screening configuration is being edited');
+    expect(error.message).toBe('Mesh setMonitoring failed: 409 Conflict');
+  });
+
+  it('reports a 403 on any call as retryable FORBIDDEN marked as a credentials problem', async () => {
+    const mesh = await serve((_req, res) => json(res, 403, { message: 'User api@acme.test lacks a role' }));
+    servers.push(mesh.server);
+    const error = (await clientFor(mesh.url)
+      .getCase('case_1')
+      .catch((e: unknown) => e)) as MeshError;
+    expect(error).toMatchObject({ kind: 'FORBIDDEN', retryable: true, details: { credentials: true } });
+    expect(error.message).toBe('Mesh getCase failed: 403 Forbidden');
   });
 });

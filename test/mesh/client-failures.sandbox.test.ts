@@ -75,7 +75,7 @@ describe('Mesh client: failures (sandbox)', () => {
     const error = await failureOf(screen(customer));
     expect(error).toMatchObject({ kind: 'BAD_REQUEST', retryable: false, details: { status: 400 } });
     expect(error.message).toBe(
-      'Mesh createAndScreen failed: 400 Bad Request — customer.date_of_birth: must be {day, month, year} with day 1-31, month 1-12 and a four-digit year',
+      'Mesh createAndScreen failed: 400 Bad Request (type https://api.mesh.complyadvantage.com/problems/bad-request) — rejected fields: customer.date_of_birth',
     );
   });
 
@@ -89,13 +89,53 @@ describe('Mesh client: failures (sandbox)', () => {
     });
   });
 
-  it('reports refused credentials as AUTHENTICATION_FAILED, not retryable', async () => {
+  it('reports refused credentials as retryable AUTHENTICATION_FAILED: an operator fixes them, the run resumes', async () => {
     const wrong = h.client({
       config: { credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('wrong') } },
     });
     const error = await failureOf(screen(guidePerson('Test CleanUser'), wrong));
-    expect(error).toMatchObject({ kind: 'AUTHENTICATION_FAILED', retryable: false });
-    expect(error.message).not.toContain('wrong');
+    expect(error).toMatchObject({
+      kind: 'AUTHENTICATION_FAILED',
+      retryable: true,
+      details: { status: 400, credentials: true },
+    });
+    expect(error.message).toBe(
+      'Mesh token refused the credentials: 400 Bad Request (invalid_grant); check MESH_ACCESS_KEY and MESH_SECRET',
+    );
+  });
+
+  it('pauses while Mesh refuses tokens for a while, and goes through once it accepts them again', async () => {
+    await h.settings({ refuseTokensForMs: 1_000, tokenRefusalStatus: 401 });
+    const refusedUntil = Date.now() + 1_000;
+    const client = h.client();
+    const error = await failureOf(screen(guidePerson('Test CleanUser'), client));
+    expect(error).toMatchObject({ kind: 'AUTHENTICATION_FAILED', retryable: true, details: { status: 401 } });
+    expect(error.message).toContain('(invalid_client)');
+    // What Temporal's retries do: try again later, with the same client (nothing refused is cached).
+    const outcome = await pollUntil(
+      () => screen(guidePerson('Test CleanUser'), client).catch((e: unknown) => e),
+      (result) => !(result instanceof MeshError),
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(refusedUntil);
+    expect(outcome).toMatchObject({ screeningResult: 'NO_PROFILES' });
+  });
+
+  it('reports a gateway 403 as retryable FORBIDDEN, on the token request and on a call alike', async () => {
+    await h.fault({ kind: 'gateway-forbidden', count: 1, match: { method: 'POST', path: '^/v3/token' } });
+    expect(await failureOf(screen())).toMatchObject({
+      kind: 'AUTHENTICATION_FAILED',
+      retryable: true,
+      details: { status: 403, credentials: true },
+    });
+    await h.fault({ kind: 'gateway-forbidden', count: 1, match: { path: 'create-and-screen' } });
+    const error = await failureOf(screen());
+    expect(error).toMatchObject({
+      kind: 'FORBIDDEN',
+      retryable: true,
+      details: { status: 403, credentials: true },
+    });
+    expect(error.message).toBe('Mesh createAndScreen failed: 403 Forbidden');
+    expect(await screen()).toMatchObject({ screeningResult: 'NO_PROFILES' });
   });
 
   it('fetches a new token transparently when a short-lived one nears expiry', async () => {

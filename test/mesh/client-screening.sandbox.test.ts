@@ -3,7 +3,6 @@ import type { MeshApi } from '../../src/mesh/mesh-api';
 import type { MeshCustomer } from '../../src/shared/customer';
 import {
   company,
-  externalId,
   guidePerson,
   pollUntil,
   referencePerson,
@@ -11,7 +10,7 @@ import {
   useSandboxHarness,
 } from './support/sandbox-client';
 
-/** createAndScreen against the real sandbox (src/sandbox): the guide's sample customers and the three duplicate shapes. */
+/** createAndScreen against the real sandbox (src/sandbox): the guide's sample customers (duplicates: client-duplicates.sandbox.test.ts). */
 describe('Mesh client: create and screen (sandbox)', () => {
   const h = useSandboxHarness();
   let mesh: MeshApi;
@@ -113,84 +112,6 @@ describe('Mesh client: create and screen (sandbox)', () => {
       (found) => found.length > 0,
     );
     expect(cases[0]?.caseType).toBe('CUSTOMER_ONBOARDING');
-  });
-
-  describe.each(['errored-200', 'conflict-problem', 'conflict-guide'] as const)(
-    'a duplicate external identifier (%s)',
-    (shape) => {
-      beforeEach(async () => {
-        // A different body for the same external identifier: the sandbox answers with the duplicate shape.
-        await h.settings({ duplicateShape: shape });
-      });
-
-      /** A first onboarding, then a second attempt whose body differs (so it is not an identical replay). */
-      async function screenTwice(name: string) {
-        const ext = externalId();
-        const first = await screen(guidePerson(name, ext));
-        const second = await screen({ ...guidePerson(name, ext), email_address: 'changed@example.com' });
-        return { ext, first, second };
-      }
-
-      it('recovers a matched customer with its case', async () => {
-        const { ext, first, second } = await screenTwice('Victor Bout');
-        expect(second).toMatchObject({
-          customerIdentifier: first.customerIdentifier,
-          externalIdentifier: ext,
-          riskLevel: 'MEDIUM-RISK',
-          screeningResult: 'HAS_PROFILES',
-          caseIdentifier: first.caseIdentifier,
-          recoveredFromDuplicate: true,
-        });
-        expect(await h.customerCount(ext)).toBe(1);
-      });
-
-      it('recovers a clean customer as NO_PROFILES', async () => {
-        const { first, second } = await screenTwice('Test CleanUser');
-        expect(second).toMatchObject({
-          customerIdentifier: first.customerIdentifier,
-          riskLevel: 'LOW-RISK',
-          screeningResult: 'NO_PROFILES',
-          recoveredFromDuplicate: true,
-        });
-        expect(second.caseIdentifier).toBeUndefined();
-      });
-
-      it('recovers a PROHIBITED customer without inventing a screening result', async () => {
-        const { second } = await screenTwice('Pablo Prohibited');
-        expect(second.riskLevel).toBe('PROHIBITED');
-        expect(second.screeningResult).toBeUndefined();
-        expect(second.recoveredFromDuplicate).toBe(true);
-      });
-    },
-  );
-
-  it('reads the original workflow a 409 names, so a case still being created is not mistaken for no profiles', async () => {
-    await h.settings({ duplicateShape: 'conflict-problem', caseCreationDelayMs: 5_000 });
-    const ext = externalId();
-    const first = await screen(guidePerson('Victor Bout', ext));
-    const second = await screen({ ...guidePerson('Victor Bout', ext), email_address: 'changed@example.com' });
-    expect(second).toMatchObject({
-      customerIdentifier: first.customerIdentifier,
-      workflowStatus: 'IN-PROGRESS',
-      screeningResult: 'HAS_PROFILES',
-      amlTypes: ['SANCTION', 'PEP_CLASS_2'],
-      alertIdentifiers: first.alertIdentifiers,
-      recoveredFromDuplicate: true,
-    });
-  });
-
-  it('recovers from a lost response: the retry finds the customer the first attempt created', async () => {
-    await h.settings({ identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
-    await h.fault({ match: { method: 'POST', path: 'create-and-screen' }, kind: 'lost-response', count: 1 });
-    const customer = guidePerson('Victor Bout');
-    await expect(screen(customer)).rejects.toMatchObject({ kind: 'NETWORK', retryable: true });
-    // got made exactly one attempt: Temporal, not the HTTP client, owns retries.
-    expect((await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen']).toBe(1);
-
-    const retried = await screen(customer);
-    expect(retried).toMatchObject({ screeningResult: 'HAS_PROFILES', recoveredFromDuplicate: true });
-    expect(retried.caseIdentifier).toBeDefined();
-    expect(await h.customerCount(customer.external_identifier)).toBe(1);
   });
 
   it('gets the original outcome back when Mesh replays an identical request', async () => {

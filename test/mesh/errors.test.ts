@@ -1,7 +1,8 @@
 import {
+  authenticationFailed,
   errorFromStatus,
   errorFromTransport,
-  fieldErrorsOf,
+  fieldNamesOf,
   ratelimitResetMs,
   retryAfterHeaderMs,
   retryAfterMsOf,
@@ -23,29 +24,54 @@ describe('Mesh error mapping', () => {
     },
   };
 
-  it('names the rejected fields and reasons but never the rejected values', () => {
+  it('names the rejected fields, never their reasons, their values or the detail', () => {
     const error = errorFromStatus('createAndScreen', 400, {}, problem, NOW);
     expect(error).toMatchObject({ kind: 'BAD_REQUEST', retryable: false, details: { status: 400 } });
-    expect(error.message).toContain('customer.person.date_of_birth: must be a valid date');
-    expect(error.message).toContain('customer.person.last_name: must not be blank; too short');
-    expect(error.message).not.toContain('1967-13-45');
-    expect(error.message).not.toContain('Bout');
+    expect(error.message).toBe(
+      'Mesh createAndScreen failed: 400 Bad Request (type https://api.mesh.complyadvantage.com/problems/bad-request) — rejected fields: customer.person.date_of_birth, customer.person.last_name',
+    );
+    for (const prose of ['must be a valid date', 'must not be blank', '1967-13-45', 'Bout', 'is invalid']) {
+      expect(error.message).not.toContain(prose);
+    }
   });
 
-  it('lists field errors given at the top level too', () => {
-    expect(fieldErrorsOf({ errors: [{ field: 'url', reasons: 'must be HTTPS' }] })).toEqual([
-      'url: must be HTTPS',
-    ]);
+  it('lists field names given at the top level too, and drops a "field" that is prose', () => {
+    expect(fieldNamesOf({ errors: [{ field: 'url', reasons: 'must be HTTPS' }] })).toEqual(['url']);
+    expect(
+      fieldNamesOf({
+        errors: [{ field: 'name Victor Bout is sanctioned' }, { field: 'address[0].country' }],
+      }),
+    ).toEqual(['address[0].country']);
   });
 
   it.each([
-    [422, 'BAD_REQUEST', false],
+    ['detail', { title: 'Bad Request', detail: 'Victor Bout, born 1967-01-13, is not accepted' }],
+    ['title', { title: 'Victor Bout rejected' }],
+    ['message', { message: 'customer Victor Bout already exists' }],
+    ['error_description', { error: 'Victor Bout', error_description: 'Victor Bout is locked' }],
+    ['type that is prose', { type: 'Victor Bout is not allowed' }],
+    ['field reasons', { properties: { errors: [{ field: 'customer', reasons: ['Victor Bout is a PEP'] }] } }],
+  ])('never carries provider prose into the message (%s)', (_where, body) => {
+    for (const status of [400, 403, 409, 422, 429, 503]) {
+      const error = errorFromStatus('createAndScreen', status, {}, body, NOW);
+      expect(error.message).not.toMatch(/Victor|Bout|1967/);
+      expect(error.message).toContain(`createAndScreen failed: ${status}`);
+    }
+  });
+
+  it.each([
     [400, 'BAD_REQUEST', false],
-    [405, 'BAD_REQUEST', false],
-    [403, 'FORBIDDEN', false],
     [404, 'NOT_FOUND', false],
     [409, 'CONFLICT', false],
+    [410, 'NOT_FOUND', false],
+    [413, 'BAD_REQUEST', false],
+    [422, 'BAD_REQUEST', false],
     [401, 'UNAUTHORIZED', true],
+    [403, 'FORBIDDEN', true],
+    [405, 'CLIENT_ERROR', true],
+    [408, 'CLIENT_ERROR', true],
+    [415, 'CLIENT_ERROR', true],
+    [425, 'CLIENT_ERROR', true],
     [429, 'RATE_LIMITED', true],
     [500, 'SERVER_ERROR', true],
     [503, 'SERVER_ERROR', true],
@@ -54,6 +80,34 @@ describe('Mesh error mapping', () => {
     expect(error.kind).toBe(kind);
     expect(error.retryable).toBe(retryable);
     expect(error.message).toContain(`getCase failed: ${status}`);
+  });
+
+  it('marks 401 and 403 as credentials problems, and nothing else', () => {
+    for (const status of [401, 403]) {
+      expect(errorFromStatus('getCase', status, {}, undefined, NOW).details.credentials).toBe(true);
+    }
+    for (const status of [400, 404, 405, 409, 422, 429, 500]) {
+      expect(errorFromStatus('getCase', status, {}, undefined, NOW).details.credentials).toBeUndefined();
+    }
+  });
+
+  it('reports a refused token request as retryable AUTHENTICATION_FAILED with a plain OAuth code only', () => {
+    const error = authenticationFailed(
+      'token',
+      400,
+      { error: 'invalid_client', error_description: 'Client victor.bout@example.com is locked' },
+      'MESH_ACCESS_KEY and MESH_SECRET',
+    );
+    expect(error).toMatchObject({
+      kind: 'AUTHENTICATION_FAILED',
+      retryable: true,
+      details: { status: 400, credentials: true, operation: 'token' },
+    });
+    expect(error.message).toBe(
+      'Mesh token refused the credentials: 400 Bad Request (invalid_client); check MESH_ACCESS_KEY and MESH_SECRET',
+    );
+    const prose = authenticationFailed('token', 401, { error: 'Victor Bout locked' }, 'MESH_SECRET');
+    expect(prose.message).toBe('Mesh token refused the credentials: 401 Unauthorized; check MESH_SECRET');
   });
 
   it('asks to wait until the rate-limit window resets on 429', () => {
@@ -65,7 +119,7 @@ describe('Mesh error mapping', () => {
       NOW,
     );
     expect(error).toMatchObject({ kind: 'RATE_LIMITED', details: { retryAfterMs: 17_000, retryable: true } });
-    expect(error.message).toContain('API rate limit exceeded');
+    expect(error.message).toBe('Mesh createAndScreen failed: 429 Too Many Requests');
   });
 
   it('takes the longer of Ratelimit-Reset and Retry-After', () => {

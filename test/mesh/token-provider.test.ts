@@ -128,22 +128,32 @@ describe('token provider', () => {
     expect(requests).toHaveLength(2);
   });
 
-  it('reports refused credentials as AUTHENTICATION_FAILED, not retryable, without echoing them', async () => {
-    const { provider, answerWith } = setup();
-    answerWith(() =>
-      Promise.resolve({
-        status: 400,
-        headers: {},
-        body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
-      }),
-    );
-    const error = (await provider.getToken().catch((e: unknown) => e)) as MeshError;
-    expect(error).toBeInstanceOf(MeshError);
-    expect(error.kind).toBe('AUTHENTICATION_FAILED');
-    expect(error.retryable).toBe(false);
-    expect(error.message).toContain('MESH_ACCESS_KEY and MESH_SECRET');
-    expect(error.message).not.toContain('s3cret');
-  });
+  it.each([
+    [400, { error: 'invalid_grant', error_description: 'Invalid user credentials for key-1' }],
+    [401, { error: 'invalid_client', error_description: 'Client key-1 unknown' }],
+    [403, { message: 'API user key-1 lacks a permission' }],
+  ])(
+    'reports a %i from the token endpoint as retryable AUTHENTICATION_FAILED (credentials), without echoing anything',
+    async (status, body) => {
+      const { provider, answerWith, requests } = setup();
+      answerWith(() => Promise.resolve({ status, headers: {}, body }));
+      const error = (await provider.getToken().catch((e: unknown) => e)) as MeshError;
+      expect(error).toBeInstanceOf(MeshError);
+      expect(error).toMatchObject({
+        kind: 'AUTHENTICATION_FAILED',
+        retryable: true,
+        details: { status, credentials: true },
+      });
+      expect(error.message).toContain('MESH_ACCESS_KEY and MESH_SECRET');
+      for (const secretOrProse of ['s3cret', 'key-1', 'Invalid user', 'unknown', 'permission']) {
+        expect(error.message).not.toContain(secretOrProse);
+      }
+      // Nothing is cached: the next attempt (a Temporal retry) asks again and resumes once accepted.
+      answerWith(undefined);
+      expect(await provider.getToken()).toBe('token-1');
+      expect(requests).toHaveLength(2);
+    },
+  );
 
   it('keeps using the current token when a proactive refresh fails before it expires', async () => {
     const { provider, clock, answerWith } = setup(86_400);

@@ -128,6 +128,64 @@ describe('sandbox authentication', () => {
     expect(String(at(withToken.body, 'detail'))).not.toContain('No route');
   });
 
+  describe('a credentials outage (refuseTokensForMs)', () => {
+    const control = () => new SandboxClient(sandbox);
+    afterEach(async () => {
+      await control().settings({ refuseTokensForMs: 0, tokenRefusalStatus: 401 });
+    });
+
+    it('refuses both token routes with 401 invalid_client for the window, then accepts again', async () => {
+      const started = Date.now();
+      const settings = await control().settings({ refuseTokensForMs: 600 });
+      const until = Date.parse(String(at(settings.body, 'refuseTokensUntil')));
+      expect(until).toBeGreaterThanOrEqual(started + 600);
+      for (const [path, body] of [
+        ['/v2/token', { realm: 'r', username: 'u', password: 'sandbox' }],
+        ['/v3/token', { access_key: 'key-1', secret: 'sandbox' }],
+      ] as const) {
+        const refused = await postJson(path, body);
+        expect(refused.status).toBe(401);
+        expect(await refused.json()).toEqual({
+          error: 'invalid_client',
+          error_description: expect.any(String),
+        });
+      }
+      const accepted = await eventually(
+        async () => {
+          const res = await postJson('/v3/token', { access_key: 'key-1', secret: 'sandbox' });
+          return res.status === 200 ? Date.now() : undefined;
+        },
+        'tokens to be accepted again',
+        5_000,
+      );
+      expect(accepted).toBeGreaterThanOrEqual(until);
+    });
+
+    it('answers 400 when tokenRefusalStatus says so, and refuses nothing once the window is set to 0', async () => {
+      await control().settings({ refuseTokensForMs: 60_000, tokenRefusalStatus: 400 });
+      const refused = await postJson('/v3/token', { access_key: 'key-1', secret: 'sandbox' });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: 'invalid_client' });
+      const cleared = await control().settings({ refuseTokensForMs: 0 });
+      expect(at(cleared.body, 'refuseTokensUntil')).toBeNull();
+      expect((await postJson('/v3/token', { access_key: 'key-1', secret: 'sandbox' })).status).toBe(200);
+    });
+
+    it('keeps accepting tokens issued before the window', async () => {
+      const client = new SandboxClient(sandbox);
+      await client.bearer();
+      await control().settings({ refuseTokensForMs: 60_000 });
+      expect((await client.get('/v2/customers/cust_missing')).status).toBe(404);
+    });
+
+    it('ends with a reset', async () => {
+      await control().settings({ refuseTokensForMs: 60_000 });
+      sandbox.reset();
+      expect(sandbox.settings().refuseTokensUntil).toBeNull();
+      expect((await postJson('/v3/token', { access_key: 'key-1', secret: 'sandbox' })).status).toBe(200);
+    });
+  });
+
   it('lets a token expire after expires_in seconds', async () => {
     const shortLived = await startSandbox({ tokenExpiresInSeconds: 1 });
     try {

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_ENV_VARIABLES } from '../../src/config/sandbox';
-import { SCREENING_RULES } from '../../src/sandbox';
+import { DEFAULT_SETTINGS, SCREENING_RULES } from '../../src/sandbox';
+import { FAULT_KINDS } from '../../src/sandbox/faults';
+import { settingsPatchSchema } from '../../src/sandbox/settings';
 import { SCREENING_TABLE_HEADER, screeningTableRows } from '../../src/sandbox/screening-rules';
 
 /** docs/sandbox.md prints the screening table; these tests keep it in step with SCREENING_RULES. */
@@ -34,6 +36,16 @@ describe('docs/sandbox.md', () => {
     const [header, ...rows] = documentedTable();
     expect(header).toEqual([...SCREENING_TABLE_HEADER]);
     expect(rows).toEqual(screeningTableRows());
+  });
+
+  it('documents every setting, readable or writable, in the settings table', () => {
+    const keys = new Set([...Object.keys(DEFAULT_SETTINGS), ...Object.keys(settingsPatchSchema.shape)]);
+    expect(keys).toContain('refuseTokensForMs');
+    for (const key of keys) expect(DOC).toMatch(new RegExp(`^\\| \`${key}\` +\\|`, 'm'));
+  });
+
+  it('documents every fault kind in the fault table', () => {
+    for (const kind of FAULT_KINDS) expect(DOC).toMatch(new RegExp(`^\\| \`${kind}\` +\\|`, 'm'));
   });
 
   it('documents every SANDBOX_* variable the configuration reads', () => {

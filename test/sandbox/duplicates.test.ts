@@ -1,4 +1,12 @@
-import { at, externalId, personBody, text, useSandbox, type SandboxClient } from './sandbox-client';
+import {
+  at,
+  eventually,
+  externalId,
+  personBody,
+  text,
+  useSandbox,
+  type SandboxClient,
+} from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
 
@@ -26,7 +34,7 @@ describe('sandbox duplicate external identifiers', () => {
       step_details: {
         'customer-creation': {
           status: 'ERRORED',
-          error_message: expect.stringContaining(customerId),
+          error_message: `external identifier ${external} in use and belongs to the customer identifier ${customerId}`,
           step_output: { customer_identifier: customerId, external_identifier: external },
         },
         'initial-risk-scoring': { status: 'SKIPPED' },
@@ -35,6 +43,25 @@ describe('sandbox duplicate external identifiers', () => {
         'case-creation': { status: 'SKIPPED' },
       },
     });
+  });
+
+  it('words the errored-200 message as duplicateErrorMessage says, or leaves it out', async () => {
+    await api.settings({
+      duplicateErrorMessage: 'Kunde {customer_identifier} ({external_identifier}) existiert',
+    });
+    const worded = await duplicate();
+    expect(at(worded.answer.body, 'step_details.customer-creation.error_message')).toBe(
+      `Kunde ${worded.customerId} (${worded.external}) existiert`,
+    );
+
+    await api.settings({ duplicateErrorMessage: null });
+    const silent = await duplicate();
+    expect(at(silent.answer.body, 'step_details.customer-creation')).toEqual({
+      identifier: expect.any(String),
+      status: 'ERRORED',
+      step_output: { customer_identifier: silent.customerId, external_identifier: silent.external },
+    });
+    expect((await api.control('GET', '/settings')).body).toMatchObject({ duplicateErrorMessage: null });
   });
 
   it('answers 409 problem details when duplicateShape is conflict-problem', async () => {
@@ -84,6 +111,26 @@ describe('sandbox duplicate external identifiers', () => {
     await api.post(ALERTING, body);
     const retry = await api.post(ALERTING, body);
     expect(retry.status).toBe(409);
+  });
+
+  it("lets the retry of a lost response meet the duplicate before the first attempt's case exists", async () => {
+    await api.settings({ identicalRetry: 'duplicate', caseCreationDelayMs: 400 });
+    await api.fault({
+      kind: 'lost-response',
+      count: 1,
+      match: { method: 'POST', path: 'create-and-screen' },
+    });
+    const body = personBody({ full_name: 'Victor Bout' });
+    await expect(api.post(ALERTING, body)).rejects.toThrow();
+    const retry = await api.post(ALERTING, body);
+    const customerId = text(retry.body, 'step_details.customer-creation.step_output.customer_identifier');
+    expect(at(retry.body, 'step_details.customer-creation.status')).toBe('ERRORED');
+    expect(at((await api.get(`/v2/customers/${customerId}/cases`)).body, 'total_count')).toBe(0);
+    const cases = await eventually(async () => {
+      const page = await api.get(`/v2/customers/${customerId}/cases`);
+      return at(page.body, 'total_count') === 1 ? page.body : undefined;
+    }, 'the delayed case');
+    expect(at(cases, 'items.0.type')).toBe('CUSTOMER_ONBOARDING');
   });
 
   it('recovers the existing customer through GET /v2/customers/external/{id} (308)', async () => {

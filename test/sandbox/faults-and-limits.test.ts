@@ -16,6 +16,10 @@ describe('sandbox faults, rate limit and control routes', () => {
         webhookRetryDelaysMs: [1000, 5000, 10000],
         duplicateShape: 'errored-200',
         identicalRetry: 'replay',
+        duplicateErrorMessage:
+          'external identifier {external_identifier} in use and belongs to the customer identifier {customer_identifier}',
+        refuseTokensUntil: null,
+        tokenRefusalStatus: 401,
       });
     } finally {
       await plain.close();
@@ -71,6 +75,37 @@ describe('sandbox faults, rate limit and control routes', () => {
     expect(res.body).toMatchObject({ title: 'Service Unavailable', status: 503 });
     const lookup = await api.control('GET', '/customers');
     expect(lookup.body).toMatchObject({ count: 0 });
+  });
+
+  it('injects a gateway 403 before auth, for matching requests only, as many times as asked; nothing is done', async () => {
+    await api.fault({
+      kind: 'gateway-forbidden',
+      count: 2,
+      match: { method: 'POST', path: 'create-and-screen' },
+    });
+    const body = personBody({ full_name: 'Test CleanUser' });
+    const refused = await api.post(SYNC, body);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toContain('application/json');
+    expect(refused.body).toEqual({ message: 'Forbidden' });
+    // Before bearer auth: a gateway refuses without looking at the token.
+    const anonymous = await api.request('POST', SYNC, body, { auth: false });
+    expect(anonymous.status).toBe(403);
+    expect((await api.get('/v2/customers/cust_x')).status).toBe(404);
+    expect((await api.control('GET', '/customers')).body).toMatchObject({ count: 0 });
+    expect((await api.post(SYNC, body)).status).toBe(200);
+    expect(at((await api.control('GET', '/stats')).body, 'faultsInjected.gateway-forbidden')).toBe(2);
+  });
+
+  it('refuses token requests with a gateway 403 when the fault targets them', async () => {
+    await api.fault({ kind: 'gateway-forbidden', match: { path: '^/v3/token' }, probability: 1 });
+    const res = await fetch(`${api.sandbox.url}/v3/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ access_key: 'k', secret: 'sandbox' }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ message: 'Forbidden' });
   });
 
   it('loses the response after the work is done: the socket closes, the customer exists', async () => {

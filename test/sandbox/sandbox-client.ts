@@ -1,6 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox';
+import {
+  startSandbox,
+  type FaultBody,
+  type Sandbox,
+  type SandboxOptions,
+  type SettingsPatchBody,
+} from '../../src/sandbox';
 
 /** A tiny HTTP client for the sandbox tests: fetch with the bearer token and JSON bodies. */
 export interface Answer {
@@ -63,6 +69,11 @@ export class SandboxClient {
   patch = (path: string, body?: unknown) => this.request('PATCH', path, body);
 
   control = (method: string, path: string, body?: unknown) => this.request(method, `/_sandbox${path}`, body);
+
+  /** `PATCH /_sandbox/settings`, typed: a misspelt knob fails to compile instead of answering 400. */
+  settings = (patch: SettingsPatchBody) => this.control('PATCH', '/settings', patch);
+  /** `POST /_sandbox/faults`, typed. */
+  fault = (fault: FaultBody) => this.control('POST', '/faults', fault);
 }
 
 /**

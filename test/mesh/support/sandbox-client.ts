@@ -5,11 +5,18 @@ import { createMeshClient, type MeshClientOptions } from '../../../src/mesh/clie
 import type { MeshLogger } from '../../../src/mesh/http';
 import type { CreateAndScreenRequest, MeshApi } from '../../../src/mesh/mesh-api';
 import type { MeshCustomer } from '../../../src/shared/customer';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox';
+import {
+  startSandbox,
+  type FaultBody,
+  type Sandbox,
+  type SandboxOptions,
+  type SettingsPatchBody,
+} from '../../../src/sandbox';
 
 /**
  * The real Mesh sandbox (src/sandbox) in-process, driven through its documented /_sandbox control
- * routes (/work/notes/sandbox-contract.md), and a client configured against it.
+ * routes (docs/sandbox.md), and a client configured against it. `settings` and `fault` take the bodies
+ * the sandbox validates, typed, so a misspelt knob fails to compile instead of answering 400.
  */
 export interface SandboxHarness {
   sandbox: Sandbox;
@@ -17,8 +24,8 @@ export interface SandboxHarness {
   control: typeof got;
   client(overrides?: Partial<Omit<MeshClientOptions, 'config'>> & { config?: Partial<MeshConfig> }): MeshApi;
   reset(): Promise<void>;
-  settings(patch: Record<string, unknown>): Promise<void>;
-  fault(fault: Record<string, unknown>): Promise<void>;
+  settings(patch: SettingsPatchBody): Promise<void>;
+  fault(fault: FaultBody): Promise<void>;
   stats(): Promise<{ byRoute: Record<string, number>; byStatus: Record<string, number> }>;
   customerCount(externalIdentifier: string): Promise<number>;
 }
