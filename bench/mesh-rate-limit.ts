@@ -53,6 +53,7 @@ import { goalTable, type GoalRow } from './support/results';
 import { createActivities } from '../src/activities';
 import { envField, loadOrExit, parseDuration, parseEnv } from '../src/config/env';
 import { Secret, type MeshConfig } from '../src/config/mesh';
+import { loadOnboardingDefaults } from '../src/config/onboarding';
 import { parseLatencyRange } from '../src/config/sandbox';
 import { loadWorkerConfig } from '../src/config/worker';
 import { createMeshClient } from '../src/mesh/client';
@@ -358,7 +359,11 @@ async function main(): Promise<void> {
     });
     const base = { connection: temporal.nativeConnection, namespace: client.options.namespace, taskQueue };
     // The production options, with the bundle built once above instead of at worker start.
-    const { workflowsPath: _bundled, ...workflowOptions } = workflowWorkerOptions(base, workerConfig);
+    const { workflowsPath: _bundled, ...workflowOptions } = workflowWorkerOptions(
+      base,
+      workerConfig,
+      loadOnboardingDefaults('sandbox-default', {}),
+    );
     const workflowWorker = await Worker.create({ ...workflowOptions, workflowBundle });
     const meshConfig: MeshConfig = {
       baseUrl: sandboxUrl,

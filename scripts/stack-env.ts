@@ -1,7 +1,7 @@
 /**
  * `eval "$(npm run -s stack-env)"`: the variables a second terminal needs to talk to the stack `npm start`
- * runs: the starter fills in the sandbox's screening configuration, and must encrypt and decrypt with the
- * local key (.local/encryption-key.json) like the worker does, or it cannot read the runs' results.
+ * runs: the starter must encrypt and decrypt with the local key (.local/encryption-key.json) like the
+ * worker does, or it cannot read the runs' results (the worker supplies the screening configuration).
  * Prints shell `export` lines; the key is the local development key, never a production one.
  */
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { localEncryptionKey } from './local-encryption-key';
 const KEY_FILE = join(__dirname, '..', '.local', 'encryption-key.json');
 
 function main(): void {
-  const lines = ['export MESH_SCREENING_CONFIGURATION_ID=sandbox-default'];
+  const lines: string[] = [];
   if (existsSync(KEY_FILE)) {
     const { id, key } = localEncryptionKey(KEY_FILE);
     lines.push(`export ENCRYPTION_KEY_ID='${id}'`, `export ENCRYPTION_KEY='${key}'`);

@@ -1,22 +1,17 @@
-import { Client } from '@temporalio/client';
 import { InputError } from './cli/read-request';
 import { runCommandLine } from './cli/command-line';
 import { parseStarterArgs, STARTER_USAGE, type StarterCommand } from './cli/starter-args';
 import { runStarterCommand } from './cli/starter-commands';
-import { createDataConverter } from './codec/data-converter';
-import { loadEncryptionConfig } from './config/encryption';
-import { loadOrExit } from './config/env';
+import { connectOnboardingClient } from './client/connect';
+import { OnboardingInputError, OnboardingRefusedError } from './client/onboarding-client';
+import { awaitOrExit, loadOrExit } from './config/env';
 import { loadLoggingConfig } from './config/logging';
-import { loadStarterConfig } from './config/onboarding';
 import { loadTemporalConfig } from './config/temporal';
-import { connectTemporalClient } from './config/temporal-connection';
 import { createLogger } from './observability/logger';
 
 /** `npm run starter -- --input FILE [--wait]` and the post-onboarding commands; `--help` lists them. */
 async function run(command: Exclude<StarterCommand, { kind: 'help' }>): Promise<number> {
   const temporal = loadOrExit(() => loadTemporalConfig());
-  const starter = loadOrExit(() => loadStarterConfig());
-  const encryption = loadOrExit(() => loadEncryptionConfig());
   // Diagnostics only, as JSON on stderr: stdout stays the human-readable result.
   const logger = createLogger({
     name: 'starter',
@@ -27,25 +22,33 @@ async function run(command: Exclude<StarterCommand, { kind: 'help' }>): Promise<
     { command: command.kind, temporalAddress: temporal.address, namespace: temporal.namespace },
     'connecting',
   );
-  const connection = await connectTemporalClient(temporal);
+  // The onboarding service's own client module: it encrypts the customer in the workflow input and
+  // decrypts results and status for printing.
+  const connected = await awaitOrExit(connectOnboardingClient(undefined, (message) => logger.warn(message)));
   try {
-    // Encrypts the customer in the workflow input, and decrypts results and status for printing.
-    const dataConverter = createDataConverter(encryption, (message) => logger.warn(message));
-    const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
     const out = (line: string) => void process.stdout.write(`${line}\n`);
-    const code = await runStarterCommand({ client, temporal, starter, out }, command);
+    const code = await runStarterCommand(
+      { client: connected.client, onboarding: connected.onboarding, temporal, out },
+      command,
+    );
     logger.debug({ command: command.kind, exitCode: code }, 'command finished');
     return code;
   } catch (err) {
-    if (!(err instanceof InputError)) {
+    if (err instanceof OnboardingRefusedError) {
+      process.stderr.write(`refused: ${err.message}\n`);
+      return 1;
+    }
+    const problems =
+      err instanceof InputError || err instanceof OnboardingInputError ? err.problems : undefined;
+    if (problems === undefined) {
       logger.error({ err, command: command.kind }, 'command failed');
       throw err;
     }
-    for (const line of err.problems) process.stderr.write(`${line}\n`);
-    process.stderr.write('nothing was started\n');
+    for (const line of problems) process.stderr.write(`${line}\n`);
+    process.stderr.write('nothing was started or changed\n');
     return 2;
   } finally {
-    await connection.close();
+    await connected.close();
   }
 }
 

@@ -1,10 +1,11 @@
 import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, createOnboardingTermsActivities } from './activities';
 import { createDataConverter } from './codec/data-converter';
 import { loadEncryptionConfig } from './config/encryption';
 import { loadOrExit } from './config/env';
 import { loadLoggingConfig } from './config/logging';
 import { loadMeshConfig } from './config/mesh';
+import { loadOnboardingDefaults } from './config/onboarding';
 import { formatHostPort, loadMetricsConfig } from './config/metrics';
 import { loadTemporalConfig } from './config/temporal';
 import { connectTemporalWorker } from './config/temporal-connection';
@@ -15,7 +16,7 @@ import { createTokenProvider, prefetchToken } from './mesh/token-provider';
 import { createLogger } from './observability/logger';
 import { installWorkerRuntime } from './observability/worker-runtime';
 import { meshRateLimitPlan, type MeshRateLimitPlan } from './shared/mesh-rate-limit';
-import { meshTaskQueue } from './shared/onboarding';
+import { meshTaskQueue, type OnboardingDefaults } from './shared/onboarding';
 
 /**
  * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
@@ -26,10 +27,15 @@ import { meshTaskQueue } from './shared/onboarding';
 
 type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
 
-/** The workflow worker: orchestration only, no activities (they all live on the Mesh queue). */
+/**
+ * The workflow worker: orchestration, plus the local activity that gives each new onboarding its
+ * terms from `defaults` (MESH_SCREENING_CONFIGURATION_ID and the REVIEW_* policy). Every Mesh call
+ * lives on the Mesh queue.
+ */
 export function workflowWorkerOptions(
   base: ConnectionOptions & { taskQueue: string },
   config: WorkerConfig,
+  defaults: OnboardingDefaults,
 ): WorkerOptions {
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
     config.workflowBundlePath !== undefined
@@ -44,8 +50,11 @@ export function workflowWorkerOptions(
     stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
     // Workflow tasks are short CPU bursts; the SDK's usual 40 keeps a small machine responsive.
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
-    // No activities are registered here (no activity polling, no eager dispatch that would skip the
-    // Mesh queue's rate limit); the SDK still wants a positive number.
+    // Local activities only: no polling for activity tasks on this queue, and no eager dispatch that
+    // would skip the Mesh queue's rate limit (Mesh activities are scheduled on another queue anyway).
+    activities: createOnboardingTermsActivities(defaults),
+    enableNonLocalActivities: false,
+    // The SDK still wants a positive number.
     maxConcurrentActivityTaskExecutions: 1,
     // Workflow tasks finish in milliseconds; the same grace time as the Mesh worker keeps one setting.
     shutdownGraceTime: config.shutdownGraceTimeMs,
@@ -77,6 +86,8 @@ async function main(): Promise<void> {
   const temporal = loadOrExit(() => loadTemporalConfig());
   const meshConfig = loadOrExit(() => loadMeshConfig());
   const config = loadOrExit(() => loadWorkerConfig());
+  // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
+  const defaults = loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId));
 
   const logging = loadOrExit(() => loadLoggingConfig());
   const metrics = loadOrExit(() => loadMetricsConfig());
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
   const connection = await connectTemporalWorker(temporal);
   try {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
-    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config));
+    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config, defaults));
     const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
     await tokenReady;
 
@@ -128,6 +139,8 @@ async function main(): Promise<void> {
       meshActivitiesPerSecond: plan.activitiesPerSecond,
       worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
       meshRateLimitPerMinute: plan.limitPerMinute,
+      // What every onboarding that does not override them starts with (identifiers and durations only).
+      onboardingDefaults: defaults,
       metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
     });
     await Promise.all([workflowWorker.run(), meshWorker.run()]);

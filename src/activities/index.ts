@@ -2,10 +2,12 @@ import { createMeshActivities, type MeshActivityDeps } from './mesh';
 
 export type { MeshActivityDeps as ActivityDeps } from './mesh';
 export type * from './mesh';
+export { createOnboardingTermsActivities, type OnboardingTermsActivities } from './onboarding-terms';
 
 /**
- * Every activity the workers register, built from their dependencies so tests pass typed fakes.
- * Workflows import this module's *type* only (`import type { createActivities }`).
+ * Every Mesh activity the Mesh worker registers, built from their dependencies so tests pass typed
+ * fakes. Workflows import this module's *types* only (`import type { createActivities }`). The
+ * workflow worker registers the local activities of onboarding-terms.ts instead.
  */
 export function createActivities(deps: MeshActivityDeps) {
   return { ...createMeshActivities(deps) };

@@ -5,12 +5,17 @@ import { UsageError } from './command-line';
 export const STARTER_USAGE = `Usage: npm run starter -- <command> [options]
 
 Onboarding
-  --input FILE [--wait]                  start an onboarding from a JSON request
-                                         {"customer": {...}, "monitoring"?: ..., "configuration"?: ...};
+  --input FILE [--wait]                  start an onboarding from a JSON request {"customer": {...},
+                                         "monitoring"?, "configuration"?, "policy"?}: the customer alone
+                                         is enough, the worker's configuration fills in the rest;
                                          --wait prints the status once screening is over (the final result,
                                          or AWAITING_REVIEW while an analyst decides)
   status --id EXT                        print the onboarding's current status
-  withdraw --id EXT [--reason TEXT]      the applicant withdraws a running onboarding (monitoring off)
+  withdraw --id EXT [--reason TEXT]      the applicant withdraws a running onboarding (monitoring off);
+                                         prints the final status
+  decide --id EXT --outcome APPROVE|REJECT --actor WHO --reason TEXT
+                                         a compliance officer's decision on an escalated onboarding;
+                                         APPROVE is refused while a screening case is open
 
 After onboarding (each a durable workflow; the same --request-id never runs twice)
   update --id EXT --input FILE [--wait]  change customer data {"customer": {changed fields}} and re-score;
@@ -32,6 +37,7 @@ export type StarterCommand =
   | { kind: 'start'; inputPath: string; wait: boolean; timeoutMs: number }
   | { kind: 'status'; externalId: string }
   | { kind: 'withdraw'; externalId: string; reason?: string; requestId: string }
+  | { kind: 'decide'; externalId: string; outcome: string; actor: string; reason: string }
   | {
       kind: 'update';
       externalId: string;
@@ -80,6 +86,8 @@ export function parseStarterArgs(argv: string[]): StarterCommand {
         id: { type: 'string' },
         wait: { type: 'boolean', default: false },
         reason: { type: 'string' },
+        outcome: { type: 'string' },
+        actor: { type: 'string' },
         'request-id': { type: 'string' },
         timeout: { type: 'string', default: '2m' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -113,6 +121,23 @@ export function parseStarterArgs(argv: string[]): StarterCommand {
       return { kind: 'status', externalId: externalId() };
     case 'withdraw':
       return { kind: 'withdraw', externalId: externalId(), requestId, ...reason };
+    case 'decide': {
+      const required = (name: 'outcome' | 'actor' | 'reason'): string => {
+        const value = values[name];
+        if (value === undefined || value.trim() === '') throw new UsageError(`decide: --${name} is required`);
+        return value;
+      };
+      const outcome = required('outcome').toUpperCase();
+      if (outcome !== 'APPROVE' && outcome !== 'REJECT')
+        throw new UsageError('decide: --outcome APPROVE or REJECT');
+      return {
+        kind: 'decide',
+        externalId: externalId(),
+        outcome,
+        actor: required('actor'),
+        reason: required('reason'),
+      };
+    }
     case 'update':
       return {
         kind: 'update',

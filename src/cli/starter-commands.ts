@@ -1,28 +1,24 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
-import type { StarterConfig } from '../config/onboarding';
+import type { Workflow } from '@temporalio/common';
+import type { OnboardingClient } from '../client/onboarding-client';
 import type { TemporalConfig } from '../config/temporal';
 import {
   offboardCustomerWorkflowId,
   setCustomerMonitoringWorkflowId,
   updateCustomerDataWorkflowId,
 } from '../shared/customer-operations';
-import {
-  statusQuery,
-  updateCustomerSignal,
-  withdrawSignal,
-  type OnboardingInput,
-} from '../shared/onboarding';
-import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../shared/search-attributes';
-import { onboardingWorkflowId } from '../shared/workflow-ids';
+import { statusQuery, type OfficerOutcome, type OnboardingInput } from '../shared/onboarding';
+import { kycExternalIdentifier } from '../shared/search-attributes';
+import type { offboardCustomer, setCustomerMonitoring, updateCustomerData } from '../workflows';
 import type { StarterCommand } from './starter-args';
 import { readCustomerUpdate, readOnboardingRequest } from './read-request';
 
 export interface StarterContext {
   client: Client;
-  temporal: TemporalConfig;
-  starter: StarterConfig;
+  /** The onboarding service's client module: every onboarding command goes through it. */
+  onboarding: OnboardingClient;
+  temporal: Pick<TemporalConfig, 'namespace' | 'taskQueue' | 'uiUrl'>;
   out: (line: string) => void;
 }
 
@@ -46,30 +42,35 @@ function uiLink(ctx: StarterContext, workflowId: string): string {
   return `${ctx.temporal.uiUrl}/namespaces/${ctx.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** Starts a workflow, or when one with this ID exists, reports that one instead of starting another. */
-async function startOrReuse(
+/** The options every post-onboarding start shares; identifiers only in the summary the Web UI lists. */
+function startOptions(
   ctx: StarterContext,
-  workflowType: string,
   workflowId: string,
-  args: unknown[],
-  searchAttributes: SearchAttributePair[],
-  /** The one-line summary the Web UI lists; identifiers only, harmless wherever it is shown. */
+  externalIdentifier: string,
   staticSummary: string,
-): Promise<WorkflowHandle> {
-  let handle: WorkflowHandle;
+) {
+  return {
+    taskQueue: ctx.temporal.taskQueue,
+    workflowId,
+    ...ID_POLICIES,
+    typedSearchAttributes: [{ key: kycExternalIdentifier, value: externalIdentifier }],
+    staticSummary,
+  };
+}
+
+/** Runs `start`, or when a workflow with this ID exists, reports that one instead of starting another. */
+async function startOrReuse<W extends Workflow>(
+  ctx: StarterContext,
+  workflowId: string,
+  start: () => Promise<WorkflowHandle<W>>,
+): Promise<WorkflowHandle<W>> {
+  let handle: WorkflowHandle<W>;
   try {
-    handle = await ctx.client.workflow.start(workflowType, {
-      taskQueue: ctx.temporal.taskQueue,
-      workflowId,
-      args,
-      ...ID_POLICIES,
-      typedSearchAttributes: searchAttributes,
-      staticSummary,
-    });
-    ctx.out(`started ${workflowType}`);
+    handle = await start();
+    ctx.out(`started ${workflowId}`);
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = ctx.client.workflow.getHandle(workflowId);
+    handle = ctx.client.workflow.getHandle<W>(workflowId);
     const description = await handle.describe();
     ctx.out(`not started again: ${workflowId} already exists (${description.status.name}); showing that run`);
   }
@@ -139,6 +140,23 @@ async function isRunning(handle: WorkflowHandle): Promise<boolean> {
   }
 }
 
+async function printOnboardingStart(
+  ctx: StarterContext,
+  workflowId: string,
+  started: boolean,
+  handle: WorkflowHandle,
+): Promise<void> {
+  if (started) {
+    ctx.out('started onboardCustomer');
+  } else {
+    // Which run the caller is shown matters (RUNNING or COMPLETED): README "Starting the same customer twice".
+    const description = await handle.describe();
+    ctx.out(`not started again: ${workflowId} already exists (${description.status.name}); showing that run`);
+  }
+  ctx.out(`workflow id: ${workflowId}`);
+  ctx.out(`Temporal UI: ${uiLink(ctx, workflowId)}`);
+}
+
 export async function runStarterCommand(ctx: StarterContext, command: StarterCommand): Promise<ExitCode> {
   switch (command.kind) {
     case 'help':
@@ -146,94 +164,100 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
 
     case 'start': {
       const request = await readOnboardingRequest(command.inputPath);
-      const externalIdentifier = request.customer.external_identifier;
+      // Exactly what the onboarding service sends: the worker fills in whatever the request leaves out.
       const input: OnboardingInput = {
         customer: request.customer,
         ...(request.monitoring !== undefined && { monitoring: request.monitoring }),
-        configuration: {
-          screening_configuration_identifier:
-            request.configuration?.screening_configuration_identifier ?? ctx.starter.screeningConfigurationId,
-        },
-        policy: ctx.starter.policy,
+        ...(request.configuration !== undefined && { configuration: request.configuration }),
+        ...(request.policy !== undefined && { policy: request.policy }),
       };
-      const handle = await startOrReuse(
-        ctx,
-        'onboardCustomer',
-        onboardingWorkflowId(externalIdentifier),
-        [input],
-        [
-          { key: kycExternalIdentifier, value: externalIdentifier },
-          { key: kycOnboardingState, value: 'SCREENING' },
-          // Set from the start so `KycReviewOverdue = false` finds the runs that are on time.
-          { key: kycReviewOverdue, value: false },
-        ],
-        `KYC onboarding ${externalIdentifier}`,
-      );
+      const { workflowId, started, handle } = await ctx.onboarding.start(input);
+      await printOnboardingStart(ctx, workflowId, started, handle);
       return command.wait ? waitForScreening(ctx, handle, command.timeoutMs) : 0;
     }
 
-    case 'status': {
-      const handle = ctx.client.workflow.getHandle(onboardingWorkflowId(command.externalId));
-      ctx.out(json(await handle.query(statusQuery)));
+    case 'status':
+      ctx.out(json(await ctx.onboarding.status(command.externalId)));
       return 0;
-    }
 
     case 'withdraw': {
-      const handle = ctx.client.workflow.getHandle(onboardingWorkflowId(command.externalId));
-      await handle.signal(withdrawSignal, {
+      const status = await ctx.onboarding.withdraw(command.externalId, {
         requestId: command.requestId,
         ...(command.reason !== undefined && { reason: command.reason }),
       });
-      ctx.out(`withdrawal sent to ${handle.workflowId}`);
+      ctx.out(json(status));
+      return 0;
+    }
+
+    case 'decide': {
+      const status = await ctx.onboarding.decide(command.externalId, {
+        outcome: command.outcome as OfficerOutcome,
+        actor: command.actor,
+        reason: command.reason,
+      });
+      ctx.out(json(status));
       return 0;
     }
 
     case 'update': {
       const customer = await readCustomerUpdate(command.inputPath, command.externalId);
-      const onboarding = ctx.client.workflow.getHandle(onboardingWorkflowId(command.externalId));
-      // A running onboarding holds the customer it screens: the update must go through it.
+      const onboarding = ctx.onboarding.handle(command.externalId);
+      // A running onboarding holds the customer it screens: the change goes through it and is answered.
       if (await isRunning(onboarding)) {
-        await onboarding.signal(updateCustomerSignal, { customer, requestId: command.requestId });
-        ctx.out(`update sent to the running onboarding ${onboarding.workflowId}`);
-        return command.wait ? waitForScreening(ctx, onboarding, command.timeoutMs) : 0;
+        const status = await ctx.onboarding.amend(command.externalId, {
+          customer,
+          requestId: command.requestId,
+        });
+        ctx.out(`update applied by the running onboarding ${onboarding.workflowId}`);
+        ctx.out(json(status));
+        return 0;
       }
-      const handle = await startOrReuse(
-        ctx,
-        'updateCustomerData',
-        updateCustomerDataWorkflowId(command.externalId, command.requestId),
-        [{ externalIdentifier: command.externalId, customer, requestId: command.requestId }],
-        [{ key: kycExternalIdentifier, value: command.externalId }],
-        `KYC customer data update ${command.externalId}`,
+      const workflowId = updateCustomerDataWorkflowId(command.externalId, command.requestId);
+      const handle = await startOrReuse(ctx, workflowId, () =>
+        ctx.client.workflow.start<typeof updateCustomerData>('updateCustomerData', {
+          ...startOptions(
+            ctx,
+            workflowId,
+            command.externalId,
+            `KYC customer data update ${command.externalId}`,
+          ),
+          args: [{ externalIdentifier: command.externalId, customer, requestId: command.requestId }],
+        }),
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }
 
     case 'monitoring': {
-      const handle = await startOrReuse(
-        ctx,
-        'setCustomerMonitoring',
-        setCustomerMonitoringWorkflowId(command.externalId, command.requestId),
-        [{ externalIdentifier: command.externalId, enabled: command.enabled, requestId: command.requestId }],
-        [{ key: kycExternalIdentifier, value: command.externalId }],
-        `KYC monitoring ${command.enabled ? 'on' : 'off'} ${command.externalId}`,
+      const workflowId = setCustomerMonitoringWorkflowId(command.externalId, command.requestId);
+      const summary = `KYC monitoring ${command.enabled ? 'on' : 'off'} ${command.externalId}`;
+      const handle = await startOrReuse(ctx, workflowId, () =>
+        ctx.client.workflow.start<typeof setCustomerMonitoring>('setCustomerMonitoring', {
+          ...startOptions(ctx, workflowId, command.externalId, summary),
+          args: [
+            {
+              externalIdentifier: command.externalId,
+              enabled: command.enabled,
+              requestId: command.requestId,
+            },
+          ],
+        }),
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }
 
     case 'offboard': {
-      const handle = await startOrReuse(
-        ctx,
-        'offboardCustomer',
-        offboardCustomerWorkflowId(command.externalId, command.requestId),
-        [
-          {
-            externalIdentifier: command.externalId,
-            requestId: command.requestId,
-            ...(command.reason !== undefined && { reason: command.reason }),
-          },
-        ],
-        [{ key: kycExternalIdentifier, value: command.externalId }],
-        `KYC offboarding ${command.externalId}`,
+      const workflowId = offboardCustomerWorkflowId(command.externalId, command.requestId);
+      const handle = await startOrReuse(ctx, workflowId, () =>
+        ctx.client.workflow.start<typeof offboardCustomer>('offboardCustomer', {
+          ...startOptions(ctx, workflowId, command.externalId, `KYC offboarding ${command.externalId}`),
+          args: [
+            {
+              externalIdentifier: command.externalId,
+              requestId: command.requestId,
+              ...(command.reason !== undefined && { reason: command.reason }),
+            },
+          ],
+        }),
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
     }

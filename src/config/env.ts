@@ -47,6 +47,17 @@ export function loadOrExit<T>(load: () => T): T {
   }
 }
 
+/** The same for configuration read while connecting (a promise that rejects with a ConfigError). */
+export async function awaitOrExit<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (err) {
+    return loadOrExit(() => {
+      throw err;
+    });
+  }
+}
+
 /** Shared field builders so every section describes its variables the same way. */
 export const envField = {
   port: (fallback: number) =>

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import type { OnboardingPolicy } from '../shared/onboarding';
-import { envField, parseEnv, type Env } from './env';
+import type { OnboardingDefaults, OnboardingPolicy } from '../shared/onboarding';
+import { onboardingPolicySchema } from '../shared/onboarding-schemas';
+import { ConfigError, envField, parseEnv, type Env } from './env';
 
 /**
- * The onboarding policy the starter puts into every run's input (defaults and reasons in
- * src/shared/onboarding.ts and docs/workflow.md). Kept in the input rather than read by the worker so a
- * running onboarding keeps the terms it started with.
+ * The review policy a worker gives every onboarding whose input does not override it (defaults and
+ * reasons in src/shared/onboarding.ts and docs/workflow.md). A run records the terms it started with
+ * (src/activities/onboarding-terms.ts), so changing these later never changes a running onboarding.
+ * Nonsense (a poll under a second, a reminder after the deadline) stops the worker at start.
  */
 const schema = z.object({
   REVIEW_POLL_INTERVAL: envField.duration('6h'),
@@ -21,35 +23,43 @@ const schema = z.object({
     .default('escalate'),
 });
 
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const ONBOARDING_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+/** Which variable each policy field comes from, so a problem names what the operator set. */
+const VARIABLE_OF: Record<keyof OnboardingPolicy, string> = {
+  reviewPollIntervalMs: 'REVIEW_POLL_INTERVAL',
+  reviewPollJitter: 'REVIEW_POLL_JITTER',
+  reviewReminderMs: 'REVIEW_REMINDER',
+  reviewDeadlineMs: 'REVIEW_DEADLINE',
+  partialPositive: 'PARTIAL_POSITIVE_POLICY',
+};
+
 export function loadOnboardingPolicyConfig(env?: Env): OnboardingPolicy {
   const c = parseEnv(schema, env);
-  return policyOf(c);
-}
-
-function policyOf(c: z.output<typeof schema>): OnboardingPolicy {
-  return {
+  const policy = {
     reviewPollIntervalMs: c.REVIEW_POLL_INTERVAL,
     reviewPollJitter: c.REVIEW_POLL_JITTER,
     reviewReminderMs: c.REVIEW_REMINDER,
     reviewDeadlineMs: c.REVIEW_DEADLINE,
     partialPositive: c.PARTIAL_POSITIVE_POLICY,
   };
+  const checked = onboardingPolicySchema.safeParse(policy);
+  if (checked.success) return checked.data;
+  // The shared rules speak of milliseconds fields; the operator set variables with durations.
+  throw new ConfigError(
+    checked.error.issues.map((issue) => {
+      const field = issue.path[0] as keyof OnboardingPolicy | undefined;
+      const variable = field !== undefined ? VARIABLE_OF[field] : 'REVIEW_*';
+      return `${variable}: ${issue.message.replace(/reviewDeadlineMs/g, 'REVIEW_DEADLINE').replace(/\b1000 \(one second\)/g, '1s')}`;
+    }),
+  );
 }
 
-const starterSchema = schema.extend({
-  MESH_SCREENING_CONFIGURATION_ID: z.string({ error: 'required: the screening configuration identifier' }),
-});
-
-/** The variables this section reads (e.g. for checking a deployment's environment against them). */
-export const STARTER_ENV_VARIABLES: readonly string[] = Object.keys(starterSchema.shape);
-
-export interface StarterConfig {
-  /** Filled into requests that name no screening configuration (Mesh credentials are the worker's business). */
-  screeningConfigurationId: string;
-  policy: OnboardingPolicy;
-}
-
-export function loadStarterConfig(env?: Env): StarterConfig {
-  const c = parseEnv(starterSchema, env);
-  return { screeningConfigurationId: c.MESH_SCREENING_CONFIGURATION_ID, policy: policyOf(c) };
+/** The worker's defaults for every onboarding: the screening configuration and the review policy. */
+export function loadOnboardingDefaults(
+  screeningConfigurationIdentifier: string,
+  env?: Env,
+): OnboardingDefaults {
+  return { screeningConfigurationIdentifier, policy: loadOnboardingPolicyConfig(env) };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MeshCustomer } from '../shared/customer';
 import type { OnboardingInput } from '../shared/onboarding';
+import { policyOverridesSchema } from '../shared/onboarding-schemas';
 
 /**
  * The customer object as Mesh create-and-screen takes it, checked only for what Mesh requires
@@ -111,10 +112,11 @@ export const onboardingRequestSchema = z.strictObject({
       screening_configuration_identifier: nonEmpty('a screening configuration identifier').optional(),
     })
     .optional(),
+  policy: policyOverridesSchema.optional(),
 });
 
 /** What `onboardingRequestSchema` yields, in the workflow's own input type (src/shared/onboarding.ts). */
-export type OnboardingRequest = Pick<OnboardingInput, 'customer' | 'monitoring' | 'configuration'>;
+export type OnboardingRequest = Pick<OnboardingInput, 'customer' | 'monitoring' | 'configuration' | 'policy'>;
 
 /**
  * Parses the onboarding service's request: the value, or one readable line per problem

@@ -22,10 +22,15 @@ export interface CaseDecision {
   stageIdentifier?: string;
   stageName?: string;
   source: DecisionSource;
-  /** The Standard Webhooks `webhook-id`, so duplicate deliveries can be recognised. */
+  /**
+   * What identifies the delivery, so a repeat is recognised: the Standard Webhooks `webhook-id`, or for
+   * the legacy signature scheme (which signs no id) `legacy-sha256:<hex of the raw body>`.
+   */
   webhookId?: string;
   /** ISO-8601 time the bridge received it, or the workflow found it. */
   receivedAt: string;
+  /** Set by the workflow once it read the case back and the case confirmed the decision. */
+  confirmedAt?: string;
 }
 
 export const caseDecisionSignal = defineSignal<[CaseDecision]>('caseDecision');

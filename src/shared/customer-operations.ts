@@ -24,6 +24,8 @@ export interface UpdateCustomerDataResult {
   previousRiskLevel?: string;
   riskLevel?: string;
   riskValue?: number;
+  /** The `offboardCustomer` run started because the re-score came back PROHIBITED. */
+  offboardingWorkflowId?: string;
 }
 
 export interface SetCustomerMonitoringInput extends CustomerReference {

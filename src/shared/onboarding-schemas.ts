@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { MeshCustomer } from './customer';
 import type {
   CustomerUpdate,
   OfficerDecisionRequest,
@@ -155,11 +154,14 @@ export function checkCustomerUpdate(update: unknown, externalIdentifier: string)
       ],
     };
   }
-  return { ok: true, value: { ...result.value, customer: result.value.customer as Partial<MeshCustomer> } };
+  return result;
 }
 
 export const withdrawRequestSchema = z.strictObject({
-  reason: z.string({ error: 'expected a string' }).max(1_000, { error: 'at most 1000 characters' }).optional(),
+  reason: z
+    .string({ error: 'expected a string' })
+    .max(1_000, { error: 'at most 1000 characters' })
+    .optional(),
   requestId,
 });
 

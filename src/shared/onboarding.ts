@@ -180,6 +180,8 @@ export interface OnboardingStatus {
   officerDecision?: OfficerDecision;
   /** Decisions dropped because they named another case than the run's own (late, old or replayed). */
   ignoredDecisions?: number;
+  /** The offboarding started when a customer change re-scored an approved customer PROHIBITED. */
+  offboardingWorkflowId?: string;
   /** How many times the run continued as new to keep its history short (long reviews with short polls). */
   continuedAsNew?: number;
 }

@@ -1,11 +1,13 @@
 import {
+  ActivityCancellationType,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
   type ActivityInterfaceFor,
   type ActivityOptions,
 } from '@temporalio/workflow';
 // eslint-disable-next-line no-restricted-imports -- type-only import, erased before bundling (STYLE: Workflows)
-import type { createActivities } from '../activities';
+import type { createActivities, OnboardingTermsActivities } from '../activities';
 import { meshTaskQueue } from '../shared/onboarding';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -30,6 +32,15 @@ export const SCREENING: ActivityOptions = {
     // No maximumAttempts: transient failures are retried until Mesh answers; a retry after a lost
     // response is safe because a duplicate external identifier recovers the customer created first.
   },
+};
+
+/**
+ * Create-and-screen in runs that clean up after themselves: a cancelled run waits for the call in
+ * flight, so a customer it created is known and its monitoring can be switched off.
+ */
+export const SCREENING_AWAITED: ActivityOptions = {
+  ...SCREENING,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
 /** Monitoring on/off and update-and-rescore: a rejected customer must end up unmonitored, however long Mesh is down. */
@@ -70,10 +81,11 @@ export const CUSTOMER_READ: ActivityOptions = {
  * One proxy per preset, bound to the Mesh queue of the task queue this run lives on; every call carries
  * a one-line summary for the Web UI's event history.
  */
-export function meshActivities() {
+export function meshActivities(options: { awaitScreeningOnCancel?: boolean } = {}) {
   const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
+  const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
   return {
-    screening: withSummaries(proxyActivities<Activities>({ ...SCREENING, taskQueue })),
+    screening: withSummaries(proxyActivities<Activities>({ ...screening, taskQueue })),
     customerChange: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue })),
     caseCheck: withSummaries(proxyActivities<Activities>({ ...CASE_CHECK, taskQueue })),
     customerRead: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue })),
@@ -125,4 +137,15 @@ function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
         [input],
       ),
   };
+}
+
+/**
+ * The run's terms, resolved on the workflow worker (which holds the defaults) and recorded once. A
+ * refused input is final at once; anything else (a worker restarting) is tried again a few times.
+ */
+export function termsActivities() {
+  return proxyLocalActivities<OnboardingTermsActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  });
 }

@@ -3,15 +3,11 @@ import {
   condition,
   continueAsNew,
   log,
-  ParentClosePolicy,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { caseDecisionSignal, type CaseDecision } from '../shared/case-decision';
-import { offboardCustomerWorkflowId } from '../shared/customer-operations';
 import {
   monitoringCaseStatusQuery,
   type MonitoringCaseReviewInput,
@@ -20,7 +16,7 @@ import {
 } from '../shared/monitoring-case';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../shared/search-attributes';
 import { meshActivities } from './mesh-activities';
-import { offboardCustomer } from './offboard-customer';
+import { startOffboarding } from './offboarding-start';
 import { failureTypeOf } from './workflow-support';
 
 /**
@@ -148,7 +144,7 @@ export async function monitoringCaseReview(
     case 'NEGATIVE':
       status.state = 'MARKED_FOR_OFFBOARDING';
       upsertSearchAttributes([{ key: kycMarkedForOffboarding, value: true }]);
-      if (input.startOffboarding !== false) status.offboardingWorkflowId = await startOffboarding(input);
+      if (input.startOffboarding !== false) status.offboardingWorkflowId = await offboardingFor(input);
       break;
     default:
       status.state = 'ESCALATED';
@@ -163,26 +159,12 @@ export async function monitoringCaseReview(
   return status;
 }
 
-/** Starts the customer's offboarding as a run of its own, which goes on after this review has ended. */
-async function startOffboarding(input: MonitoringCaseReviewInput): Promise<string> {
-  // One offboarding per case: a replayed or repeated start finds the same ID.
-  const requestId = `monitoring-case-${input.caseIdentifier}`;
-  const workflowId = offboardCustomerWorkflowId(input.externalIdentifier, requestId);
-  try {
-    await startChild(offboardCustomer, {
-      workflowId,
-      args: [
-        {
-          externalIdentifier: input.externalIdentifier,
-          ...(input.customerIdentifier !== undefined && { customerIdentifier: input.customerIdentifier }),
-          reason: `NEGATIVE decision on monitoring case ${input.caseIdentifier}`,
-          requestId,
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-  return workflowId;
+/** One offboarding per case: a replayed or repeated start finds the same ID. */
+function offboardingFor(input: MonitoringCaseReviewInput) {
+  return startOffboarding({
+    externalIdentifier: input.externalIdentifier,
+    ...(input.customerIdentifier !== undefined && { customerIdentifier: input.customerIdentifier }),
+    reason: `NEGATIVE decision on monitoring case ${input.caseIdentifier}`,
+    requestId: `monitoring-case-${input.caseIdentifier}`,
+  });
 }

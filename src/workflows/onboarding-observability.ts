@@ -43,6 +43,17 @@ export function countReviewOverdue(riskLevel: string | undefined): void {
     .add(1, { risk_level: riskLevelLabel(riskLevel) });
 }
 
+/** Counts a case decision the run dropped (`why`: another-case, not-this-customers-onboarding-case). */
+export function countDecisionIgnored(why: string): void {
+  metricMeter
+    .createCounter(
+      'kyc_onboarding_decision_ignored',
+      'decisions',
+      'Case decisions an onboarding ignored because they named another case',
+    )
+    .add(1, { reason: why });
+}
+
 /** The run's current details (Temporal markdown) for the Web UI: state, flags, levels, identifiers. */
 export function showStatus(status: OnboardingStatus): void {
   setCurrentDetails(currentDetails(status));

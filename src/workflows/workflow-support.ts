@@ -16,3 +16,9 @@ export function failureTypeOf(err: unknown): string {
   if (cause instanceof ApplicationFailure && cause.type) return cause.type;
   return cause instanceof Error ? cause.name : 'UnknownFailure';
 }
+
+/** The message a failed activity's own failure carries (a local activity's refusal names the fields). */
+export function causeMessageOf(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof Error ? cause.message : failureTypeOf(err);
+}

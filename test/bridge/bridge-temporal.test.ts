@@ -31,6 +31,7 @@ import {
   standardWebhookHeaders,
   type CasePayloadOptions,
 } from './webhook-signing';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 const SECRET = newSecret();
 
@@ -41,7 +42,7 @@ const workflowsPath = require.resolve('../../src/workflows');
 /** Runs the workflow worker and the Mesh-queue activity worker of `taskQueue` while `fn` runs. */
 async function withWorkers<R>(taskQueue: string, mesh: FakeMesh, fn: () => Promise<R>): Promise<R> {
   const workflowBundle = await bundleOnce(workflowsPath);
-  return runWorker({ taskQueue, workflowBundle }, () =>
+  return runWorker({ taskQueue, workflowBundle, ...onboardingWorkflowWorkerOptions() }, () =>
     runWorker({ taskQueue: meshTaskQueue(taskQueue), activities: createActivities({ mesh }) }, fn),
   );
 }
@@ -156,6 +157,8 @@ describe('webhooks into running workflows', () => {
       });
       expect((await handle.query(statusQuery)).state).toBe('SCREENING');
 
+      // The analyst decided at Mesh (an earlier attempt's screening opened the case); the webhook says so.
+      mesh.decide(`case-${externalIdentifier}`, 'POSITIVE');
       const decision = signedDelivery({
         externalIdentifier,
         caseIdentifier: `case-${externalIdentifier}`,
@@ -171,7 +174,13 @@ describe('webhooks into running workflows', () => {
       const result = await handle.result();
       expect(result.state).toBe('APPROVED');
       expect(result.screeningResult).toBe('HAS_PROFILES');
-      expect(result.decision).toMatchObject({ decisionType: 'POSITIVE', source: 'webhook' });
+      // Applied only once the run's own read of the case confirmed it.
+      expect(result.decision).toMatchObject({
+        caseIdentifier: `case-${externalIdentifier}`,
+        decisionType: 'POSITIVE',
+        source: 'webhook',
+        confirmedAt: expect.any(String),
+      });
     });
   });
 
@@ -220,6 +229,8 @@ describe('Temporal unreachable', () => {
           description: 'the onboarding to wait for review',
         });
 
+        // The analyst rejects at Mesh; the webhook reporting it is what the outage holds up.
+        mesh.decide(`case-${externalIdentifier}`, 'NEGATIVE');
         const delivery = signedDelivery({
           externalIdentifier,
           caseIdentifier: `case-${externalIdentifier}`,
@@ -244,7 +255,10 @@ describe('Temporal unreachable', () => {
           { timeoutMs: 20_000, intervalMs: 1_000, description: 'the retried delivery to be accepted' },
         );
         expect(accepted.body).toEqual({ status: 'signalled', workflow: 'onboarding' });
-        expect((await handle.result()).state).toBe('REJECTED');
+        expect(await handle.result()).toMatchObject({
+          state: 'REJECTED',
+          decision: { decisionType: 'NEGATIVE', source: 'webhook', confirmedAt: expect.any(String) },
+        });
       });
     } finally {
       await bridge.close();

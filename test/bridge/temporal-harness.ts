@@ -138,13 +138,20 @@ function notUsed(name: string): () => Promise<never> {
 
 /**
  * A typed Mesh fake for orchestration tests: screening can be made to fail transiently until the test
- * lets it through; monitoring switches are recorded.
+ * lets it through; monitoring switches are recorded. The onboarding cases its screenings open are read
+ * back by `getCase` with their customer, undecided until the test plays the analyst (`decide`), so a
+ * webhook's decision is confirmed by the run's case read only when "Mesh" holds that decision.
  */
 export class FakeMesh implements MeshApi {
   screeningFailuresLeft = 0;
   screeningAttempts = 0;
   screeningOpen = true;
   monitoringCalls: Array<{ customerIdentifier: string; enabled: boolean }> = [];
+  private readonly openedCases = new Map<
+    string,
+    { customerIdentifier: string; externalIdentifier: string }
+  >();
+  private readonly decisions = new Map<string, string>();
 
   constructor(private readonly outcome: Partial<ScreeningOutcome> = {}) {}
 
@@ -159,7 +166,7 @@ export class FakeMesh implements MeshApi {
         }),
       );
     }
-    return Promise.resolve({
+    const outcome: ScreeningOutcome = {
       customerIdentifier: `cust-${request.customer.external_identifier}`,
       externalIdentifier: request.customer.external_identifier,
       workflowStatus: 'COMPLETED',
@@ -170,8 +177,20 @@ export class FakeMesh implements MeshApi {
       caseIdentifier: `case-${request.customer.external_identifier}`,
       recoveredFromDuplicate: false,
       ...this.outcome,
-    });
+    };
+    if (outcome.caseIdentifier !== undefined) {
+      this.openedCases.set(outcome.caseIdentifier, {
+        customerIdentifier: outcome.customerIdentifier,
+        externalIdentifier: outcome.externalIdentifier,
+      });
+    }
+    return Promise.resolve(outcome);
   };
+
+  /** The analyst decides the case at "Mesh"; the case reads from then on show that decision. */
+  decide(caseIdentifier: string, decisionType: string): void {
+    this.decisions.set(caseIdentifier, decisionType);
+  }
 
   setMonitoring: MeshApi['setMonitoring'] = (customerIdentifier, enabled) => {
     this.monitoringCalls.push({ customerIdentifier, enabled });
@@ -192,8 +211,14 @@ export class FakeMesh implements MeshApi {
       customer: { external_identifier: customerIdentifier.replace(/^cust-/, '') },
     });
 
-  getCase: MeshApi['getCase'] = (caseIdentifier) =>
-    Promise.resolve({ caseIdentifier, stage: { decisionType: null } });
+  getCase: MeshApi['getCase'] = (caseIdentifier) => {
+    const customer = this.openedCases.get(caseIdentifier);
+    return Promise.resolve({
+      caseIdentifier,
+      ...(customer !== undefined && { caseType: 'CUSTOMER_ONBOARDING', ...customer }),
+      stage: { decisionType: this.decisions.get(caseIdentifier) ?? null },
+    });
+  };
   listCustomerCases: MeshApi['listCustomerCases'] = () => Promise.resolve([]);
   updateAndRescore = notUsed('updateAndRescore');
   listWebhooks = notUsed('listWebhooks');

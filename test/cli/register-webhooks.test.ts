@@ -11,7 +11,7 @@ import {
   UsageError,
   type RegisterWebhooksOptions,
 } from '../../src/cli/register-webhooks';
-import type { MeshApi, WebhookConfiguration } from '../../src/mesh/mesh-api';
+import { MeshError, type MeshApi, type WebhookConfiguration } from '../../src/mesh/mesh-api';
 import { startHarness, useSandboxHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
 
 const BRIDGE_URL = 'https://kyc.example.com/webhooks/complyadvantage';
@@ -184,9 +184,22 @@ describe('register-webhooks against the Mesh sandbox', () => {
   });
 
   it("reports Mesh's refusal of a URL, naming the field", async () => {
-    await expect(
-      registerWebhooks(mesh, options({ url: 'https://10.1.2.3/webhooks/complyadvantage' }), out),
-    ).rejects.toThrow(/url: must not point to a private IP address/);
+    const refused = await registerWebhooks(
+      mesh,
+      options({ url: 'https://10.1.2.3/webhooks/complyadvantage' }),
+      out,
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // The field Mesh rejected is named; the provider's own reason (prose) is not repeated (src/mesh/errors.ts).
+    expect(refused).toBeInstanceOf(MeshError);
+    expect(refused).toMatchObject({ kind: 'BAD_REQUEST', details: { status: 400, retryable: false } });
+    expect((refused as MeshError).message).toMatch(
+      /^Mesh registerWebhook failed: 400 Bad Request\b.* — rejected fields: url$/,
+    );
+    expect((refused as MeshError).message).not.toContain('private IP');
+    expect(await mesh.listWebhooks()).toEqual([]);
   });
 });
 

@@ -19,6 +19,7 @@ import { externalId, useSandboxHarness } from '../mesh/support/sandbox-client';
 import { fakeActivities, testPolicy, waitForState } from '../workflows/helpers/onboarding-harness';
 import { sandboxActivities } from '../workflows/helpers/sandbox-workers';
 import { keyConfig } from './support';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 /**
  * With ENCRYPTION_KEY set, nothing a person could be identified by reaches Temporal in the clear: the
@@ -105,7 +106,7 @@ async function withEncryptedWorkers<R>(
 ): Promise<R> {
   const taskQueue = uniqueTaskQueue('privacy');
   const workflowBundle = await bundle;
-  return runWorker({ taskQueue, workflowBundle, dataConverter }, () =>
+  return runWorker({ taskQueue, workflowBundle, dataConverter, ...onboardingWorkflowWorkerOptions() }, () =>
     runWorker({ taskQueue: meshTaskQueue(taskQueue), activities, dataConverter }, () => fn(taskQueue)),
   );
 }
@@ -207,6 +208,10 @@ describe('the raw workflow history with ENCRYPTION_KEY set', () => {
     const status = await withEncryptedWorkers(sandboxActivities(h), async (tq) => {
       const handle = await start(tq, subject.customer);
       const waiting: OnboardingStatus = await waitForState(handle, 'AWAITING_REVIEW');
+      // The analyst clears the case at Mesh; the webhook reporting it is confirmed by one case read.
+      await h.control.post(`cases/${waiting.case!.caseIdentifier}/transition`, {
+        json: { stage: 'DECISION', decision: 'POSITIVE' },
+      });
       await handle.signal(caseDecisionSignal, {
         caseIdentifier: waiting.case!.caseIdentifier,
         caseType: 'CUSTOMER_ONBOARDING',
@@ -217,7 +222,10 @@ describe('the raw workflow history with ENCRYPTION_KEY set', () => {
       });
       return handle.result();
     });
-    expect(status).toMatchObject({ state: 'APPROVED', decision: { decisionType: 'POSITIVE' } });
+    expect(status).toMatchObject({
+      state: 'APPROVED',
+      decision: { decisionType: 'POSITIVE', source: 'webhook', webhookId, confirmedAt: expect.any(String) },
+    });
     // The signal's payload is encrypted like the rest (its webhook id stands in for its contents).
     await expectPrivate(onboardingWorkflowId(subject.customer.external_identifier), subject, [webhookId]);
   });

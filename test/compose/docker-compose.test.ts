@@ -20,6 +20,7 @@ import { loadMetricsConfig } from '../../src/config/metrics';
 import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/config/sandbox';
 import { loadTemporalConfig } from '../../src/config/temporal';
 import { loadWorkerConfig } from '../../src/config/worker';
+import { loadOnboardingDefaults } from '../../src/config/onboarding';
 import { startSandbox } from '../../src/sandbox';
 import { meshTaskQueue } from '../../src/shared/onboarding';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
@@ -541,7 +542,11 @@ describe('docker-compose.yml', () => {
     afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
     it('is built from the same inputs the worker would bundle, with the failure converter that encrypts failures', async () => {
-      const options = workflowWorkerOptions({ taskQueue: 'onboarding' }, loadWorkerConfig({}));
+      const options = workflowWorkerOptions(
+        { taskQueue: 'onboarding' },
+        loadWorkerConfig({}),
+        loadOnboardingDefaults('sandbox-default', {}),
+      );
       expect(options.workflowsPath).toBe(require.resolve('../../src/workflows'));
       expect(options.interceptors?.workflowModules).toBeUndefined();
       expect(options.dataConverter?.payloadConverterPath).toBeUndefined();
@@ -553,7 +558,11 @@ describe('docker-compose.yml', () => {
       installTestRuntime();
       const { path } = await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'));
       const config = loadWorkerConfig({ ...envOf('worker'), WORKFLOW_BUNDLE_PATH: path });
-      const { workflowBundle } = workflowWorkerOptions({ taskQueue: 'onboarding' }, config);
+      const { workflowBundle } = workflowWorkerOptions(
+        { taskQueue: 'onboarding' },
+        config,
+        loadOnboardingDefaults('sandbox-default', {}),
+      );
       expect(workflowBundle).toEqual({ codePath: path });
 
       const dir = join(ROOT, 'test', 'fixtures', 'histories');

@@ -21,6 +21,7 @@ import {
   testPolicy,
   uniqueCustomer,
 } from '../workflows/helpers/onboarding-harness';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 /**
  * The worker's Prometheus endpoint on the real dev server (jest's global setup): the Runtime is
@@ -100,14 +101,16 @@ async function onboard(
     configuration: { screening_configuration_identifier: 'cfg-1' },
     policy: testPolicy(),
   };
-  return runWorker({ taskQueue, workflowBundle, maxCachedWorkflows: 0 }, () =>
-    runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, () =>
-      t.client.workflow.execute('onboardCustomer', {
-        taskQueue,
-        workflowId: onboardingWorkflowId(customer.external_identifier),
-        args: [input],
-      }),
-    ),
+  return runWorker(
+    { taskQueue, workflowBundle, maxCachedWorkflows: 0, ...onboardingWorkflowWorkerOptions() },
+    () =>
+      runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, () =>
+        t.client.workflow.execute('onboardCustomer', {
+          taskQueue,
+          workflowId: onboardingWorkflowId(customer.external_identifier),
+          args: [input],
+        }),
+      ),
   ) as Promise<OnboardingStatus>;
 }
 

@@ -10,6 +10,7 @@ import {
   uniqueCustomer,
   waitForState,
 } from '../workflows/helpers/onboarding-harness';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 /**
  * What a compliance analyst reads in the Web UI without opening payloads: the run's current details
@@ -39,7 +40,7 @@ it('shows state, risk level, screening result and case in the current details, a
   };
   const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));
 
-  await runWorker({ taskQueue, workflowBundle }, () =>
+  await runWorker({ taskQueue, workflowBundle, ...onboardingWorkflowWorkerOptions() }, () =>
     runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, async () => {
       const handle = await t.client.workflow.start('onboardCustomer', {
         taskQueue,

@@ -15,6 +15,7 @@ import { onboardCustomer } from '../../src/workflows';
 import { testConnection, waitFor, type TestConnection } from '../helpers/temporal';
 import {
   callsTo,
+  decideCase,
   fakeActivities,
   screeningOutcome,
   testPolicy,
@@ -181,7 +182,7 @@ describe('onboardCustomer straight through', () => {
 
 describe('onboardCustomer review', () => {
   it('waits for review on HAS_PROFILES and approves on a POSITIVE decision', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, calls, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       const waiting = await waitForState(handle, 'AWAITING_REVIEW');
@@ -191,8 +192,9 @@ describe('onboardCustomer review', () => {
         escalated: false,
       });
 
-      await handle.signal(
-        caseDecisionSignal,
+      await decideCase(
+        handle,
+        cases,
         decision('POSITIVE', { webhookId: 'w-1', stageName: 'False Positive' }),
       );
       const status = await handle.result();
@@ -204,59 +206,65 @@ describe('onboardCustomer review', () => {
           source: 'webhook',
           webhookId: 'w-1',
           stageName: 'False Positive',
+          // Confirmed by reading the case back before it approved anything.
+          confirmedAt: expect.any(String),
         },
       });
       expect(status.history.map((h) => h.state)).toEqual(['SCREENING', 'AWAITING_REVIEW', 'APPROVED']);
     });
+    expect(callsTo(calls, 'checkOnboardingCase')).toEqual([
+      { customerIdentifier: 'cust-1', caseIdentifier: 'case-1' },
+    ]);
     expect(callsTo(calls, 'setMonitoring')).toEqual([]);
   });
 
   it('rejects on a NEGATIVE decision and switches monitoring off', async () => {
-    const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, calls, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.signal(caseDecisionSignal, decision('NEGATIVE'));
+      await decideCase(handle, cases, decision('NEGATIVE'));
       expect(await handle.result()).toMatchObject({ state: 'REJECTED', monitoringEnabled: false });
     });
     expect(callsTo(calls, 'setMonitoring')).toEqual([{ customerIdentifier: 'cust-1', enabled: false }]);
   });
 
   it('escalates PARTIAL_POSITIVE and keeps waiting for a final decision (default policy)', async () => {
-    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.signal(caseDecisionSignal, decision('PARTIAL_POSITIVE', { stageIdentifier: 's-partial' }));
+      await decideCase(handle, cases, decision('PARTIAL_POSITIVE', { stageIdentifier: 's-partial' }));
       const escalated = await waitForStatus(handle, (s) => s.escalated, 'escalation');
       expect(escalated).toMatchObject({
         state: 'AWAITING_REVIEW',
         decision: { decisionType: 'PARTIAL_POSITIVE' },
       });
 
-      await handle.signal(caseDecisionSignal, decision('POSITIVE', { stageIdentifier: 's-final' }));
+      await decideCase(handle, cases, decision('POSITIVE', { stageIdentifier: 's-final' }));
       expect(await handle.result()).toMatchObject({ state: 'APPROVED', escalated: true });
     });
   });
 
   it('rejects PARTIAL_POSITIVE when the policy says reject', async () => {
-    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput({ partialPositive: 'reject' }));
       await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.signal(caseDecisionSignal, decision('PARTIAL_POSITIVE'));
+      await decideCase(handle, cases, decision('PARTIAL_POSITIVE'));
       expect(await handle.result()).toMatchObject({ state: 'REJECTED', monitoringEnabled: false });
     });
   });
 
   it('keeps waiting on a stage without decision, and escalates an unknown decision instead of approving', async () => {
-    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
 
-      await handle.signal(
-        caseDecisionSignal,
+      await decideCase(
+        handle,
+        cases,
         decision(null, { stageIdentifier: 's-review', stageName: 'In Review' }),
       );
       const inReview = await waitForStatus(
@@ -270,7 +278,7 @@ describe('onboardCustomer review', () => {
         decision: { decisionType: null },
       });
 
-      await handle.signal(caseDecisionSignal, decision('MOSTLY_POSITIVE', { stageIdentifier: 's-new' }));
+      await decideCase(handle, cases, decision('MOSTLY_POSITIVE', { stageIdentifier: 's-new' }));
       const escalated = await waitForStatus(handle, (s) => s.escalated, 'escalation');
       expect(escalated.state).toBe('AWAITING_REVIEW');
       expect(escalated.reason).toContain('MOSTLY_POSITIVE');
@@ -278,15 +286,16 @@ describe('onboardCustomer review', () => {
   });
 
   it('ignores a decision on a monitoring case', async () => {
-    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.signal(
-        caseDecisionSignal,
+      await decideCase(
+        handle,
+        cases,
         decision('NEGATIVE', { caseIdentifier: 'case-m', caseType: 'CUSTOMER_MONITORING' }),
       );
-      await handle.signal(caseDecisionSignal, decision('POSITIVE'));
+      await decideCase(handle, cases, decision('POSITIVE'));
       expect(await handle.result()).toMatchObject({
         state: 'APPROVED',
         decision: { caseIdentifier: 'case-1' },
@@ -298,7 +307,7 @@ describe('onboardCustomer review', () => {
     let releaseScreening!: () => void;
     const screeningHeld = new Promise<void>((resolve) => (releaseScreening = resolve));
     let screeningStarted = false;
-    const { activities, calls } = fakeActivities({
+    const { activities, calls, cases } = fakeActivities({
       createAndScreen: async () => {
         screeningStarted = true;
         await screeningHeld;
@@ -308,11 +317,9 @@ describe('onboardCustomer review', () => {
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
       await waitFor(() => screeningStarted, { timeoutMs: 20_000, description: 'screening to start' });
+      // Mesh created the case and the analyst decided it before screening's answer reached the run.
       // The v1/v2 twins of one webhook and a redelivery: one decision.
-      await handle.signal(
-        caseDecisionSignal,
-        decision('NEGATIVE', { webhookId: 'w-1', stageIdentifier: 's-1' }),
-      );
+      await decideCase(handle, cases, decision('NEGATIVE', { webhookId: 'w-1', stageIdentifier: 's-1' }));
       await handle.signal(
         caseDecisionSignal,
         decision('NEGATIVE', { webhookId: 'w-1', stageIdentifier: 's-1' }),
@@ -370,7 +377,7 @@ describe('onboardCustomer review', () => {
       }),
     });
     await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput({ reviewPollIntervalMs: 500 }));
+      const handle = await start(tq, onboardingInput({ reviewPollIntervalMs: 1_000 }));
       const status = await waitForStatus(
         handle,
         (s) => s.case?.caseIdentifier === 'case-late',
@@ -391,10 +398,12 @@ describe('onboardCustomer review', () => {
   it('applies a decision once when the webhook and the case check both bring it', async () => {
     const { activities, calls } = fakeActivities({
       createAndScreen: () => hasProfiles(),
+      // Mesh holds the analyst's PARTIAL_POSITIVE on this customer's case: the webhook reports the same.
       checkOnboardingCase: () => ({
         case: {
           caseIdentifier: 'case-1',
           caseType: 'CUSTOMER_ONBOARDING',
+          customerIdentifier: 'cust-1',
           stageIdentifier: 's-p',
           decisionType: 'PARTIAL_POSITIVE',
         },
@@ -402,7 +411,7 @@ describe('onboardCustomer review', () => {
       }),
     });
     await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput({ reviewPollIntervalMs: 300 }));
+      const handle = await start(tq, onboardingInput({ reviewPollIntervalMs: 1_000 }));
       await waitForState(handle, 'AWAITING_REVIEW');
       await handle.signal(
         caseDecisionSignal,
@@ -413,8 +422,9 @@ describe('onboardCustomer review', () => {
         description: 'three checks',
       });
       const status = await handle.query(statusQuery);
-      // Whichever came first was applied; the repeats changed nothing.
+      // Whichever came first was applied; the repeats changed nothing, and nothing was ignored.
       expect(status).toMatchObject({ state: 'AWAITING_REVIEW', escalated: true });
+      expect(status.ignoredDecisions).toBeUndefined();
       expect(status.history.map((h) => h.state)).toEqual(['SCREENING', 'AWAITING_REVIEW']);
     });
   });

@@ -1,15 +1,18 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Activities } from '../../../src/activities';
+import type { Activities, CaseSnapshot } from '../../../src/activities';
+import { caseDecisionSignal, type CaseDecision } from '../../../src/shared/case-decision';
 import type { ScreeningOutcome } from '../../../src/mesh/mesh-api';
 import type { MeshCustomer } from '../../../src/shared/customer';
 import {
   meshTaskQueue,
   statusQuery,
+  type OnboardingDefaults,
   type OnboardingPolicy,
   type OnboardingState,
   type OnboardingStatus,
 } from '../../../src/shared/onboarding';
 import { bundleOnce, runWorker, uniqueTaskQueue, waitFor } from '../../helpers/temporal';
+import { onboardingWorkflowWorkerOptions } from '../../helpers/onboarding-worker';
 
 /** Every call a fake activity received, in order, so tests can assert what reached "Mesh". */
 export interface ActivityCall {
@@ -46,19 +49,28 @@ export type FakeActivities = {
   ) => Awaited<ReturnType<Activities[K]>> | ReturnType<Activities[K]>;
 };
 
+/** What "Mesh" holds about each case: an analyst's decision is set here, then a webhook may report it. */
+export type FakeCases = Map<string, Omit<CaseSnapshot, 'caseIdentifier'>>;
+
 export function fakeActivities(overrides: Partial<FakeActivities> = {}): {
   activities: Activities;
   calls: ActivityCall[];
+  cases: FakeCases;
 } {
   const calls: ActivityCall[] = [];
+  const cases: FakeCases = new Map();
+  const snapshot = (caseIdentifier: string): CaseSnapshot => ({
+    caseIdentifier,
+    caseType: 'CUSTOMER_ONBOARDING',
+    customerIdentifier: 'cust-1',
+    decisionType: null,
+    ...cases.get(caseIdentifier),
+  });
   const defaults: FakeActivities = {
     createAndScreen: (input) => screeningOutcome({ externalIdentifier: input.customer.external_identifier }),
+    // Reads the case board: undecided unless a test played the analyst (decideCase).
     checkOnboardingCase: (input) => ({
-      case: {
-        caseIdentifier: input.caseIdentifier ?? 'case-1',
-        caseType: 'CUSTOMER_ONBOARDING',
-        decisionType: null,
-      },
+      case: snapshot(input.caseIdentifier ?? [...cases.keys()][0] ?? 'case-1'),
       checkedAt: new Date().toISOString(),
     }),
     setMonitoring: (input) => ({ enabled: input.enabled }),
@@ -84,7 +96,26 @@ export function fakeActivities(overrides: Partial<FakeActivities> = {}): {
       return fn(input);
     };
   }
-  return { activities: recorded as unknown as Activities, calls };
+  return { activities: recorded as unknown as Activities, calls, cases };
+}
+
+/**
+ * The analyst decides in "Mesh" (the case board the fake case checks read), and the webhook reporting
+ * it reaches the run: what really happens, so the run's confirming case read agrees with the webhook.
+ */
+export async function decideCase(
+  handle: WorkflowHandle,
+  cases: FakeCases,
+  decision: CaseDecision,
+): Promise<void> {
+  cases.set(decision.caseIdentifier, {
+    ...cases.get(decision.caseIdentifier),
+    decisionType: decision.decisionType,
+    ...(decision.caseType !== undefined && { caseType: decision.caseType }),
+    ...(decision.stageIdentifier !== undefined && { stageIdentifier: decision.stageIdentifier }),
+    ...(decision.stageName !== undefined && { stageName: decision.stageName }),
+  });
+  await handle.signal(caseDecisionSignal, decision);
 }
 
 export function callsTo(calls: ActivityCall[], name: keyof Activities): unknown[] {
@@ -121,10 +152,12 @@ const workflowsPath = require.resolve('../../../src/workflows');
 export async function withOnboardingWorkers<R>(
   activities: Activities,
   fn: (taskQueue: string) => Promise<R>,
+  defaults?: OnboardingDefaults,
+  /** The queue of workers that ran before (a restart); a new one by default. */
+  taskQueue = uniqueTaskQueue('onboarding'),
 ): Promise<R> {
-  const taskQueue = uniqueTaskQueue('onboarding');
   const workflowBundle = await bundleOnce(workflowsPath);
-  return runWorker({ taskQueue, workflowBundle }, () =>
+  return runWorker({ taskQueue, workflowBundle, ...onboardingWorkflowWorkerOptions(defaults) }, () =>
     runWorker({ taskQueue: meshTaskQueue(taskQueue), activities }, () => fn(taskQueue)),
   );
 }

@@ -1,0 +1,33 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { parseOnboardingRequest } from '../mesh/customer-schema';
+import { OnboardingFailureType, type OnboardingDefaults, type OnboardingTerms } from '../shared/onboarding';
+import { resolveTerms } from '../shared/onboarding-schemas';
+
+/**
+ * The local activity every onboarding runs first (on the workflow worker): the worker's defaults with
+ * the input's overrides, checked, become the run's terms. Its result is recorded once in the run's
+ * history, so a worker deployed later with other REVIEW_* values never changes a running onboarding
+ * or its replay. Only the terms come back: the customer in the input is checked, never returned.
+ */
+export function createOnboardingTermsActivities(defaults: OnboardingDefaults) {
+  return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
+    async resolveOnboardingTerms(input: unknown): Promise<OnboardingTerms> {
+      const terms = resolveTerms(input, defaults);
+      const customer = parseOnboardingRequest({
+        customer: (input as { customer?: unknown } | null)?.customer,
+      });
+      const problems = [...(terms.ok ? [] : terms.problems), ...(customer.ok ? [] : customer.problems)];
+      if (problems.length > 0 || !terms.ok) {
+        throw ApplicationFailure.create({
+          type: OnboardingFailureType.INVALID_INPUT,
+          message: `invalid onboarding input: ${[...new Set(problems)].join('; ')}`,
+          nonRetryable: true,
+        });
+      }
+      return terms.value;
+    },
+  };
+}
+
+export type OnboardingTermsActivities = ReturnType<typeof createOnboardingTermsActivities>;

@@ -1,0 +1,12 @@
+// The onboarding service's way in: `connectOnboardingClient()` or `new OnboardingClient({ client, taskQueue })`.
+export * from './connect';
+export * from './onboarding-client';
+export type {
+  CustomerUpdate,
+  OfficerDecisionRequest,
+  OnboardingInput,
+  OnboardingStatus,
+  OnboardingState,
+  WithdrawRequest,
+} from '../shared/onboarding';
+export { OnboardingFailureType } from '../shared/onboarding';

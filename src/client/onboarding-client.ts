@@ -1,0 +1,204 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { parseOnboardingRequest } from '../mesh/customer-schema';
+import {
+  amendCustomerUpdate,
+  decideUpdate,
+  statusQuery,
+  withdrawApplicationUpdate,
+  type CustomerUpdate,
+  type OfficerDecisionRequest,
+  type OnboardingInput,
+  type OnboardingStatus,
+  type WithdrawRequest,
+} from '../shared/onboarding';
+import {
+  checkCustomerUpdate,
+  checkOfficerDecision,
+  checkWithdrawRequest,
+  onboardingInputEnvelopeSchema,
+  problemsOf,
+  type Checked,
+} from '../shared/onboarding-schemas';
+import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../shared/search-attributes';
+import { onboardingWorkflowId } from '../shared/workflow-ids';
+import type { onboardCustomer } from '../workflows/onboard-customer';
+
+/**
+ * What the onboarding service needs from this project, typed from the workflow's own definitions:
+ * start an onboarding (idempotent on the external identifier), read its status and result, change
+ * the customer's data, withdraw, and let a compliance officer decide. Everything goes through the
+ * Temporal client the service already has; the starter CLI uses exactly this module.
+ */
+
+export type OnboardingHandle = WorkflowHandle<typeof onboardCustomer>;
+
+/** Refused before anything reached Temporal: one line per problem, naming the field. */
+export class OnboardingInputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'OnboardingInputError';
+  }
+}
+
+/**
+ * The running onboarding refused an Update (it has ended, the request is invalid, an APPROVE while a
+ * case is open) or could not apply it (Mesh refused the data): nothing was changed. `type` is one of
+ * OnboardingFailureType.
+ */
+export class OnboardingRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly type: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'OnboardingRefusedError';
+  }
+}
+
+export interface StartedOnboarding {
+  workflowId: string;
+  /** False when a run with this external identifier already existed: that run is the onboarding. */
+  started: boolean;
+  handle: OnboardingHandle;
+}
+
+export interface OnboardingClientOptions {
+  client: Client;
+  /** The workers' TEMPORAL_TASK_QUEUE. */
+  taskQueue: string;
+}
+
+/**
+ * ID policies of a start: an external identifier has one onboarding while it runs and after it
+ * completed; only a FAILED run (the provider refused the data, an operator terminated it) may be
+ * started again with corrected data, or that customer could never be onboarded.
+ */
+const ID_POLICIES = {
+  workflowIdConflictPolicy: 'FAIL',
+  workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+} as const;
+
+function orThrow<T>(checked: Checked<T>): T {
+  if (!checked.ok) throw new OnboardingInputError(checked.problems);
+  return checked.value;
+}
+
+/** The same rules the run applies at its start, so a bad request fails here, before anything starts. */
+export function checkOnboardingInput(input: unknown): OnboardingInput {
+  const envelope = onboardingInputEnvelopeSchema.safeParse(input);
+  const problems = envelope.success ? [] : problemsOf(envelope.error);
+  const customer = parseOnboardingRequest({ customer: (input as { customer?: unknown } | null)?.customer });
+  if (!customer.ok) problems.push(...customer.problems);
+  if (problems.length > 0) throw new OnboardingInputError([...new Set(problems)]);
+  return input as OnboardingInput;
+}
+
+export class OnboardingClient {
+  private readonly client: Client;
+  readonly taskQueue: string;
+
+  constructor(options: OnboardingClientOptions) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue;
+  }
+
+  handle(externalIdentifier: string): OnboardingHandle {
+    return this.client.workflow.getHandle<typeof onboardCustomer>(onboardingWorkflowId(externalIdentifier));
+  }
+
+  /**
+   * Starts `onboardCustomer` for `input.customer` (the customer alone is enough: the workers fill in
+   * the screening configuration and the review policy). Starting again for the same external
+   * identifier returns the existing onboarding instead of a second one.
+   */
+  async start(input: OnboardingInput): Promise<StartedOnboarding> {
+    const checked = checkOnboardingInput(input);
+    const externalIdentifier = checked.customer.external_identifier;
+    const workflowId = onboardingWorkflowId(externalIdentifier);
+    try {
+      const handle = await this.client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [checked],
+        ...ID_POLICIES,
+        typedSearchAttributes: [
+          { key: kycExternalIdentifier, value: externalIdentifier },
+          { key: kycOnboardingState, value: 'SCREENING' },
+          { key: kycReviewOverdue, value: false },
+        ],
+        // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
+        staticSummary: `KYC onboarding ${externalIdentifier}`,
+      });
+      return { workflowId, started: true, handle };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return { workflowId, started: false, handle: this.handle(externalIdentifier) };
+    }
+  }
+
+  /** The run's status now (the final one once it ended). */
+  status(externalIdentifier: string): Promise<OnboardingStatus> {
+    return this.handle(externalIdentifier).query(statusQuery);
+  }
+
+  /** Waits for the onboarding to end and returns its final status (rejects if the run failed). */
+  result(externalIdentifier: string): Promise<OnboardingStatus> {
+    return this.handle(externalIdentifier).result();
+  }
+
+  /**
+   * Changes the customer's data (only the changed fields) and waits until update-and-rescore ran;
+   * answers with the status (a PROHIBITED re-score has rejected the run by then). The same
+   * `requestId` is applied once, however often it is sent.
+   */
+  async amend(externalIdentifier: string, update: CustomerUpdate): Promise<OnboardingStatus> {
+    const checked = orThrow(checkCustomerUpdate(update, externalIdentifier));
+    return this.execute(externalIdentifier, amendCustomerUpdate, checked, checked.requestId, 'amend');
+  }
+
+  /** The applicant withdraws; answers with the final status. */
+  async withdraw(externalIdentifier: string, request: WithdrawRequest = {}): Promise<OnboardingStatus> {
+    const checked = orThrow(checkWithdrawRequest(request));
+    return this.execute(
+      externalIdentifier,
+      withdrawApplicationUpdate,
+      checked,
+      checked.requestId,
+      'withdraw',
+    );
+  }
+
+  /** A compliance officer's decision on an escalated onboarding; answers with the status. */
+  async decide(externalIdentifier: string, decision: OfficerDecisionRequest): Promise<OnboardingStatus> {
+    const checked = orThrow(checkOfficerDecision(decision));
+    return this.execute(externalIdentifier, decideUpdate, checked, undefined, 'decide');
+  }
+
+  private async execute<A>(
+    externalIdentifier: string,
+    update: UpdateDefinition<OnboardingStatus, [A]>,
+    arg: A,
+    requestId: string | undefined,
+    kind: string,
+  ): Promise<OnboardingStatus> {
+    try {
+      return await this.handle(externalIdentifier).executeUpdate(update, {
+        args: [arg],
+        // Temporal's own deduplication of a retried call, on top of the run's requestId memory.
+        ...(requestId !== undefined && { updateId: `${kind}-${requestId}` }),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new OnboardingRefusedError(err.cause.message, err.cause.type ?? undefined, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
