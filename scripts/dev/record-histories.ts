@@ -16,16 +16,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { createActivities, createOnboardingTermsActivities } from '../../src/activities';
 import { Secret } from '../../src/config/mesh';
 import { createMeshClient } from '../../src/mesh/client';
 import { startSandbox } from '../../src/sandbox';
-import { caseDecisionSignal } from '../../src/shared/case-decision';
+import { caseDecisionSignal, type CaseDecision } from '../../src/shared/case-decision';
 import type { MeshCustomer } from '../../src/shared/customer';
 import {
+  amendCustomerUpdate,
+  decideUpdate,
+  DEFAULT_ONBOARDING_POLICY,
   meshTaskQueue,
   statusQuery,
-  updateCustomerSignal,
   type OnboardingInput,
   type OnboardingStatus,
 } from '../../src/shared/onboarding';
@@ -54,51 +56,77 @@ const person = (externalIdentifier: string, firstName: string, lastName: string)
   person: { first_name: firstName, last_name: lastName },
 });
 
+/**
+ * Histories recorded before the worker supplied each run's terms (the input carried configuration and
+ * policy): approve-straight-through, review-positive-decision, prohibited-reject and
+ * review-update-then-case-check-negative. Kept as they are: they stand for runs started before that
+ * deploy. The scenarios below record the current code, started the way the onboarding service starts
+ * a run, with the customer alone; new files go next to the old ones.
+ */
 const SCENARIOS: Scenario[] = [
   {
-    file: 'approve-straight-through.json',
-    customer: person('REPLAY-APPROVE-0001', 'Test', 'CleanUser'),
+    file: 'terms-approve-straight-through.json',
+    customer: person('REPLAY-TERMS-APPROVE-0001', 'Test', 'CleanUser'),
     drive: () => Promise.resolve(),
   },
   {
-    file: 'review-positive-decision.json',
-    customer: person('REPLAY-REVIEW-0001', 'Victor', 'Bout'),
-    async drive(handle) {
+    file: 'terms-review-confirmed-webhook-positive.json',
+    customer: person('REPLAY-TERMS-REVIEW-0001', 'Victor', 'Bout'),
+    async drive(handle, ctx) {
       const waiting = await waitForState(handle, 'AWAITING_REVIEW');
-      // What the webhook bridge sends for the analyst's "False Positive" (v2 payload).
-      await handle.signal(caseDecisionSignal, {
-        caseIdentifier: waiting.case!.caseIdentifier,
-        caseType: 'CUSTOMER_ONBOARDING',
-        decisionType: 'POSITIVE',
-        stageIdentifier: 'stage-false-positive',
-        stageName: 'False Positive',
-        source: 'webhook',
-        webhookId: '00000000-0000-4000-8000-000000000001',
-        receivedAt: '2026-01-01T00:00:00.000Z',
+      const caseIdentifier = waiting.case!.caseIdentifier;
+      await ctx.analyst(caseIdentifier, 'POSITIVE');
+      // What the webhook bridge sends for the analyst's decision; the run reads the case to confirm it.
+      await handle.signal(caseDecisionSignal, webhookDecision(caseIdentifier, 'POSITIVE', 1));
+    },
+  },
+  {
+    file: 'terms-officer-approves-partial-positive.json',
+    customer: person('REPLAY-TERMS-OFFICER-0001', 'Victor', 'Bout'),
+    async drive(handle, ctx) {
+      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
+      const caseIdentifier = waiting.case!.caseIdentifier;
+      await ctx.analyst(caseIdentifier, 'PARTIAL_POSITIVE');
+      await handle.signal(caseDecisionSignal, webhookDecision(caseIdentifier, 'PARTIAL_POSITIVE', 2));
+      await waitFor(handle, (s) => s.escalated, 'the escalation');
+      await handle.executeUpdate(decideUpdate, {
+        args: [{ outcome: 'APPROVE', actor: 'replay-officer', reason: 'false positive' }],
       });
     },
   },
   {
-    file: 'prohibited-reject.json',
-    customer: person('REPLAY-PROHIBITED-0001', 'Pablo', 'Prohibited'),
-    drive: () => Promise.resolve(),
-  },
-  {
-    // A lost webhook: the run's own case check finds the decision, after a customer update re-scored it.
-    file: 'review-update-then-case-check-negative.json',
-    customer: person('REPLAY-CASECHECK-0001', 'Hannah', 'Highmatch'),
+    // A lost webhook: the run's own case check finds the decision, after an amendment re-scored it.
+    file: 'terms-amend-then-case-check-negative.json',
+    customer: person('REPLAY-TERMS-CASECHECK-0001', 'Hannah', 'Highmatch'),
     policy: { reviewPollIntervalMs: 2_000 },
     async drive(handle, ctx) {
       const waiting = await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.signal(updateCustomerSignal, {
-        customer: { person: { nationality: ['GB'] } },
-        requestId: 'replay-update-1',
+      await handle.executeUpdate(amendCustomerUpdate, {
+        args: [{ customer: { person: { nationality: ['GB'] } }, requestId: 'replay-update-1' }],
       });
-      await waitFor(handle, (s) => s.rescores === 1, 'the re-score');
       await ctx.analyst(waiting.case!.caseIdentifier, 'NEGATIVE');
     },
   },
+  {
+    file: 'terms-cancelled-monitoring-off.json',
+    customer: person('REPLAY-TERMS-CANCEL-0001', 'Victor', 'Bout'),
+    async drive(handle) {
+      await waitForState(handle, 'AWAITING_REVIEW');
+      await handle.cancel();
+    },
+  },
 ];
+
+function webhookDecision(caseIdentifier: string, decisionType: string, n: number): CaseDecision {
+  return {
+    caseIdentifier,
+    caseType: 'CUSTOMER_ONBOARDING',
+    decisionType,
+    source: 'webhook',
+    webhookId: `00000000-0000-4000-8000-00000000000${n}`,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
 
 async function waitFor(
   handle: WorkflowHandle,
@@ -134,6 +162,12 @@ async function main(): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       identity: IDENTITY,
+      // The worker's defaults, as src/worker.ts gives them: each run records them as its terms.
+      activities: createOnboardingTermsActivities({
+        screeningConfigurationIdentifier: 'sandbox-default',
+        policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: HOUR },
+      }),
+      enableNonLocalActivities: false,
       workflowBundle: await bundleWorkflowCode({
         workflowsPath: require.resolve('../../src/workflows'),
         logger: new DefaultLogger('WARN'),
@@ -164,19 +198,14 @@ async function main(): Promise<void> {
             args: [
               {
                 customer: scenario.customer,
-                configuration: { screening_configuration_identifier: 'sandbox-default' },
-                policy: {
-                  reviewPollIntervalMs: HOUR,
-                  reviewPollJitter: 0.1,
-                  reviewReminderMs: 24 * HOUR,
-                  reviewDeadlineMs: 30 * 24 * HOUR,
-                  ...scenario.policy,
-                },
+                ...(scenario.policy !== undefined && { policy: scenario.policy }),
               } satisfies OnboardingInput,
             ],
           });
           await scenario.drive(handle, { analyst });
-          const result = (await handle.result()) as OnboardingStatus;
+          const result = await (handle.result() as Promise<OnboardingStatus>).catch(
+            async () => handle.query(statusQuery), // a cancelled run: its last status
+          );
           const history = await handle.fetchHistory();
           await writeFile(join(OUT_DIR, scenario.file), `${historyToJson(history)}\n`);
           process.stdout.write(

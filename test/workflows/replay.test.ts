@@ -36,12 +36,20 @@ async function replayAll(workflowsPath: string): Promise<Record<string, string |
 }
 
 describe('onboardCustomer replay of recorded histories', () => {
-  it('has the recorded runs to replay: straight-through approval, review decision, PROHIBITED rejection', () => {
+  it('has the recorded runs to replay, from before and after runs recorded their terms', () => {
     expect(histories.map((h) => h.file)).toEqual(
       expect.arrayContaining([
+        // Started with configuration and policy in the input, before the patches of onboarding-patches.ts.
         'approve-straight-through.json',
         'prohibited-reject.json',
         'review-positive-decision.json',
+        'review-update-then-case-check-negative.json',
+        // Started with the customer alone: terms, confirmed decisions, Updates, cleanup on cancel.
+        'terms-approve-straight-through.json',
+        'terms-review-confirmed-webhook-positive.json',
+        'terms-officer-approves-partial-positive.json',
+        'terms-amend-then-case-check-negative.json',
+        'terms-cancelled-monitoring-off.json',
       ]),
     );
   });
