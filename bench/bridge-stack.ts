@@ -20,6 +20,7 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { onboardingWorkflowId } from '../src/shared/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
 import { childPids, forkTs, freePort, log, logPath, waitForHttp, type Child } from './bridge-support';
+import { BENCH_REVIEW_ENV } from './support/worker-process';
 
 const SANDBOX_PASSWORD = 'sandbox';
 /** The sandbox screens this name as a potential match (MEDIUM-RISK, HAS_PROFILES): the review path. */
@@ -34,6 +35,8 @@ export interface WaitingOnboarding {
 }
 
 export interface RealStack {
+  /** The Mesh sandbox the worker screens against (no webhooks registered: the benchmarks send their own). */
+  sandbox: Sandbox;
   /** The bridge's base URL (no path). */
   bridgeUrl: string;
   webhookSecret: string;
@@ -111,6 +114,8 @@ export async function startRealStack(options: {
       MESH_USERNAME: 'bench@example.com',
       MESH_PASSWORD: SANDBOX_PASSWORD,
       MESH_RATE_LIMIT_PER_MINUTE: String(BENCH_MESH_RATE_LIMIT_PER_MINUTE),
+      // The runs are started with the customer alone: their review policy is this worker's.
+      ...BENCH_REVIEW_ENV,
       WORKER_METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'warn',
     };
@@ -155,6 +160,7 @@ export async function startRealStack(options: {
       workerDied,
     ]);
     return {
+      sandbox,
       bridgeUrl,
       webhookSecret: options.webhookSecret,
       taskQueue,
@@ -182,9 +188,9 @@ async function startWaitingOnboardings(
   const externalIdentifiers = Array.from({ length: count }, (_, i) => `bench-${runId}-${i}`);
   log(`starting ${count} onboardings that wait for review`);
   await inPool(externalIdentifiers, 10, async (externalIdentifier) => {
+    // The onboarding service's call: the customer alone; the worker supplies the screening configuration.
     const input: OnboardingInput = {
       customer: { external_identifier: externalIdentifier, person: REVIEW_PATH_NAME },
-      configuration: { screening_configuration_identifier: 'sandbox-default' },
     };
     await client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
       taskQueue,

@@ -4,10 +4,12 @@
  *
  * Several Mesh activity workers (separate Mesh clients, tokens and connections, as separate processes
  * would have) poll one `<queue>-mesh` queue with the production options (src/worker.ts). A burst of
- * onboardings (real `onboardCustomer` runs) meets them with every partition's token bucket full: by
- * default queued while no Mesh worker runs (`--mode backlog`, the worst case), or started while idle
- * workers poll (`--mode live`). The local sandbox enforces the account limit as a sliding 60 s window and every HTTP request
- * it receives is timestamped, so the run reports: the busiest 60 s window, the 429s (must be 0), the
+ * onboardings (real `onboardCustomer` runs, started with the customer alone as the onboarding service
+ * starts them: the workflow worker supplies the screening configuration and the review policy) meets
+ * them with every partition's token bucket full: by default queued while no Mesh worker runs
+ * (`--mode backlog`, the worst case), or started while idle workers poll (`--mode live`). The local
+ * sandbox enforces the account limit as a sliding 60 s window and every HTTP request it receives is
+ * timestamped, so the run reports: the busiest 60 s window, the 429s (must be 0), the
  * first burst, the steady rate, and the server's partition count the plan assumes.
  *
  * Issue 6's provider-budget benchmark is the completion mode (`--drain-goal` or `--useful-goal`): every
@@ -25,7 +27,8 @@
  *   --partitions N         partitions the plan assumes (default TEMPORAL_TASK_QUEUE_PARTITIONS, else 4)
  *   --server-partitions N  start the dev server with N task queue partitions (default: the server's own)
  *   --reserve N            requests per minute the plan keeps free (default DEFAULT_RESERVED_PER_MINUTE)
- *   --review-poll 30s      review case-check interval of the burst's runs, so polls join the traffic
+ *   --review-poll 30s      the workflow worker's REVIEW_POLL_INTERVAL: how often the burst's runs that wait
+ *                          for review check their case, so polls join the traffic
  *   --mode backlog|live    backlog (default): queue the burst, then start the Mesh workers; live: burst at idle workers
  *   --idle 5s              live mode: quiet time before the burst, so every partition's bucket is full
  *   --latency 0            sandbox latency per request in ms, e.g. 1000-3000 for Mesh's sync screening
@@ -61,7 +64,7 @@ import { createTokenProvider, prefetchToken, type TokenProvider } from '../src/m
 import { buildSandboxServer, type FaultInput } from '../src/sandbox';
 import type { MeshCustomer } from '../src/shared/customer';
 import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/shared/mesh-rate-limit';
-import { meshTaskQueue, type OnboardingInput } from '../src/shared/onboarding';
+import { meshTaskQueue } from '../src/shared/onboarding';
 import { onboardingWorkflowId } from '../src/shared/workflow-ids';
 import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker';
 import type { onboardCustomer } from '../src/workflows';
@@ -296,6 +299,16 @@ async function main(): Promise<void> {
   const onboardings =
     opts.onboardings ?? Math.max(600, Math.ceil(1.2 * plan.activitiesPerSecond * durationS));
   const runId = randomUUID().slice(0, 8);
+  // The workflow worker's configuration, read as src/worker.ts reads its environment (nonsense stops the
+  // bench here, as it stops a worker): the runs start with the customer alone and take these terms.
+  const defaults = loadOrExit(() =>
+    loadOnboardingDefaults('sandbox-default', {
+      REVIEW_POLL_INTERVAL: `${opts.reviewPollMs}ms`,
+      REVIEW_POLL_JITTER: '0.1',
+      REVIEW_REMINDER: '1d',
+      REVIEW_DEADLINE: '1d',
+    }),
+  );
   // Before the dev server starts, so the load average is the machine's, not this run's.
   const machine = await machineInfo(opts.temporalAddress === undefined ? await temporalCliPath() : undefined);
   const taskQueue = `bench-rate-limit-${runId}`;
@@ -362,12 +375,12 @@ async function main(): Promise<void> {
     const { workflowsPath: _bundled, ...workflowOptions } = workflowWorkerOptions(
       base,
       workerConfig,
-      loadOnboardingDefaults('sandbox-default', {}),
+      defaults,
     );
     const workflowWorker = await Worker.create({ ...workflowOptions, workflowBundle });
     const meshConfig: MeshConfig = {
       baseUrl: sandboxUrl,
-      screeningConfigurationId: 'sandbox-default',
+      screeningConfigurationId: defaults.screeningConfigurationIdentifier,
       credentials: { kind: 'access-key', accessKey: 'bench', secret: new Secret('sandbox') },
       rateLimitPerMinute: opts.limit,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
@@ -426,21 +439,11 @@ async function main(): Promise<void> {
       inPool(ids, 25, async (i) => {
         const customer = applicant(i, runId, opts.untilComplete);
         const workflowId = onboardingWorkflowId(customer.external_identifier);
-        const input: OnboardingInput = {
-          customer,
-          monitoring: true,
-          configuration: { screening_configuration_identifier: meshConfig.screeningConfigurationId },
-          policy: {
-            reviewPollIntervalMs: opts.reviewPollMs,
-            reviewPollJitter: 0.1,
-            reviewReminderMs: 86_400_000,
-            reviewDeadlineMs: 86_400_000,
-          },
-        };
+        // The onboarding service's call: the customer alone; the workflow worker's `defaults` do the rest.
         await client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
-          taskQueue,
           workflowId,
-          args: [input],
+          taskQueue,
+          args: [{ customer }],
         });
         workflowIds.push(workflowId);
       });

@@ -3,15 +3,16 @@
  * benchmark 4).
  *
  * The real system (bench/bridge-stack.ts: dev server, sandbox, src/worker.ts, src/bridge/main.ts, each its
- * own process) with M onboardings waiting for review. For each, at a fixed pace, a signed CASE_TRANSITIONED
- * webhook with decision POSITIVE goes to the bridge; from the moment it is sent ("arrival": loopback, so
- * the same instant) the benchmark times
+ * own process) with M onboardings waiting for review. For each, at a fixed pace, the analyst decides the
+ * case POSITIVE in the sandbox (a run acts on a webhook's decision only once its own case read confirms
+ * it), then the signed CASE_TRANSITIONED webhook Mesh would send goes to the bridge; from the moment it
+ * is sent ("arrival": loopback, so the same instant) the benchmark times
  *   - the acknowledgement (the bridge's 200, after the signal is durable),
  *   - the `status` query showing APPROVED (polled back to back),
  *   - the `KycOnboardingState` search attribute showing APPROVED through `client.workflow.list({ query })`
  *     (visibility is eventually consistent: polled back to back as well, with a 10 s deadline).
- * Goal: p99 of both ≤ 250 ms. POSITIVE is the decision whose state change needs no Mesh call; NEGATIVE
- * would add the call that switches monitoring off.
+ * Goal: p99 of both ≤ 250 ms. POSITIVE is the decision whose state change needs one Mesh call, the case
+ * read that confirms it; NEGATIVE would add the call that switches monitoring off.
  *
  * Flags: --quick (20 onboardings)  --onboardings M (200)  --rate N decisions per second (5)
  * Prints the machine and a goal table, writes bench/results/webhook-to-decision.json. Exit code 1 when a
@@ -26,6 +27,7 @@ import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { statusQuery } from '../src/shared/onboarding';
 import { caseWebhookBody, newWebhookSecret, standardWebhooksSigner } from './bridge-load';
 import { startRealStack, type WaitingOnboarding } from './bridge-stack';
+import { analystDecides } from './support/stack';
 import {
   cpuMeter,
   describeCpu,
@@ -145,6 +147,8 @@ async function main(): Promise<void> {
       stack.onboardings.map(async (onboarding, i) => {
         // A fixed pace, not one after the other: decisions overlap as they would in a busy review team.
         await delay(Math.max(0, startedAt + (i * 1000) / opts.rate - performance.now()));
+        // The decision is real before Mesh announces it: the run confirms it by reading its case.
+        await analystDecides(stack.sandbox, onboarding.caseIdentifier, 'POSITIVE');
         const body = caseWebhookBody({
           externalIdentifier: onboarding.externalIdentifier,
           caseIdentifier: onboarding.caseIdentifier,

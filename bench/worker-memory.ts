@@ -5,11 +5,13 @@
  * The worker is src/worker.ts in its own process (`node --import tsx`, so the RSS read from /proc is
  * the worker's alone) with an explicit workflow cache (WORKER_MAX_CACHED_WORKFLOWS) and heap limit
  * (--max-old-space-size). `--onboardings` "Victor Bout" applicants (HAS_PROFILES, unique external
- * identifiers, a daily case-check poll so none polls meanwhile) are started and screened against the
- * sandbox until all wait in AWAITING_REVIEW (counted through the KycOnboardingState search attribute).
- * Then every one of them gets a POSITIVE `caseDecision` signal for its real case, as the bridge would
- * send it; runs beyond the cache replay their history to handle it. At the end every history is read
- * and WorkflowTaskTimedOut / WorkflowTaskFailed events are counted.
+ * identifiers, started with the customer alone; the worker's daily case-check poll, BENCH_REVIEW_ENV,
+ * keeps them from polling meanwhile) are started and screened against the sandbox until all wait in
+ * AWAITING_REVIEW (counted through the KycOnboardingState search attribute). Then the analyst decides
+ * every case POSITIVE in the sandbox, and every run gets a `caseDecision` signal for its real case, as
+ * the bridge would send it; each run confirms it with one case read, and runs beyond the cache replay
+ * their history to handle it. At the end every history is read and WorkflowTaskTimedOut /
+ * WorkflowTaskFailed events are counted.
  *
  * Flags: --onboardings N (10000; --quick 500) --cache N (500, the worker's default) --heap MiB (384)
  *        --concurrency N (50 starts or signals in flight). TEMPORAL_ADDRESS reuses a running server.
@@ -24,6 +26,7 @@ import type { onboardCustomer } from '../src/workflows';
 import { machineInfo } from './support/machine';
 import { report } from './support/results';
 import {
+  analystDecides,
   benchRunId,
   onboardingInput,
   prebuiltWorkflowBundle,
@@ -134,11 +137,21 @@ async function main(): Promise<void> {
     const atRest = await worker.memory();
     log(`${waiting.result} waiting after ${round(toWaitingS)} s; RSS ${round(atRest.rssMiB)} MiB`);
 
+    // The analyst decides every case first (the sandbox has no webhooks registered): a run acts on a
+    // webhook's decision only once its own case read confirms it.
+    const cases = new Map<string, string>();
+    await inPool(ids, opts.concurrency, async (id) => {
+      const caseIdentifier = sandbox.context.store.customersByExternalId.get(id)?.caseIdentifiers[0];
+      if (caseIdentifier === undefined) throw new Error(`the sandbox has no case for ${id}`);
+      await analystDecides(sandbox, caseIdentifier);
+      cases.set(id, caseIdentifier);
+    });
+    log(`analyst decided ${cases.size} cases; signalling every run`);
+
     const signalPhase = performance.now();
     const decided = await watchRss(worker, async () => {
       await inPool(ids, opts.concurrency, async (id, i) => {
-        const caseIdentifier = sandbox.context.store.customersByExternalId.get(id)?.caseIdentifiers[0];
-        if (caseIdentifier === undefined) throw new Error(`the sandbox has no case for ${id}`);
+        const caseIdentifier = cases.get(id)!;
         await client.workflow.getHandle(onboardingWorkflowId(id)).signal(caseDecisionSignal, {
           caseIdentifier,
           decisionType: 'POSITIVE',

@@ -8,6 +8,7 @@
 import { defineDrill, runStandalone } from './support/drill';
 import {
   casesOf,
+  checkWorkerTerms,
   DECISION_STATE,
   deliveries,
   outcomes,
@@ -25,13 +26,14 @@ export const bridgeRestart = defineDrill(
   'bridge-restart',
   'the bridge restarted while webhooks arrive',
   async ({ report, size, startStack }) => {
-    const stack = await startStack();
+    // Case checks only after an hour: every decision must arrive by webhook.
+    const stack = await startStack({ workerEnv: { REVIEW_POLL_INTERVAL: '1h' } });
     await stack.startWorker();
     await stack.startBridge();
     const planned = plan(`br-${Date.now().toString(36)}`, size(40, 12), ['match']);
     const decisionOf = (i: number) => (i % 3 === 2 ? 'NEGATIVE' : 'POSITIVE');
     report.step(`starting ${planned.length} onboardings that need review (case checks only after 1 h)`);
-    await startOnboardings(stack, planned, { reviewPollIntervalMs: 3_600_000 });
+    await startOnboardings(stack, planned);
     await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
     const cases = await casesOf(stack, planned);
 
@@ -106,6 +108,7 @@ export const bridgeRestart = defineDrill(
       `${countOf(planned.length - wrong.length, planned.length)} as decided, ${notWebhook.length} not via webhook: ${sample(notWebhook.map((p) => p.externalIdentifier))}`,
     );
     report.check('SIGTERM stopped the bridge cleanly', termExit.startsWith('code 0'), `exit ${termExit}`);
+    checkWorkerTerms(report, stack, results);
   },
 );
 

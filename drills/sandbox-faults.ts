@@ -9,6 +9,7 @@
 import { defineDrill, runStandalone } from './support/drill';
 import {
   addFault,
+  checkWorkerTerms,
   clearFaults,
   customerCount,
   DECISION_STATE,
@@ -28,7 +29,10 @@ export const sandboxFaults = defineDrill(
   'sandbox-faults',
   'the sandbox answering 5xx / 429 / slowly / not at all for a while',
   async ({ report, size, startStack }) => {
-    const stack = await startStack({ sandbox: { identicalRetry: 'duplicate' } });
+    const stack = await startStack({
+      sandbox: { identicalRetry: 'duplicate' },
+      workerEnv: { REVIEW_POLL_INTERVAL: '5s' },
+    });
     await stack.startWorker();
     await stack.startBridge();
     const planned = plan(`sf-${Date.now().toString(36)}`, size(60, 15), ['clean', 'match', 'prohibited']);
@@ -63,7 +67,7 @@ export const sandboxFaults = defineDrill(
       `${faults.length} faults on for ${faultWindowMs / 1000} s; starting ${planned.length} onboardings (case checks every 5 s)`,
     );
     const faultsOnAt = Date.now();
-    await startOnboardings(stack, planned, { reviewPollIntervalMs: 5_000 });
+    await startOnboardings(stack, planned);
 
     // The analyst decides each case as soon as it opens.
     const decided = new Set<string>();
@@ -142,6 +146,7 @@ export const sandboxFaults = defineDrill(
       rejectedMonitoringOn === 0,
       `${rejectedMonitoringOn} rejected customers still monitored`,
     );
+    checkWorkerTerms(report, stack, results);
   },
 );
 

@@ -11,6 +11,7 @@ import { defineDrill, runStandalone } from './support/drill';
 import { activityAttempts, type ActivityAttempts } from './support/history';
 import {
   addFault,
+  checkWorkerTerms,
   customerCount,
   expectedWithoutReview,
   outcomes,
@@ -35,7 +36,7 @@ export const sigtermDrain = defineDrill(
     });
     await stack.startWorker();
     report.step(`starting ${planned.length} onboardings (create-and-screen slowed to 2-3 s)`);
-    await startOnboardings(stack, planned, {});
+    await startOnboardings(stack, planned);
 
     // Wait until screenings are running, then note exactly which.
     const running = async (): Promise<string[]> => {
@@ -131,6 +132,7 @@ export const sigtermDrain = defineDrill(
         customers.mismatched.length === 0,
       `${customers.total} customers for ${planned.length} identifiers; not one: ${sample(customers.notOne)}; mismatched ${customers.mismatched.length}`,
     );
+    checkWorkerTerms(report, stack, results);
   },
 );
 

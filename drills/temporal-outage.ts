@@ -10,6 +10,7 @@
 import { defineDrill, runStandalone } from './support/drill';
 import {
   casesOf,
+  checkWorkerTerms,
   DECISION_STATE,
   deliveries,
   outcomes,
@@ -34,7 +35,11 @@ export const temporalOutage = defineDrill(
     // so the "sender gave up" path is still exercised.
     const retryDelaysMs = opts.short ? [1_000, 2_000, 3_000] : [1_000, 5_000, 10_000];
     const retrySpanMs = retryDelaysMs.reduce((a, b) => a + b, 0);
-    const stack = await startStack({ sandbox: { webhookRetryDelaysMs: retryDelaysMs } });
+    // Case checks every 5 s: they must find the decisions whose webhooks the sender gave up on.
+    const stack = await startStack({
+      sandbox: { webhookRetryDelaysMs: retryDelaysMs },
+      workerEnv: { REVIEW_POLL_INTERVAL: '5s' },
+    });
     await patchSettings(stack, { webhookRetryDelaysMs: retryDelaysMs });
     await stack.startWorker();
     await stack.startBridge();
@@ -42,7 +47,7 @@ export const temporalOutage = defineDrill(
     const planned = plan(`to-${Date.now().toString(36)}`, size(40, 10), ['match']);
     const decisionOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
     report.step(`starting ${planned.length} onboardings that need review (case checks every 5 s)`);
-    await startOnboardings(stack, planned, { reviewPollIntervalMs: 5_000 });
+    await startOnboardings(stack, planned);
     await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
     const cases = await casesOf(stack, planned);
     report.step(`${planned.length} awaiting review, ${cases.size} cases open`);
@@ -174,6 +179,7 @@ export const temporalOutage = defineDrill(
       stack.worker?.running === true && stack.bridge?.running === true && firstAccepted !== undefined,
       `worker ${stack.worker?.running ? 'running' : `exited ${JSON.stringify(stack.worker?.exitStatus)}`}, bridge ${stack.bridge?.running ? 'running' : `exited ${JSON.stringify(stack.bridge?.exitStatus)}`}, accepting again ${bridgeBackMs} ms after the restart`,
     );
+    checkWorkerTerms(report, stack, results);
   },
 );
 

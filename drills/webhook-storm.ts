@@ -12,6 +12,7 @@ import { defineDrill, runStandalone } from './support/drill';
 import { CaptureFront } from './support/capture-front';
 import {
   casesOf,
+  checkWorkerTerms,
   DECISION_STATE,
   outcomes,
   plan,
@@ -39,16 +40,17 @@ export const webhookStorm = defineDrill(
   async ({ report, size, startStack }) => {
     const front = await CaptureFront.start(WEBHOOK_PATH);
     try {
-      const stack = await startStack({ sandbox: { webhookUrls: [front.url] } });
+      const stack = await startStack({
+        sandbox: { webhookUrls: [front.url] },
+        // Only webhooks decide; a PARTIAL_POSITIVE escalates and keeps the run waiting for the final decision.
+        workerEnv: { REVIEW_POLL_INTERVAL: '1h', PARTIAL_POSITIVE_POLICY: 'escalate' },
+      });
       await stack.startWorker();
       await stack.startBridge();
       const planned = plan(`ws-${Date.now().toString(36)}`, size(40, 12), ['match']);
       const finalOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
       report.step(`starting ${planned.length} onboardings that need review (case checks only after 1 h)`);
-      await startOnboardings(stack, planned, {
-        reviewPollIntervalMs: 3_600_000,
-        partialPositive: 'escalate',
-      });
+      await startOnboardings(stack, planned);
       await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
       const cases = await casesOf(stack, planned);
 
@@ -132,6 +134,7 @@ export const webhookStorm = defineDrill(
         decisionBeforeReview > 0,
         `in ${decisionBeforeReview} of ${planned.length} cases the final decision arrived before an earlier stage`,
       );
+      checkWorkerTerms(report, stack, results);
     } finally {
       await front.close();
     }

@@ -9,6 +9,7 @@
 import { defineDrill, runStandalone } from './support/drill';
 import {
   addFault,
+  checkWorkerTerms,
   customerCount,
   expectedWithoutReview,
   outcomes,
@@ -41,7 +42,7 @@ export const workerKill = defineDrill(
     });
     await stack.startWorker();
     report.step(`starting ${planned.length} onboardings (create-and-screen slowed to 0.5-2.5 s)`);
-    await startOnboardings(stack, planned, {});
+    await startOnboardings(stack, planned);
 
     const ids = new Set(planned.map((p) => p.externalIdentifier));
     const createdSoFar = async () =>
@@ -105,6 +106,7 @@ export const workerKill = defineDrill(
       inFlight > 0,
       `${inFlight} create-and-screen attempts were running when the worker died`,
     );
+    checkWorkerTerms(report, stack, results);
   },
 );
 

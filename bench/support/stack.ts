@@ -19,8 +19,6 @@ import { log } from './stats';
 /** Far above anything this machine reaches: the provider budget is benchmark 1's subject, not these. */
 export const UNLIMITED_MESH_RATE_PER_MINUTE = 6_000_000;
 
-const DAY_MS = 86_400_000;
-
 let bundle: Promise<string> | undefined;
 
 /** The production bundle (scripts/build-workflow-bundle.ts, what the Dockerfile ships), built once per process. */
@@ -100,6 +98,8 @@ export type Applicant = 'clean' | 'review';
 /**
  * The sandbox's screening rules (src/sandbox/screening-rules.ts): "Test CleanUser" has no profiles and
  * is approved straight through; "Victor Bout" has profiles and waits for an analyst's case decision.
+ * The customer alone, as the onboarding service starts a run: the screening configuration and the review
+ * policy are the worker's (WorkerProcess: MESH_SCREENING_CONFIGURATION_ID, BENCH_REVIEW_ENV).
  */
 export function onboardingInput(kind: Applicant, externalIdentifier: string): OnboardingInput {
   const [first_name, last_name] = kind === 'clean' ? ['Test', 'CleanUser'] : ['Victor', 'Bout'];
@@ -110,18 +110,7 @@ export function onboardingInput(kind: Applicant, externalIdentifier: string): On
     nationality: ['GB'],
     address: { address_line_1: '1 Bench Street', postal_code: '10001', country: 'US' },
   };
-  return {
-    customer,
-    monitoring: true,
-    configuration: { screening_configuration_identifier: 'sandbox-default' },
-    // A review lasts as long as the benchmark needs: no case-check polls, reminders or expiry meanwhile.
-    policy: {
-      reviewPollIntervalMs: DAY_MS,
-      reviewPollJitter: 0,
-      reviewReminderMs: 7 * DAY_MS,
-      reviewDeadlineMs: 30 * DAY_MS,
-    },
-  };
+  return { customer };
 }
 
 export function benchRunId(prefix: string): string {

@@ -9,6 +9,19 @@ const ROOT = resolve(__dirname, '..', '..');
 const WORKER_ENTRY = resolve(ROOT, 'src', 'worker.ts');
 const READY_LINE = 'workers started';
 
+/**
+ * The review policy of every benchmark worker (REVIEW_*, src/config/onboarding.ts). The benchmarks start
+ * onboardings with the customer alone, as the onboarding service does, so the worker's configuration is
+ * what their runs get: a review lasts as long as the benchmark needs, with no case-check polls,
+ * reminders or expiry meanwhile.
+ */
+export const BENCH_REVIEW_ENV: Readonly<Record<string, string>> = {
+  REVIEW_POLL_INTERVAL: '1d',
+  REVIEW_POLL_JITTER: '0',
+  REVIEW_REMINDER: '7d',
+  REVIEW_DEADLINE: '30d',
+};
+
 export interface WorkerProcessOptions {
   temporalAddress: string;
   namespace: string;
@@ -84,6 +97,7 @@ export class WorkerProcess {
       MESH_ACCESS_KEY: 'bench',
       MESH_SECRET: DEFAULT_PASSWORD,
       MESH_RATE_LIMIT_PER_MINUTE: String(options.meshRateLimitPerMinute),
+      ...BENCH_REVIEW_ENV,
       WORKER_METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'info',
       ...(options.workflowBundlePath !== undefined && { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath }),

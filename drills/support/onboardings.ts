@@ -2,10 +2,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { FaultInput } from '../../src/sandbox';
 import type { DeliveryLogEntry } from '../../src/sandbox';
 import type { MeshCustomer } from '../../src/shared/customer';
-import type { OnboardingInput, OnboardingPolicy, OnboardingStatus } from '../../src/shared/onboarding';
-import { kycExternalIdentifier, kycOnboardingState } from '../../src/shared/search-attributes';
+import { loadOnboardingDefaults } from '../../src/config/onboarding';
+import type { OnboardingStatus } from '../../src/shared/onboarding';
 import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
 import type { onboardCustomer } from '../../src/workflows';
+import { countOf, type DrillReport } from './report';
 import type { Stack } from './stack';
 import { inPool, waitUntil } from './wait';
 
@@ -42,29 +43,18 @@ function customerOf(p: Planned): MeshCustomer {
   };
 }
 
-/** Starts one onboarding per planned applicant, as the starter does (same workflow ID and ID policies). */
-export async function startOnboardings(
-  stack: Stack,
-  planned: readonly Planned[],
-  policy: Partial<OnboardingPolicy>,
-): Promise<void> {
+/**
+ * Starts one onboarding per planned applicant the way the onboarding service does
+ * (docs/onboarding-service.md): the workflow ID and the customer alone. The screening configuration and
+ * the review policy are the worker's (the drill's `workerEnv`), as in a deployment; `checkWorkerTerms`
+ * proves the runs took them.
+ */
+export async function startOnboardings(stack: Stack, planned: readonly Planned[]): Promise<void> {
   await inPool(planned, 10, async (p) => {
-    const input: OnboardingInput = {
-      customer: customerOf(p),
-      monitoring: true,
-      configuration: { screening_configuration_identifier: 'sandbox-default' },
-      policy: { reviewPollJitter: 0, reviewReminderMs: 86_400_000, reviewDeadlineMs: 86_400_000, ...policy },
-    };
     await stack.client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
-      taskQueue: stack.taskQueue,
       workflowId: onboardingWorkflowId(p.externalIdentifier),
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [
-        { key: kycExternalIdentifier, value: p.externalIdentifier },
-        { key: kycOnboardingState, value: 'SCREENING' },
-      ],
+      taskQueue: stack.taskQueue,
+      args: [{ customer: customerOf(p) }],
     });
   });
 }
@@ -250,6 +240,45 @@ export async function customerCount(
     })
     .map((p) => p.externalIdentifier);
   return { total: [...byId.values()].reduce((n, list) => n + list.length, 0), notOne, mismatched };
+}
+
+/** 5 s, 1 h, 1 d: a policy duration for a check's detail. */
+function duration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['s', 1_000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  }
+  return `${ms} ms`;
+}
+
+/**
+ * The runs were started with the customer alone, so their terms (`status.terms`) must be the worker's
+ * configuration: MESH_SCREENING_CONFIGURATION_ID and the REVIEW_* policy of `stack.workerEnv()`, read
+ * the way src/worker.ts reads them, and monitoring on (the default). A run without terms counts as wrong.
+ */
+export function checkWorkerTerms(report: DrillReport, stack: Stack, results: Map<string, Outcome>): void {
+  const env = stack.workerEnv();
+  const expected = loadOnboardingDefaults(env['MESH_SCREENING_CONFIGURATION_ID'] ?? '', env);
+  const wrong = [...results.values()].filter(({ status }) => {
+    const terms = status?.terms;
+    return (
+      terms === undefined ||
+      terms.screeningConfigurationIdentifier !== expected.screeningConfigurationIdentifier ||
+      !terms.monitoringEnabled ||
+      (Object.keys(expected.policy) as (keyof typeof expected.policy)[]).some(
+        (field) => terms.policy[field] !== expected.policy[field],
+      )
+    );
+  });
+  const { policy } = expected;
+  report.check(
+    "every run started with the worker's terms",
+    results.size > 0 && wrong.length === 0,
+    `${countOf(results.size - wrong.length, results.size)} with ${expected.screeningConfigurationIdentifier}, monitoring on, case checks every ${duration(policy.reviewPollIntervalMs)} (jitter ${policy.reviewPollJitter}), reminder ${duration(policy.reviewReminderMs)}, deadline ${duration(policy.reviewDeadlineMs)}, PARTIAL_POSITIVE ${policy.partialPositive}; other: ${sample(wrong.map((r) => r.externalIdentifier))}`,
+  );
 }
 
 /** The final state each applicant must reach without an analyst (matches depend on the decision). */

@@ -24,7 +24,11 @@ export interface StackOptions {
   sandbox?: SandboxOptions;
   /** Start the webhook bridge and register it with the sandbox (default true). */
   bridge?: boolean;
-  /** Extra worker environment, e.g. MESH_REQUEST_TIMEOUT. */
+  /**
+   * Extra worker environment, e.g. MESH_REQUEST_TIMEOUT, or the review policy a drill's runs need
+   * (REVIEW_POLL_INTERVAL: the drills start onboardings with the customer alone, as the onboarding
+   * service does, so every run's terms are the worker's).
+   */
   workerEnv?: Record<string, string>;
 }
 
@@ -99,6 +103,11 @@ export class Stack {
       MESH_USERNAME: 'drills@example.com',
       MESH_PASSWORD: 'sandbox',
       MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default',
+      // Every drill's review policy: case checks on time (no jitter), no reminder or expiry within a drill.
+      // REVIEW_POLL_INTERVAL stays the worker's default (6 h) unless the drill's workerEnv sets it.
+      REVIEW_POLL_JITTER: '0',
+      REVIEW_REMINDER: '1d',
+      REVIEW_DEADLINE: '1d',
       // The sandbox's account limit is off in most drills; the queue's rate limit must not be what they measure.
       MESH_RATE_LIMIT_PER_MINUTE: '60000',
       WORKER_METRICS_ADDRESS: 'off',

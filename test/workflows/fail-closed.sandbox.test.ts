@@ -1,9 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DuplicateShape } from '../../src/config/sandbox';
 import type { MeshCustomer } from '../../src/shared/customer';
+import { caseDecisionSignal, type CaseDecision } from '../../src/shared/case-decision';
 import {
+  decideUpdate,
   DEFAULT_ONBOARDING_POLICY,
   statusQuery,
+  updateCustomerSignal,
   type OnboardingDefaults,
   type OnboardingStatus,
 } from '../../src/shared/onboarding';
@@ -194,5 +197,102 @@ describe('a credentials problem pauses, it does not fail', () => {
       expect(await handle.result()).toMatchObject({ state: 'APPROVED' });
     });
     expect(await screeningRequests()).toBe(3);
+  });
+});
+
+describe('decisions against the sandbox', () => {
+  function webhookFor(caseIdentifier: string, decisionType: string | null, webhookId: string): CaseDecision {
+    return {
+      caseIdentifier,
+      caseType: 'CUSTOMER_ONBOARDING',
+      decisionType,
+      source: 'webhook',
+      webhookId,
+      receivedAt: new Date().toISOString(),
+    };
+  }
+
+  it("ignores a decided case of another customer, and acts only on its own case's confirmed decision", async () => {
+    await withWorkers(h, async (tq) => {
+      const other = await startAsTheService(tq, person('Victor', 'Bout'));
+      const otherCase = (await waitForState(other, 'AWAITING_REVIEW')).case!.caseIdentifier;
+      const handle = await startAsTheService(tq, person('Victor', 'Bout'));
+      const ownCase = (await waitForState(handle, 'AWAITING_REVIEW')).case!.caseIdentifier;
+
+      await analyst(otherCase, 'POSITIVE');
+      await handle.signal(caseDecisionSignal, webhookFor(otherCase, 'POSITIVE', 'w-other'));
+      // Claims POSITIVE for the run's own case, which the analyst has not decided: not acted on.
+      await handle.signal(caseDecisionSignal, webhookFor(ownCase, 'POSITIVE', 'w-unconfirmed'));
+      await waitFor(async () => ((await h.stats()).byRoute['GET /v2/cases/:id'] ?? 0) >= 1, {
+        timeoutMs: 20_000,
+        description: 'the confirming case read',
+      });
+      expect(await handle.query(statusQuery)).toMatchObject({
+        state: 'AWAITING_REVIEW',
+        ignoredDecisions: 1,
+      });
+
+      await analyst(ownCase, 'NEGATIVE');
+      await handle.signal(caseDecisionSignal, webhookFor(ownCase, 'NEGATIVE', 'w-own'));
+      expect(await handle.result()).toMatchObject({ state: 'REJECTED', monitoringEnabled: false });
+    });
+  });
+
+  it('applies a customer change queued with an approval first: the PROHIBITED re-score rejects', async () => {
+    await withWorkers(h, async (tq) => {
+      const handle = await startAsTheService(tq, person('Victor', 'Bout'));
+      const ownCase = (await waitForState(handle, 'AWAITING_REVIEW')).case!.caseIdentifier;
+      // A slow first change keeps the run busy while the approval and a second change arrive.
+      await h.fault({ match: { path: 'update-and-rescore' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+      await handle.signal(updateCustomerSignal, { customer: { person: { nationality: ['GB'] } } });
+      await waitFor(
+        async () =>
+          ((await h.stats()).byRoute['POST /v2/customers/:id/workflows/sync/update-and-rescore'] ?? 0) >= 1,
+        {
+          timeoutMs: 20_000,
+          description: 'the first re-score at the sandbox',
+        },
+      );
+      await analyst(ownCase, 'POSITIVE');
+      await handle.signal(caseDecisionSignal, webhookFor(ownCase, 'POSITIVE', 'w-approve'));
+      await handle.signal(updateCustomerSignal, {
+        customer: { person: { first_name: 'Pablo', last_name: 'Prohibited' } },
+      });
+      expect(await handle.result()).toMatchObject({
+        state: 'REJECTED',
+        riskLevel: 'PROHIBITED',
+        rescores: 2,
+        monitoringEnabled: false,
+      });
+    });
+  });
+
+  it("lets an officer approve only once the analyst's case is decided", async () => {
+    await withWorkers(h, async (tq) => {
+      const handle = await startAsTheService(tq, person('Victor', 'Bout'));
+      const ownCase = (await waitForState(handle, 'AWAITING_REVIEW')).case!.caseIdentifier;
+      const approve = { outcome: 'APPROVE' as const, actor: 'officer-3', reason: 'documents checked' };
+      await expect(handle.executeUpdate(decideUpdate, { args: [approve] })).rejects.toThrow();
+
+      await analyst(ownCase, 'PARTIAL_POSITIVE');
+      await waitForStatus(handle, (s) => s.escalated, 'the escalation found by the case check');
+      const status = await handle.executeUpdate(decideUpdate, { args: [approve] });
+      expect(status).toMatchObject({
+        state: 'APPROVED',
+        officerDecision: { outcome: 'APPROVE', actor: 'officer-3' },
+      });
+    });
+  });
+
+  it('switches monitoring off at Mesh when a waiting run is cancelled', async () => {
+    const customer = person('Victor', 'Bout');
+    await withWorkers(h, async (tq) => {
+      const handle = await startAsTheService(tq, customer);
+      await waitForState(handle, 'AWAITING_REVIEW');
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+    });
+    const stored = await h.client().getCustomerByExternalIdentifier(customer.external_identifier);
+    expect(stored.monitoringEnabled).toBe(false);
   });
 });
