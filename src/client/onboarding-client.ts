@@ -21,10 +21,9 @@ import {
   checkCustomerUpdate,
   checkOfficerDecision,
   checkWithdrawRequest,
-  onboardingInputEnvelopeSchema,
-  problemsOf,
   type Checked,
-} from '../shared/onboarding-schemas';
+} from '../shared/message-checks';
+import { onboardingInputEnvelopeSchema, problemsOf } from '../shared/onboarding-schemas';
 import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../shared/search-attributes';
 import { onboardingWorkflowId } from '../shared/workflow-ids';
 import type { onboardCustomer } from '../workflows/onboard-customer';

@@ -1,19 +1,13 @@
 import { z } from 'zod';
-import type {
-  CustomerUpdate,
-  OfficerDecisionRequest,
-  OnboardingDefaults,
-  OnboardingPolicy,
-  OnboardingTerms,
-  WithdrawRequest,
-} from './onboarding';
+import type { Checked } from './message-checks';
+import type { OnboardingDefaults, OnboardingPolicy, OnboardingTerms } from './onboarding';
 import { monitoringEnabledOf, type OnboardingInput } from './onboarding';
 
 /**
- * The rules for what callers send an onboarding: the terms of a run and its messages. One set of
- * schemas for every side: the worker's configuration (src/config/onboarding.ts), the run's start (the
- * terms local activity), the Updates' validators inside the workflow and the client module, so a
- * request is refused with the same words wherever it is checked. Pure zod: safe in workflow code.
+ * The rules for the terms of a run: one set of schemas for the worker's configuration
+ * (src/config/onboarding.ts), the run's start (the terms local activity) and the client module, so a
+ * request is refused with the same words wherever it is checked. Never imported by workflow code (zod
+ * there costs memory per cached run): the Updates' rules are in message-checks.ts.
  */
 
 const SECOND = 1_000;
@@ -103,8 +97,6 @@ export function problemsOf(error: z.ZodError, root?: string): string[] {
   return error.issues.map((issue) => `${issuePath(issue.path, root)}: ${issue.message}`);
 }
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
-
 function checked<T>(result: z.ZodSafeParseResult<unknown>, root?: string): Checked<T> {
   return result.success
     ? { ok: true, value: result.data as T }
@@ -130,55 +122,4 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
       monitoringEnabled: monitoringEnabledOf(monitoring),
     },
   };
-}
-
-const requestId = identifier('a request id').optional();
-
-/** Changed customer fields; the external identifier is the key of the onboarding and cannot change. */
-export const customerUpdateSchema = z.strictObject({
-  customer: z
-    .looseObject({ external_identifier: z.string().optional() })
-    .refine((customer) => Object.keys(customer).length > 0, { error: 'expected at least one changed field' }),
-  requestId,
-});
-
-export function checkCustomerUpdate(update: unknown, externalIdentifier: string): Checked<CustomerUpdate> {
-  const result = checked<CustomerUpdate>(customerUpdateSchema.safeParse(update));
-  if (!result.ok) return result;
-  const changed = result.value.customer.external_identifier;
-  if (changed !== undefined && changed !== externalIdentifier) {
-    return {
-      ok: false,
-      problems: [
-        `customer.external_identifier: must be "${externalIdentifier}" or absent: an external identifier cannot change`,
-      ],
-    };
-  }
-  return result;
-}
-
-export const withdrawRequestSchema = z.strictObject({
-  reason: z
-    .string({ error: 'expected a string' })
-    .max(1_000, { error: 'at most 1000 characters' })
-    .optional(),
-  requestId,
-});
-
-export function checkWithdrawRequest(request: unknown): Checked<WithdrawRequest> {
-  return checked<WithdrawRequest>(withdrawRequestSchema.safeParse(request ?? {}));
-}
-
-export const officerDecisionRequestSchema = z.strictObject({
-  outcome: z.enum(['APPROVE', 'REJECT'], { error: 'expected APPROVE or REJECT' }),
-  actor: identifier('who decides (the officer’s user id)'),
-  reason: z
-    .string({ error: 'expected the reason for the decision (a non-empty string)' })
-    .trim()
-    .min(1, { error: 'expected the reason for the decision (a non-empty string)' })
-    .max(2_000, { error: 'at most 2000 characters' }),
-});
-
-export function checkOfficerDecision(request: unknown): Checked<OfficerDecisionRequest> {
-  return checked<OfficerDecisionRequest>(officerDecisionRequestSchema.safeParse(request));
 }

@@ -54,7 +54,7 @@ const DAY = 24 * HOUR;
 
 /**
  * Defaults for a compliance team. The 6 h poll keeps 10,000 waiting customers at ≤ 1/10 of the
- * 300/min provider budget (reviewPollIntervalFor below); 24 h is a working day's reminder; 30 days is
+ * 300/min provider budget (docs/workflow.md, "Review polling: the arithmetic"); 24 h is a working day's reminder; 30 days is
  * the usual KYC deadline before an application lapses.
  */
 export const DEFAULT_ONBOARDING_POLICY: OnboardingPolicy = {

@@ -19,7 +19,7 @@ import {
   checkOfficerDecision,
   checkWithdrawRequest,
   type Checked,
-} from '../shared/onboarding-schemas';
+} from '../shared/message-checks';
 
 /**
  * Everything callers send a running onboarding waits here until the run's main loop takes it, in the
