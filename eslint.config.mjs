@@ -30,7 +30,7 @@ export default tseslint.config(
     // Workflow code runs in Temporal's deterministic sandbox: Node built-ins and I/O libraries break replay.
     files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
     // The terms' zod schemas are for the worker, the local activity and the client, never the bundle.
-    ignores: ['src/shared/onboarding-schemas.ts'],
+    ignores: ['src/contracts/onboarding-schemas.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -46,7 +46,7 @@ export default tseslint.config(
             {
               name: 'zod',
               message:
-                'zod in the workflow bundle costs ~0.9 MiB per cached run (bench/worker-memory.ts): check messages with src/shared/message-checks.ts',
+                'zod in the workflow bundle costs ~0.9 MiB per cached run (bench/worker-memory.ts): check messages with src/contracts/message-checks.ts',
             },
           ],
           patterns: [

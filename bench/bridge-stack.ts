@@ -1,7 +1,7 @@
 /**
  * The real system for the bridge benchmarks that use real signals: a Temporal dev server (the CLI binary
  * scripts/temporal-cli.ts finds, started like test/global-setup.ts), the Mesh sandbox, the production
- * worker (src/worker.ts) and the production bridge (src/bridge/main.ts), each entry point in its own
+ * worker (src/worker/main.ts) and the production bridge (src/bridge/main.ts), each entry point in its own
  * process, configured only through its environment as in a deployment. Then N `onboardCustomer` runs
  * are screened by the sandbox as potential matches and left waiting for an analyst's review.
  */
@@ -11,13 +11,13 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { createDataConverter } from '../src/codec/data-converter';
-import { loadEncryptionConfig } from '../src/config/encryption';
-import { loadOrExit } from '../src/config/env';
-import { startSandbox, type Sandbox } from '../src/sandbox';
-import { statusQuery, type OnboardingInput } from '../src/shared/onboarding';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
-import { onboardingWorkflowId } from '../src/shared/workflow-ids';
+import { createDataConverter } from '../src/platform/codec/data-converter';
+import { loadEncryptionConfig } from '../src/platform/config/encryption';
+import { loadOrExit } from '../src/platform/config/env';
+import { startSandbox, type Sandbox } from '../src/sandbox/mesh';
+import { statusQuery, type OnboardingInput } from '../src/contracts/onboarding';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
+import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
 import { childPids, forkTs, freePort, log, logPath, waitForHttp, type Child } from './bridge-support';
 import { BENCH_REVIEW_ENV } from './support/worker-process';
@@ -105,7 +105,7 @@ export async function startRealStack(options: {
       TEMPORAL_TASK_QUEUE: taskQueue,
     };
 
-    log(`starting the worker (src/worker.ts) on task queue ${taskQueue}`);
+    log(`starting the worker (src/worker/main.ts) on task queue ${taskQueue}`);
     const workerEnv: NodeJS.ProcessEnv = {
       ...common,
       MESH_BASE_URL: sandbox.url,
@@ -121,7 +121,7 @@ export async function startRealStack(options: {
     };
     delete workerEnv['MESH_ACCESS_KEY'];
     delete workerEnv['MESH_SECRET'];
-    const worker = forkTs(require.resolve('../src/worker'), {
+    const worker = forkTs(require.resolve('../src/worker/main'), {
       name: 'worker',
       env: workerEnv,
       logFile: logPath(`${options.name}-worker`),

@@ -15,11 +15,11 @@ import type { AddressInfo } from 'node:net';
 import { buildBridge } from '../src/bridge/app';
 import { createBridgeLogger } from '../src/bridge/logger';
 import type { Signaller } from '../src/bridge/signaller';
-import { loadBridgeConfig } from '../src/config/bridge';
-import { loadOrExit } from '../src/config/env';
-import { loadLoggingConfig } from '../src/config/logging';
-import { createBridgeMetrics, instrumentBridge } from '../src/observability/bridge-metrics';
-import { logDestination } from '../src/observability/logger';
+import { loadBridgeConfig } from '../src/bridge/config';
+import { loadOrExit } from '../src/platform/config/env';
+import { loadLoggingConfig } from '../src/platform/config/logging';
+import { createBridgeMetrics, instrumentBridge } from '../src/bridge/metrics';
+import { logDestination } from '../src/platform/logging/logger';
 
 export type TargetKind = 'bare' | 'bridge-stub';
 

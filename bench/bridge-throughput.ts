@@ -14,7 +14,7 @@
  * webhooks/s on one core and a provider sends a few per second. Only wrong answers or connection errors
  * fail this part.
  *
- * Part 2, real signals. A Temporal dev server, the sandbox, src/worker.ts and src/bridge/main.ts (each
+ * Part 2, real signals. A Temporal dev server, the sandbox, src/worker/main.ts and src/bridge/main.ts (each
  * its own process), N onboardings waiting for review. 100 webhooks/s for 60 s, each an in-progress case
  * update (decision_type null) for one of the N runs, so every request is a real signal that the server
  * durably accepts before the bridge answers, and no run finishes under the load. The measured run sends
@@ -37,8 +37,8 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { loadOrExit } from '../src/config/env';
-import { loadLoggingConfig } from '../src/config/logging';
+import { loadOrExit } from '../src/platform/config/env';
+import { loadLoggingConfig } from '../src/platform/config/logging';
 import {
   caseWebhookBody,
   newWebhookSecret,

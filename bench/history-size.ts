@@ -7,8 +7,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import { statusQuery } from '../src/shared/onboarding';
-import { onboardingWorkflowId } from '../src/shared/workflow-ids';
+import { statusQuery } from '../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
 import { machineInfo } from './support/machine';
 import { report } from './support/results';

@@ -3,7 +3,7 @@
  * limit keeps the whole account under MESH_RATE_LIMIT_PER_MINUTE, burst included (issue 3).
  *
  * Several Mesh activity workers (separate Mesh clients, tokens and connections, as separate processes
- * would have) poll one `<queue>-mesh` queue with the production options (src/worker.ts). A burst of
+ * would have) poll one `<queue>-mesh` queue with the production options (src/worker/main.ts). A burst of
  * onboardings (real `onboardCustomer` runs, started with the customer alone as the onboarding service
  * starts them: the workflow worker supplies the screening configuration and the review policy) meets
  * them with every partition's token bucket full: by default queued while no Mesh worker runs
@@ -54,19 +54,19 @@ import { resolveTemporalCli, taskQueuePartitionArgs } from '../scripts/temporal-
 import { machineInfo, describeMachine } from './support/machine';
 import { goalTable, type GoalRow } from './support/results';
 import { createActivities } from '../src/activities';
-import { envField, loadOrExit, parseDuration, parseEnv } from '../src/config/env';
-import { Secret, type MeshConfig } from '../src/config/mesh';
-import { loadOnboardingDefaults } from '../src/config/onboarding';
-import { parseLatencyRange } from '../src/config/sandbox';
-import { loadWorkerConfig } from '../src/config/worker';
-import { createMeshClient } from '../src/mesh/client';
-import { createTokenProvider, prefetchToken, type TokenProvider } from '../src/mesh/token-provider';
-import { buildSandboxServer, type FaultInput } from '../src/sandbox';
-import type { MeshCustomer } from '../src/shared/customer';
-import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/shared/mesh-rate-limit';
-import { meshTaskQueue } from '../src/shared/onboarding';
-import { onboardingWorkflowId } from '../src/shared/workflow-ids';
-import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker';
+import { envField, loadOrExit, parseDuration, parseEnv } from '../src/platform/config/env';
+import { Secret, type MeshConfig } from '../src/providers/mesh/config';
+import { loadOnboardingDefaults } from '../src/worker/onboarding-defaults';
+import { parseLatencyRange } from '../src/sandbox/config';
+import { loadWorkerConfig } from '../src/worker/config';
+import { createMeshClient } from '../src/providers/mesh/client';
+import { createTokenProvider, prefetchToken, type TokenProvider } from '../src/providers/mesh/token-provider';
+import { buildSandboxServer, type FaultInput } from '../src/sandbox/mesh';
+import type { MeshCustomer } from '../src/contracts/customer';
+import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/worker/rate-plan';
+import { meshTaskQueue } from '../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
+import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker/main';
 import type { onboardCustomer } from '../src/workflows';
 import { histogram, impliedBurst, maxInSlidingWindow } from './window-stats';
 
@@ -83,7 +83,7 @@ const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n
 const envSchema = z.object({
   MESH_RATE_LIMIT_PER_MINUTE: envField.positiveInt(300, 'requests per minute'),
   BENCH_DURATION: envField.duration('3m'),
-  // Unset: the bench starts its own dev server (src/config/temporal.ts would default to 127.0.0.1:7233).
+  // Unset: the bench starts its own dev server (src/platform/config/temporal.ts would default to 127.0.0.1:7233).
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:7233' })
@@ -242,7 +242,7 @@ interface RequestRecord {
 /**
  * The applicant for onboarding `i`. Completion mode: all straight-through (`Test CleanUser`, one
  * create-and-screen each), since a run waiting for review would never complete. Otherwise a mix with
- * the three kinds of follow-up traffic (src/sandbox/screening-rules.ts).
+ * the three kinds of follow-up traffic (src/sandbox/mesh/screening-rules.ts).
  */
 function applicant(i: number, runId: string, straightThrough: boolean): MeshCustomer {
   // 7 in 10 approve straight through, 2 wait for review and poll their case, 1 is rejected (monitoring off).
@@ -299,7 +299,7 @@ async function main(): Promise<void> {
   const onboardings =
     opts.onboardings ?? Math.max(600, Math.ceil(1.2 * plan.activitiesPerSecond * durationS));
   const runId = randomUUID().slice(0, 8);
-  // The workflow worker's configuration, read as src/worker.ts reads its environment (nonsense stops the
+  // The workflow worker's configuration, read as src/worker/main.ts reads its environment (nonsense stops the
   // bench here, as it stops a worker): the runs start with the customer alone and take these terms.
   const defaults = loadOrExit(() =>
     loadOnboardingDefaults('sandbox-default', {
@@ -412,7 +412,7 @@ async function main(): Promise<void> {
     workers.push(workflowWorker, ...meshWorkers);
     const runs: Promise<void>[] = [workflowWorker.run()];
     running = Promise.all(runs);
-    // As src/worker.ts does: each worker process fetches its token before it polls.
+    // As src/worker/main.ts does: each worker process fetches its token before it polls.
     const runMeshWorkers = async (): Promise<void> => {
       await Promise.all(tokenProviders.map((tokens) => prefetchToken(tokens)));
       runs.push(...meshWorkers.map((w) => w.run()));

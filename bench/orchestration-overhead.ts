@@ -1,6 +1,6 @@
 /**
  * `npm run bench:overhead` (benchmark 2): what Temporal orchestration costs per onboarding when Mesh
- * costs nothing. The sandbox answers at 0 ms without an account limit, the worker (src/worker.ts, in
+ * costs nothing. The sandbox answers at 0 ms without an account limit, the worker (src/worker/main.ts, in
  * its own process, production options, prebuilt bundle) gets a Mesh budget far above what it can use,
  * so what is left is the worker, the dev server and the client on this machine.
  *
@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { statusQuery, type OnboardingStatus } from '../src/shared/onboarding';
-import { onboardingWorkflowId } from '../src/shared/workflow-ids';
+import { statusQuery, type OnboardingStatus } from '../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
 import { machineInfo } from './support/machine';
 import { report, type GoalRow } from './support/results';
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
           afterReview: memory.rssMiB,
           peak: memory.peakRssMiB,
         },
-        workerSettings: 'src/worker.ts defaults, prebuilt bundle, MESH_RATE_LIMIT_PER_MINUTE 6,000,000',
+        workerSettings: 'src/worker/main.ts defaults, prebuilt bundle, MESH_RATE_LIMIT_PER_MINUTE 6,000,000',
       },
     });
   } finally {

@@ -2,7 +2,7 @@
  * `npm run bench:decision`: from a decision webhook's arrival to the new state being visible (issue 6,
  * benchmark 4).
  *
- * The real system (bench/bridge-stack.ts: dev server, sandbox, src/worker.ts, src/bridge/main.ts, each its
+ * The real system (bench/bridge-stack.ts: dev server, sandbox, src/worker/main.ts, src/bridge/main.ts, each its
  * own process) with M onboardings waiting for review. For each, at a fixed pace, the analyst decides the
  * case POSITIVE in the sandbox (a run acts on a webhook's decision only once its own case read confirms
  * it), then the signed CASE_TRANSITIONED webhook Mesh would send goes to the bridge; from the moment it
@@ -24,7 +24,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
-import { statusQuery } from '../src/shared/onboarding';
+import { statusQuery } from '../src/contracts/onboarding';
 import { caseWebhookBody, newWebhookSecret, standardWebhooksSigner } from './bridge-load';
 import { startRealStack, type WaitingOnboarding } from './bridge-stack';
 import { analystDecides } from './support/stack';

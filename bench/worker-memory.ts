@@ -2,7 +2,7 @@
  * `npm run bench:memory` (benchmark 5): the worker's memory with many onboardings waiting for review,
  * and whether it wakes them all at once without a workflow task timing out.
  *
- * The worker is src/worker.ts in its own process (`node --import tsx`, so the RSS read from /proc is
+ * The worker is src/worker/main.ts in its own process (`node --import tsx`, so the RSS read from /proc is
  * the worker's alone) with an explicit workflow cache (WORKER_MAX_CACHED_WORKFLOWS) and heap limit
  * (--max-old-space-size). `--onboardings` "Victor Bout" applicants (HAS_PROFILES, unique external
  * identifiers, started with the customer alone; the worker's daily case-check poll, BENCH_REVIEW_ENV,
@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import { caseDecisionSignal } from '../src/shared/case-decision';
-import { onboardingWorkflowId } from '../src/shared/workflow-ids';
+import { caseDecisionSignal } from '../src/contracts/case-decision';
+import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
 import { machineInfo } from './support/machine';
 import { report } from './support/results';

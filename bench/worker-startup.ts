@@ -1,5 +1,5 @@
 /**
- * `npm run bench:startup` (benchmark 7): from spawning the worker (`tsx src/worker.ts`, what
+ * `npm run bench:startup` (benchmark 7): from spawning the worker (`tsx src/worker/main.ts`, what
  * `npm run worker` runs) to (a) its "workers started" log line and (b) the server seeing its first
  * workflow-task poller; with the prebuilt bundle (WORKFLOW_BUNDLE_PATH, as the Dockerfile ships it)
  * and with bundling src/workflows at start. Alternating repetitions, medians reported.
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
           met: undefined,
         },
       ],
-      details: { prebuilt, bundling, samples, launcher: 'tsx src/worker.ts (npm run worker without npm)' },
+      details: { prebuilt, bundling, samples, launcher: 'tsx src/worker/main.ts (npm run worker without npm)' },
     });
   } finally {
     await sandbox.close();

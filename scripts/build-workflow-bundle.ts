@@ -5,14 +5,14 @@
  * start-up, which saves seconds of CPU and a few hundred MB of memory per start, and every replica of a
  * deployment runs byte-identical workflow code. The Dockerfile builds it into the image.
  *
- * The options must stay those of the worker's own `workflowsPath` bundling (src/worker.ts): a workflow
+ * The options must stay those of the worker's own `workflowsPath` bundling (src/worker/main.ts): a workflow
  * interceptor or payload converter added there has to be added here too. The failure converter is always
  * included: it only moves failure messages into the (encrypted, when a key is set) encoded attributes.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
+import { FAILURE_CONVERTER_PATH } from '../src/platform/codec/data-converter';
 
 export const DEFAULT_WORKFLOW_BUNDLE_PATH = 'dist/workflow-bundle.js';
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { loadEncryptionConfig } from '../src/config/encryption';
+import { loadEncryptionConfig } from '../src/platform/config/encryption';
 
 const keyFileSchema = z.object({ id: z.string(), key: z.string() });
 

@@ -7,7 +7,7 @@
  * process-wide choice this function should not make.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
 import { resolveTemporalCli, type ResolveTemporalCliOptions, type TemporalCli } from './temporal-cli';
 
 export interface StartLocalTemporalOptions extends ResolveTemporalCliOptions {

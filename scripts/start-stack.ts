@@ -16,12 +16,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
-import { loadBridgeConfig } from '../src/config/bridge';
-import { loadCodecServerConfig } from '../src/config/codec-server';
-import { loadOrExit, type Env } from '../src/config/env';
-import { loadSandboxConfig } from '../src/config/sandbox';
-import { loadTemporalConfig } from '../src/config/temporal';
-import { meshTaskQueue } from '../src/shared/onboarding';
+import { loadBridgeConfig } from '../src/bridge/config';
+import { loadCodecServerConfig } from '../src/codec-server/config';
+import { loadOrExit, type Env } from '../src/platform/config/env';
+import { loadSandboxConfig } from '../src/sandbox/config';
+import { loadTemporalConfig } from '../src/platform/config/temporal';
+import { meshTaskQueue } from '../src/contracts/onboarding';
 import { localEncryptionKey } from './local-encryption-key';
 import { LOCAL_TASK_QUEUE_PARTITIONS, splitHostPort } from './temporal-cli';
 import { isPortOpen, waitForHttp, waitForPollers, waitForPort } from './wait-for';
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
   if (hasEntry('src/sandbox/main.ts')) say(`Mesh sandbox ready: ${sandboxUrl}`);
 
   let workerReady: Promise<void> | undefined;
-  if (hasEntry('src/worker.ts')) {
+  if (hasEntry('src/worker/main.ts')) {
     // A server started here has one partition per queue (npm run temporal): the worker's rate plan may
     // count on it. One already running may have Temporal's four, so the worker keeps its safe default.
     const workerEnv =
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     );
     workerReady.catch(() => undefined);
   } else {
-    say('skipping the worker: src/worker.ts does not exist yet');
+    say('skipping the worker: src/worker/main.ts does not exist yet');
   }
 
   if (bridgeWillRun) {

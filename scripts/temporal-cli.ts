@@ -21,8 +21,8 @@ import { promisify } from 'node:util';
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import type { Env } from '../src/config/env';
-import { loadTemporalConfig } from '../src/config/temporal';
+import type { Env } from '../src/platform/config/env';
+import { loadTemporalConfig } from '../src/platform/config/temporal';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';

@@ -1,15 +1,15 @@
 /**
  * `npm run temporal`: the Temporal dev server in the foreground, configured from the environment
- * (src/config/temporal.ts): gRPC on TEMPORAL_ADDRESS, Web UI on TEMPORAL_UI_PORT, SQLite in
+ * (src/platform/config/temporal.ts): gRPC on TEMPORAL_ADDRESS, Web UI on TEMPORAL_UI_PORT, SQLite in
  * TEMPORAL_DB_FILE, the project's custom search attributes registered. Arguments after `--` go to
  * `temporal server start-dev` unchanged, e.g. `npm run temporal -- --log-level info`.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadOrExit } from '../src/config/env';
-import { loadTemporalConfig, type TemporalConfig } from '../src/config/temporal';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
+import { loadOrExit } from '../src/platform/config/env';
+import { loadTemporalConfig, type TemporalConfig } from '../src/platform/config/temporal';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
 import {
   LOCAL_TASK_QUEUE_PARTITIONS,
   resolveTemporalCli,

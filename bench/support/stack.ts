@@ -10,10 +10,10 @@ import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { buildBridge, WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
-import { Secret } from '../../src/config/mesh';
-import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type Sandbox } from '../../src/sandbox';
-import type { MeshCustomer } from '../../src/shared/customer';
-import type { OnboardingInput } from '../../src/shared/onboarding';
+import { Secret } from '../../src/providers/mesh/config';
+import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type Sandbox } from '../../src/sandbox/mesh';
+import type { MeshCustomer } from '../../src/contracts/customer';
+import type { OnboardingInput } from '../../src/contracts/onboarding';
 import { log } from './stats';
 
 /** Far above anything this machine reaches: the provider budget is benchmark 1's subject, not these. */
@@ -96,7 +96,7 @@ export async function startBridge(
 export type Applicant = 'clean' | 'review';
 
 /**
- * The sandbox's screening rules (src/sandbox/screening-rules.ts): "Test CleanUser" has no profiles and
+ * The sandbox's screening rules (src/sandbox/mesh/screening-rules.ts): "Test CleanUser" has no profiles and
  * is approved straight through; "Victor Bout" has profiles and waits for an analyst's case decision.
  * The customer alone, as the onboarding service starts a run: the screening configuration and the review
  * policy are the worker's (WorkerProcess: MESH_SCREENING_CONFIGURATION_ID, BENCH_REVIEW_ENV).

@@ -3,8 +3,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
-import { loadOrExit, parseEnv } from '../../src/config/env';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { loadOrExit, parseEnv } from '../../src/platform/config/env';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { log } from './stats';
 
 const envSchema = z.object({

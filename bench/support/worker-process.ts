@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_PASSWORD } from '../../src/sandbox';
+import { DEFAULT_PASSWORD } from '../../src/sandbox/mesh';
 
 const ROOT = resolve(__dirname, '..', '..');
 const WORKER_ENTRY = resolve(ROOT, 'src', 'worker.ts');
 const READY_LINE = 'workers started';
 
 /**
- * The review policy of every benchmark worker (REVIEW_*, src/config/onboarding.ts). The benchmarks start
+ * The review policy of every benchmark worker (REVIEW_*, src/worker/onboarding-defaults.ts). The benchmarks start
  * onboardings with the customer alone, as the onboarding service does, so the worker's configuration is
  * what their runs get: a review lasts as long as the benchmark needs, with no case-check polls,
  * reminders or expiry meanwhile.
@@ -36,13 +36,13 @@ export interface WorkerProcessOptions {
   /** Further worker variables, e.g. WORKER_MAX_CACHED_WORKFLOWS. */
   env?: Record<string, string>;
   /**
-   * `tsx` runs `tsx src/worker.ts` as `npm run worker` does (tsx relays to a child node process);
-   * `node` runs `node --import tsx src/worker.ts` in one process, so its RSS is the worker's alone.
+   * `tsx` runs `tsx src/worker/main.ts` as `npm run worker` does (tsx relays to a child node process);
+   * `node` runs `node --import tsx src/worker/main.ts` in one process, so its RSS is the worker's alone.
    */
   launcher?: 'tsx' | 'node';
 }
 
-/** `src/worker.ts` unchanged, in its own process: the product's options, connection and runtime. */
+/** `src/worker/main.ts` unchanged, in its own process: the product's options, connection and runtime. */
 export class WorkerProcess {
   readonly spawnedAt: number;
   readyAt: number | undefined;

@@ -1,10 +1,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { FaultInput } from '../../src/sandbox';
-import type { DeliveryLogEntry } from '../../src/sandbox';
-import type { MeshCustomer } from '../../src/shared/customer';
-import { loadOnboardingDefaults } from '../../src/config/onboarding';
-import type { OnboardingStatus } from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import type { FaultInput } from '../../src/sandbox/mesh';
+import type { DeliveryLogEntry } from '../../src/sandbox/mesh';
+import type { MeshCustomer } from '../../src/contracts/customer';
+import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
+import type { OnboardingStatus } from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../../src/workflows';
 import { countOf, type DrillReport } from './report';
 import type { Stack } from './stack';
@@ -257,7 +257,7 @@ function duration(ms: number): string {
 /**
  * The runs were started with the customer alone, so their terms (`status.terms`) must be the worker's
  * configuration: MESH_SCREENING_CONFIGURATION_ID and the REVIEW_* policy of `stack.workerEnv()`, read
- * the way src/worker.ts reads them, and monitoring on (the default). A run without terms counts as wrong.
+ * the way src/worker/main.ts reads them, and monitoring on (the default). A run without terms counts as wrong.
  */
 export function checkWorkerTerms(report: DrillReport, stack: Stack, results: Map<string, Outcome>): void {
   const env = stack.workerEnv();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/sandbox';
+import { SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/sandbox/mesh';
 import { WEBHOOK_PATH } from './stack';
 
 export interface ProbeAnswer {

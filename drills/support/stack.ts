@@ -9,8 +9,8 @@ import {
   startSandbox,
   type Sandbox,
   type SandboxOptions,
-} from '../../src/sandbox';
-import { meshTaskQueue } from '../../src/shared/onboarding';
+} from '../../src/sandbox/mesh';
+import { meshTaskQueue } from '../../src/contracts/onboarding';
 import { baseEnv, ChildProc, tsxArgs } from './processes';
 import { freePort } from './ports';
 import type { DrillReport } from './report';
@@ -126,7 +126,7 @@ export class Stack {
     const worker = ChildProc.start(
       `worker-${this.workerStarts}`,
       process.execPath,
-      tsxArgs('src/worker.ts'),
+      tsxArgs('src/worker/main.ts'),
       this.workerEnv(),
       this.dir,
     );

@@ -1,6 +1,6 @@
 import { resolveTemporalCli, searchAttributeArgs } from '../../scripts/temporal-cli';
 import { isPortOpen } from '../../scripts/wait-for';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { baseEnv, ChildProc } from './processes';
 import { freePort } from './ports';
 import { waitUntil } from './wait';

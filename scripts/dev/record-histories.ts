@@ -6,7 +6,7 @@
  *   npx tsx scripts/dev/record-histories.ts
  *
  * Runs everything in process on free ports: a Temporal dev server (the same binary the tests use,
- * scripts/local-temporal.ts), the Mesh sandbox and the two workers of src/worker.ts. Record again only
+ * scripts/local-temporal.ts), the Mesh sandbox and the two workers of src/worker/main.ts. Record again only
  * on purpose (a deliberate, patched() change); commit the new files next to the old ones.
  *
  * No personal data: the customers are the sandbox's fictitious test names with nothing else, and every
@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createOnboardingTermsActivities } from '../../src/activities';
-import { Secret } from '../../src/config/mesh';
-import { createMeshClient } from '../../src/mesh/client';
-import { startSandbox } from '../../src/sandbox';
-import { caseDecisionSignal, type CaseDecision } from '../../src/shared/case-decision';
-import type { MeshCustomer } from '../../src/shared/customer';
+import { Secret } from '../../src/providers/mesh/config';
+import { createMeshClient } from '../../src/providers/mesh/client';
+import { startSandbox } from '../../src/sandbox/mesh';
+import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
+import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   amendCustomerUpdate,
   decideUpdate,
@@ -30,8 +30,8 @@ import {
   statusQuery,
   type OnboardingInput,
   type OnboardingStatus,
-} from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { historyToJson } from '../../test/workflows/helpers/history-json';
 import { startLocalTemporal } from '../local-temporal';
 
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       identity: IDENTITY,
-      // The worker's defaults, as src/worker.ts gives them: each run records them as its terms.
+      // The worker's defaults, as src/worker/main.ts gives them: each run records them as its terms.
       activities: createOnboardingTermsActivities({
         screeningConfigurationIdentifier: 'sandbox-default',
         policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: HOUR },

@@ -1,7 +1,7 @@
-import { createMeshActivities, type MeshActivityDeps } from './mesh';
+import { createMeshActivities, type MeshActivityDeps } from '../providers/mesh/activities';
 
-export type { MeshActivityDeps as ActivityDeps } from './mesh';
-export type * from './mesh';
+export type { MeshActivityDeps as ActivityDeps } from '../providers/mesh/activities';
+export type * from '../providers/mesh/activities';
 export { createOnboardingTermsActivities, type OnboardingTermsActivities } from './onboarding-terms';
 
 /**

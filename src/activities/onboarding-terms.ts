@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { parseOnboardingRequest } from '../mesh/customer-schema';
-import { OnboardingFailureType, type OnboardingDefaults, type OnboardingTerms } from '../shared/onboarding';
-import { resolveTerms } from '../shared/onboarding-schemas';
+import { parseOnboardingRequest } from '../providers/mesh/customer-schema';
+import { OnboardingFailureType, type OnboardingDefaults, type OnboardingTerms } from '../contracts/onboarding';
+import { resolveTerms } from '../contracts/onboarding-schemas';
 
 /**
  * The local activity every onboarding runs first (on the workflow worker): the worker's defaults with

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { BridgeConfig } from '../config/bridge';
+import type { BridgeConfig } from './config';
 import { DeliveryDedupe } from './delivery-dedupe';
 import { deliverEvent, type DeliveryOutcome } from './deliver-event';
 import { refuse, registerErrorHandling } from './http-errors';

@@ -1,4 +1,4 @@
-import type { CaseDecision } from '../shared/case-decision';
+import type { CaseDecision } from '../contracts/case-decision';
 import type { CaseEvent, WebhookEvent } from './payload';
 import type { Signaller } from './signaller';
 

@@ -1,13 +1,13 @@
 import type { DestinationStream, Logger, LoggerOptions } from 'pino';
-import type { LogLevelName } from '../config/logging';
-import { createLogger, loggerOptions } from '../observability/logger';
+import type { LogLevelName } from '../platform/config/logging';
+import { createLogger, loggerOptions } from '../platform/logging/logger';
 
 /**
- * The bridge's logger: the shared JSON logger (src/observability/logger.ts) named `bridge`. Its
+ * The bridge's logger: the shared JSON logger (src/platform/logging/logger.ts) named `bridge`. Its
  * redaction covers signatures, secrets and request bodies (names, dates of birth and notes travel in
  * webhook payloads); identifiers (external identifier, case identifier, webhook id) are logged on purpose.
  */
-export { REDACT_PATHS } from '../observability/logger';
+export { REDACT_PATHS } from '../platform/logging/logger';
 
 export function bridgeLoggerOptions(level: LogLevelName): LoggerOptions {
   return loggerOptions({ name: 'bridge', level });

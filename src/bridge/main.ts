@@ -1,14 +1,14 @@
 import { Client } from '@temporalio/client';
-import { createDataConverter } from '../codec/data-converter';
-import { loadBridgeConfig } from '../config/bridge';
-import { loadEncryptionConfig } from '../config/encryption';
-import { loadOrExit } from '../config/env';
-import { loadLoggingConfig } from '../config/logging';
-import { formatHostPort, loadMetricsConfig } from '../config/metrics';
-import { loadTemporalConfig } from '../config/temporal';
-import { lazyTemporalBridgeConnection } from '../config/temporal-connection';
-import { createBridgeMetrics, instrumentBridge } from '../observability/bridge-metrics';
-import { startMetricsServerOrExit, type MetricsServer } from '../observability/metrics-server';
+import { createDataConverter } from '../platform/codec/data-converter';
+import { loadBridgeConfig } from './config';
+import { loadEncryptionConfig } from '../platform/config/encryption';
+import { loadOrExit } from '../platform/config/env';
+import { loadLoggingConfig } from '../platform/config/logging';
+import { formatHostPort, loadMetricsConfig } from '../platform/config/metrics';
+import { loadTemporalConfig } from '../platform/config/temporal';
+import { lazyTemporalBridgeConnection } from '../platform/temporal/connection';
+import { createBridgeMetrics, instrumentBridge } from './metrics';
+import { startMetricsServerOrExit, type MetricsServer } from '../platform/metrics/metrics-server';
 import { buildBridge } from './app';
 import { createBridgeLogger } from './logger';
 import { createTemporalSignaller } from './temporal-signaller';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
   // While Temporal is unreachable the sender must hear 503 within a second (issue 6) and retry later; the
   // SDK's default of 10 gRPC attempts would hold each delivery until the 5 s signal deadline. Two quick
-  // retries (~0.5 s) still ride over a blip. TLS, mTLS and API key as configured (src/config/temporal.ts).
+  // retries (~0.5 s) still ride over a blip. TLS, mTLS and API key as configured (src/platform/config/temporal.ts).
   const connection = lazyTemporalBridgeConnection(temporal);
   // The decisions it signals (and the case reviews it starts) are encrypted like every other payload.
   const dataConverter = createDataConverter(

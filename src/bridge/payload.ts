@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DecisionType } from '../shared/case-decision';
+import type { DecisionType } from '../contracts/case-decision';
 
 /**
  * The parts of a Mesh case webhook the bridge acts on (guide Step 3, Step 6 and Appendix C;

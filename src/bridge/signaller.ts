@@ -1,5 +1,5 @@
-import type { CaseDecision } from '../shared/case-decision';
-import type { MonitoringCaseReviewInput } from '../shared/monitoring-case';
+import type { CaseDecision } from '../contracts/case-decision';
+import type { MonitoringCaseReviewInput } from '../contracts/monitoring-case';
 
 /**
  * What the bridge needs from Temporal, as an interface so the HTTP layer is tested and benchmarked with

@@ -4,9 +4,9 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/common';
-import { caseDecisionSignal } from '../shared/case-decision';
-import { MONITORING_CASE_REVIEW_WORKFLOW_TYPE } from '../shared/monitoring-case';
-import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../shared/workflow-ids';
+import { caseDecisionSignal } from '../contracts/case-decision';
+import { MONITORING_CASE_REVIEW_WORKFLOW_TYPE } from '../contracts/monitoring-case';
+import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../contracts/workflow-ids';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export interface TemporalSignallerOptions {

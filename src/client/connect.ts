@@ -1,9 +1,9 @@
 import { Client } from '@temporalio/client';
-import { createDataConverter, type Warn } from '../codec/data-converter';
-import { loadEncryptionConfig } from '../config/encryption';
-import type { Env } from '../config/env';
-import { loadTemporalConfig } from '../config/temporal';
-import { connectTemporalClient } from '../config/temporal-connection';
+import { createDataConverter, type Warn } from '../platform/codec/data-converter';
+import { loadEncryptionConfig } from '../platform/config/encryption';
+import type { Env } from '../platform/config/env';
+import { loadTemporalConfig } from '../platform/config/temporal';
+import { connectTemporalClient } from '../platform/temporal/connection';
 import { OnboardingClient } from './onboarding-client';
 
 export interface ConnectedOnboardingClient {

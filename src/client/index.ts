@@ -8,5 +8,5 @@ export type {
   OnboardingStatus,
   OnboardingState,
   WithdrawRequest,
-} from '../shared/onboarding';
-export { OnboardingFailureType } from '../shared/onboarding';
+} from '../contracts/onboarding';
+export { OnboardingFailureType } from '../contracts/onboarding';

@@ -5,7 +5,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { parseOnboardingRequest } from '../mesh/customer-schema';
+import { parseOnboardingRequest } from '../providers/mesh/customer-schema';
 import {
   amendCustomerUpdate,
   decideUpdate,
@@ -16,17 +16,17 @@ import {
   type OnboardingInput,
   type OnboardingStatus,
   type WithdrawRequest,
-} from '../shared/onboarding';
+} from '../contracts/onboarding';
 import {
   checkCustomerUpdate,
   checkOfficerDecision,
   checkWithdrawRequest,
   type Checked,
-} from '../shared/message-checks';
-import { onboardingInputEnvelopeSchema, problemsOf } from '../shared/onboarding-schemas';
-import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../shared/search-attributes';
-import { onboardingWorkflowId } from '../shared/workflow-ids';
-import type { onboardCustomer } from '../workflows/onboard-customer';
+} from '../contracts/message-checks';
+import { onboardingInputEnvelopeSchema, problemsOf } from '../contracts/onboarding-schemas';
+import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../contracts/search-attributes';
+import { onboardingWorkflowId } from '../contracts/workflow-ids';
+import type { onboardCustomer } from '../workflows/onboarding/onboard-customer';
 
 /**
  * What the onboarding service needs from this project, typed from the workflow's own definitions:

@@ -4,7 +4,7 @@ import { isIP, type BlockList } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { CodecServerConfig } from '../config/codec-server';
+import type { CodecServerConfig } from './config';
 
 /**
  * The codec server the Temporal Web UI and CLI call to show decrypted payloads (Temporal's "remote

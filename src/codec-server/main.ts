@@ -1,9 +1,9 @@
 import pino from 'pino';
-import { AesGcmCodec } from '../codec/aes-gcm-codec';
-import { loadCodecServerConfig } from '../config/codec-server';
-import { loadEncryptionConfig } from '../config/encryption';
-import { ConfigError, loadOrExit } from '../config/env';
-import { loadTemporalConfig } from '../config/temporal';
+import { AesGcmCodec } from '../platform/codec/aes-gcm-codec';
+import { loadCodecServerConfig } from './config';
+import { loadEncryptionConfig } from '../platform/config/encryption';
+import { ConfigError, loadOrExit } from '../platform/config/env';
+import { loadTemporalConfig } from '../platform/config/temporal';
 import { buildCodecServer, isLoopback } from './app';
 
 /** `npm run codec-server`: decrypts payloads for the Temporal Web UI and CLI (docs/encryption.md). */

@@ -1,6 +1,6 @@
-import { loadOrExit } from '../config/env';
-import { loadSandboxConfig } from '../config/sandbox';
-import { startSandbox } from './index';
+import { loadOrExit } from '../platform/config/env';
+import { loadSandboxConfig } from './config';
+import { startSandbox } from './mesh/index';
 
 /** `npm run sandbox`: the Mesh sandbox on SANDBOX_PORT (default 4010), configured from the environment. */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 // The workflow bundle's entry point: every workflow type the worker registers (the function name is the type).
-export * from './onboard-customer';
-export * from './update-customer-data';
-export * from './set-customer-monitoring';
-export * from './offboard-customer';
-export * from './monitoring-case-review';
+export * from './onboarding/onboard-customer';
+export * from './operations/update-customer-data';
+export * from './operations/set-customer-monitoring';
+export * from './operations/offboard-customer';
+export * from './monitoring/monitoring-case-review';

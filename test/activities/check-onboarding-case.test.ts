@@ -1,8 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import type { CheckOnboardingCaseResult } from '../../src/activities/mesh';
-import type { MeshApi, MeshCase } from '../../src/mesh/mesh-api';
+import type { CheckOnboardingCaseResult } from '../../src/providers/mesh/activities';
+import type { MeshApi, MeshCase } from '../../src/providers/mesh/api';
 
 /**
  * checkOnboardingCase without a case identifier, against a typed fake: which of the customer's cases it

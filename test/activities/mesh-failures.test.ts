@@ -12,12 +12,12 @@ import {
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
-import type { ActivityLogger } from '../../src/activities/mesh';
-import { CREDENTIALS_REFUSED_METRIC } from '../../src/activities/mesh-failures';
-import { Secret } from '../../src/config/mesh';
-import { createMeshClient } from '../../src/mesh/client';
-import type { TokenProvider } from '../../src/mesh/token-provider';
-import { guidePerson, pollUntil, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
+import type { ActivityLogger } from '../../src/providers/mesh/activities';
+import { CREDENTIALS_REFUSED_METRIC } from '../../src/providers/mesh/activity-failures';
+import { Secret } from '../../src/providers/mesh/config';
+import { createMeshClient } from '../../src/providers/mesh/client';
+import type { TokenProvider } from '../../src/providers/mesh/token-provider';
+import { guidePerson, pollUntil, screenInput, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
 
 /**
  * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones

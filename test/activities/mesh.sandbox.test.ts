@@ -1,9 +1,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
-import type { ActivityLogger } from '../../src/activities/mesh';
-import type { MeshApi } from '../../src/mesh/mesh-api';
-import type { MeshCustomer } from '../../src/shared/customer';
+import type { ActivityLogger } from '../../src/providers/mesh/activities';
+import type { MeshApi } from '../../src/providers/mesh/api';
+import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   company,
   externalId,
@@ -11,7 +11,7 @@ import {
   pollUntil,
   screenInput,
   useSandboxHarness,
-} from '../mesh/support/sandbox-client';
+} from '../providers/mesh/support/sandbox-client';
 
 /**
  * The Mesh activities as Temporal runs them (inside an activity context, MockActivityEnvironment)

@@ -4,7 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildBridge, WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
 import { DeliveryDedupe } from '../../src/bridge/delivery-dedupe';
 import { createBridgeLogger } from '../../src/bridge/logger';
-import { Secret } from '../../src/config/mesh';
+import { Secret } from '../../src/providers/mesh/config';
 import { FakeSignaller } from './fake-signaller';
 import {
   casePayload,

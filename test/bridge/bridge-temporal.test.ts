@@ -6,14 +6,14 @@ import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
 import { TemporalUnavailableError } from '../../src/bridge/signaller';
 import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
-import type { CaseDecision } from '../../src/shared/case-decision';
+import type { CaseDecision } from '../../src/contracts/case-decision';
 import {
   monitoringCaseStatusQuery,
   MONITORING_CASE_REVIEW_WORKFLOW_TYPE,
-} from '../../src/shared/monitoring-case';
-import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/shared/onboarding';
-import { kycMarkedForOffboarding } from '../../src/shared/search-attributes';
-import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/monitoring-case';
+import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/contracts/onboarding';
+import { kycMarkedForOffboarding } from '../../src/contracts/search-attributes';
+import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer, type monitoringCaseReview } from '../../src/workflows';
 import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection, waitFor } from '../helpers/temporal';
 import {

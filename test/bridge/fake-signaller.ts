@@ -1,5 +1,5 @@
-import type { CaseDecision } from '../../src/shared/case-decision';
-import type { MonitoringCaseReviewInput } from '../../src/shared/monitoring-case';
+import type { CaseDecision } from '../../src/contracts/case-decision';
+import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
 import { TemporalUnavailableError, type Signaller } from '../../src/bridge/signaller';
 
 export type SignalCall =

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../../src/bridge/app';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { httpStatus, waitForHttp } from '../../scripts/wait-for';
 import { testConnection, uniqueTaskQueue, waitFor, type TestConnection } from '../helpers/temporal';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Secret } from '../../src/config/mesh';
+import { Secret } from '../../src/providers/mesh/config';
 import { Webhook } from 'standardwebhooks';
 import { createSignatureVerifier, type SignatureCheck } from '../../src/bridge/signature';
 import { legacySignature, newSecret, standardWebhookHeaders } from './webhook-signing';

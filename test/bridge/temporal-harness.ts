@@ -6,9 +6,9 @@ import { Writable } from 'node:stream';
 import { buildBridge, WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
-import type { ScreeningOutcome, MeshApi, MeshCustomerRecord } from '../../src/mesh/mesh-api';
-import { MeshError } from '../../src/mesh/mesh-api';
-import { Secret } from '../../src/config/mesh';
+import type { ScreeningOutcome, MeshApi, MeshCustomerRecord } from '../../src/providers/mesh/api';
+import { MeshError } from '../../src/providers/mesh/api';
+import { Secret } from '../../src/providers/mesh/config';
 
 /** A port nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {

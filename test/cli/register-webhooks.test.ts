@@ -10,9 +10,9 @@ import {
   registerWebhooks,
   UsageError,
   type RegisterWebhooksOptions,
-} from '../../src/cli/register-webhooks';
-import { MeshError, type MeshApi, type WebhookConfiguration } from '../../src/mesh/mesh-api';
-import { startHarness, useSandboxHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+} from '../../src/register-webhooks/register';
+import { MeshError, type MeshApi, type WebhookConfiguration } from '../../src/providers/mesh/api';
+import { startHarness, useSandboxHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
 
 const BRIDGE_URL = 'https://kyc.example.com/webhooks/complyadvantage';
 
@@ -192,7 +192,7 @@ describe('register-webhooks against the Mesh sandbox', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    // The field Mesh rejected is named; the provider's own reason (prose) is not repeated (src/mesh/errors.ts).
+    // The field Mesh rejected is named; the provider's own reason (prose) is not repeated (src/providers/mesh/errors.ts).
     expect(refused).toBeInstanceOf(MeshError);
     expect(refused).toMatchObject({ kind: 'BAD_REQUEST', details: { status: 400, retryable: false } });
     expect((refused as MeshError).message).toMatch(
@@ -224,7 +224,7 @@ describe('npm run register-webhooks (the entry point)', () => {
       MESH_SECRET: 'sandbox',
     };
     try {
-      const { stdout, stderr } = await run(tsx, ['scripts/register-webhooks.ts', ...args], {
+      const { stdout, stderr } = await run(tsx, ['src/register-webhooks/main.ts', ...args], {
         cwd: root,
         env,
       });

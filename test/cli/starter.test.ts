@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
-import { externalId, startHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
+import { externalId, startHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 import { withSandboxWorkers } from '../workflows/helpers/sandbox-workers';
 
 /**
- * `npm run starter` as a person runs it: the real CLI (src/starter.ts through tsx) in a child process,
+ * `npm run starter` as a person runs it: the real CLI (src/starter/main.ts through tsx) in a child process,
  * against the test's dev server, with the real workers and the Mesh sandbox where a run needs them.
  */
 const ROOT = join(__dirname, '..', '..');
@@ -48,7 +48,7 @@ function starter(taskQueue: string, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       TSX,
-      ['src/starter.ts', ...args],
+      ['src/starter/main.ts', ...args],
       { cwd: ROOT, env, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;

@@ -1,9 +1,9 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
+import { AesGcmCodec } from '../../src/platform/codec/aes-gcm-codec';
 import { buildCodecServer } from '../../src/codec-server/app';
-import { loadCodecServerConfig } from '../../src/config/codec-server';
-import { Secret } from '../../src/config/mesh';
+import { loadCodecServerConfig } from '../../src/codec-server/config';
+import { Secret } from '../../src/providers/mesh/config';
 import { keyConfig } from '../codec/support';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest on Node 20 cannot load

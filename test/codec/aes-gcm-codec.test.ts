@@ -4,7 +4,7 @@ import {
   ENCRYPTED_ENCODING,
   KEY_ID_METADATA_KEY,
   PayloadDecryptionError,
-} from '../../src/codec/aes-gcm-codec';
+} from '../../src/platform/codec/aes-gcm-codec';
 import { encryptionConfig, keyConfig, newKeyBase64 } from './support';
 
 const customer = {

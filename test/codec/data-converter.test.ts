@@ -5,7 +5,7 @@ import {
   encodeErrorToFailure,
   loadDataConverter,
 } from '@temporalio/common/lib/internal-non-workflow';
-import { createDataConverter, UNENCRYPTED_WARNING } from '../../src/codec/data-converter';
+import { createDataConverter, UNENCRYPTED_WARNING } from '../../src/platform/codec/data-converter';
 import { keyConfig } from './support';
 
 describe('createDataConverter', () => {

@@ -2,20 +2,20 @@ import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/cl
 import { ApplicationFailure, type Payload, type PayloadCodec } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { AesGcmCodec } from '../../src/codec/aes-gcm-codec';
-import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
-import { caseDecisionSignal } from '../../src/shared/case-decision';
-import type { MeshCustomer } from '../../src/shared/customer';
+import { AesGcmCodec } from '../../src/platform/codec/aes-gcm-codec';
+import { createDataConverter, FAILURE_CONVERTER_PATH } from '../../src/platform/codec/data-converter';
+import { caseDecisionSignal } from '../../src/contracts/case-decision';
+import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   meshTaskQueue,
   OnboardingFailureType,
   type OnboardingInput,
   type OnboardingStatus,
-} from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
-import { externalId, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { externalId, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
 import { fakeActivities, testPolicy, waitForState } from '../workflows/helpers/onboarding-harness';
 import { sandboxActivities } from '../workflows/helpers/sandbox-workers';
 import { keyConfig } from './support';
@@ -24,7 +24,7 @@ import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 /**
  * With ENCRYPTION_KEY set, nothing a person could be identified by reaches Temporal in the clear: the
  * real dev server, the real activities against the Mesh sandbox, workers and clients wired with
- * `createDataConverter` as src/worker.ts, src/starter.ts and the bridge wire them. Each history is then
+ * `createDataConverter` as src/worker/main.ts, src/starter/main.ts and the bridge wire them. Each history is then
  * read as the server stores it, by a client without the codec, and searched for the customer's data;
  * decoded with the codec, the same history must show that data (so the search can see it at all).
  */
@@ -99,7 +99,7 @@ function input(customer: MeshCustomer): OnboardingInput {
   };
 }
 
-/** Workflow and Mesh workers as src/worker.ts runs them, encrypting with the test key. */
+/** Workflow and Mesh workers as src/worker/main.ts runs them, encrypting with the test key. */
 async function withEncryptedWorkers<R>(
   activities: Activities,
   fn: (taskQueue: string) => Promise<R>,

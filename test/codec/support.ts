@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadEncryptionConfig, type EncryptionConfig } from '../../src/config/encryption';
+import { loadEncryptionConfig, type EncryptionConfig } from '../../src/platform/config/encryption';
 
 /** A fresh random key in the form ENCRYPTION_KEY takes. */
 export function newKeyBase64(): string {

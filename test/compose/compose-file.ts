@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { Env } from '../../src/config/env';
+import type { Env } from '../../src/platform/config/env';
 
 /**
  * docker-compose.yml read the way `docker compose config` would (no Docker runs here): YAML merge keys

@@ -12,19 +12,19 @@ import { buildWorkflowBundle, DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../scripts
 import { resolveTemporalCli } from '../../scripts/temporal-cli';
 import { WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { buildCodecServer } from '../../src/codec-server/app';
-import { loadBridgeConfig } from '../../src/config/bridge';
-import { loadCodecServerConfig } from '../../src/config/codec-server';
-import type { Env } from '../../src/config/env';
-import { loadMeshConfig } from '../../src/config/mesh';
-import { loadMetricsConfig } from '../../src/config/metrics';
-import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/config/sandbox';
-import { loadTemporalConfig } from '../../src/config/temporal';
-import { loadWorkerConfig } from '../../src/config/worker';
-import { loadOnboardingDefaults } from '../../src/config/onboarding';
-import { startSandbox } from '../../src/sandbox';
-import { meshTaskQueue } from '../../src/shared/onboarding';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { workflowWorkerOptions } from '../../src/worker';
+import { loadBridgeConfig } from '../../src/bridge/config';
+import { loadCodecServerConfig } from '../../src/codec-server/config';
+import type { Env } from '../../src/platform/config/env';
+import { loadMeshConfig } from '../../src/providers/mesh/config';
+import { loadMetricsConfig } from '../../src/platform/config/metrics';
+import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/sandbox/config';
+import { loadTemporalConfig } from '../../src/platform/config/temporal';
+import { loadWorkerConfig } from '../../src/worker/config';
+import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
+import { startSandbox } from '../../src/sandbox/mesh';
+import { meshTaskQueue } from '../../src/contracts/onboarding';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
+import { workflowWorkerOptions } from '../../src/worker/main';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import {
   bundleOnce,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Env } from '../../src/config/env';
+import type { Env } from '../../src/platform/config/env';
 import { ROOT } from './compose-file';
 
 /**

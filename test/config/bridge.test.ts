@@ -1,4 +1,4 @@
-import { loadBridgeConfig } from '../../src/config/bridge';
+import { loadBridgeConfig } from '../../src/bridge/config';
 import { configProblems } from '../helpers/config';
 
 const SECRET_A = Buffer.from('a'.repeat(32)).toString('base64');

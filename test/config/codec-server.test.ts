@@ -1,4 +1,4 @@
-import { loadCodecServerConfig } from '../../src/config/codec-server';
+import { loadCodecServerConfig } from '../../src/codec-server/config';
 import { configProblems } from '../helpers/config';
 
 const problemsOf = (env: Record<string, string>) => configProblems(loadCodecServerConfig, env);

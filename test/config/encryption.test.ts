@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { loadEncryptionConfig } from '../../src/config/encryption';
+import { loadEncryptionConfig } from '../../src/platform/config/encryption';
 import { configProblems } from '../helpers/config';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { loadMeshConfig } from '../../src/config/mesh';
+import { loadMeshConfig } from '../../src/providers/mesh/config';
 import { configProblems } from '../helpers/config';
 
 const base = { MESH_BASE_URL: 'http://127.0.0.1:4010', MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default' };

@@ -1,6 +1,6 @@
-import { ConfigError } from '../../src/config/env';
-import { loadOnboardingDefaults, loadOnboardingPolicyConfig } from '../../src/config/onboarding';
-import { DEFAULT_ONBOARDING_POLICY } from '../../src/shared/onboarding';
+import { ConfigError } from '../../src/platform/config/env';
+import { loadOnboardingDefaults, loadOnboardingPolicyConfig } from '../../src/worker/onboarding-defaults';
+import { DEFAULT_ONBOARDING_POLICY } from '../../src/contracts/onboarding';
 
 /** The worker's review policy: the default of every onboarding, refused at start when it makes no sense. */
 function problemsOf(env: Record<string, string>): string[] {

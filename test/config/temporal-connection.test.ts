@@ -1,13 +1,13 @@
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import { loadTemporalConfig } from '../../src/config/temporal';
+import { loadTemporalConfig } from '../../src/platform/config/temporal';
 import {
   clientConnectionOptions,
   connectTemporalClient,
   connectTemporalWorker,
   lazyTemporalBridgeConnection,
   nativeConnectionOptions,
-} from '../../src/config/temporal-connection';
+} from '../../src/platform/temporal/connection';
 import { installTestRuntime } from '../helpers/temporal';
 import { startFakeGrpcServer, type FakeGrpcServer } from './fake-grpc-server';
 import { createTestPki, type TestPki } from './tls-fixtures';

@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import type { Env } from '../../src/config/env';
-import { loadTemporalConfig, TEMPORAL_ENV_VARIABLES } from '../../src/config/temporal';
+import type { Env } from '../../src/platform/config/env';
+import { loadTemporalConfig, TEMPORAL_ENV_VARIABLES } from '../../src/platform/config/temporal';
 import { configProblems } from '../helpers/config';
 import { createTestPki, type TestPki } from './tls-fixtures';
 
@@ -358,7 +358,7 @@ describe('loadTemporalConfig: one line per bad value, naming the variable or the
     const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', 'src/worker.ts'],
+        ['--import', 'tsx', 'src/worker/main.ts'],
         {
           cwd: root,
           env: { PATH: process.env['PATH'] ?? '', TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'nope.key') },

@@ -11,16 +11,16 @@ import {
   DEFAULT_NAME_PREFIX,
   DEFAULT_WEBHOOK_TYPES,
   registerWebhooks,
-} from '../../src/cli/register-webhooks';
-import type { MeshApi } from '../../src/mesh/mesh-api';
-import { SANDBOX_DEV_WEBHOOK_SECRET, type DeliveryLogEntry } from '../../src/sandbox';
-import type { MeshCustomer } from '../../src/shared/customer';
-import { FINAL_STATES, type OnboardingInput, type OnboardingStatus } from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/register-webhooks/register';
+import type { MeshApi } from '../../src/providers/mesh/api';
+import { SANDBOX_DEV_WEBHOOK_SECRET, type DeliveryLogEntry } from '../../src/sandbox/mesh';
+import type { MeshCustomer } from '../../src/contracts/customer';
+import { FINAL_STATES, type OnboardingInput, type OnboardingStatus } from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { startBridge, type RunningBridge } from '../bridge/temporal-harness';
 import { useTestConnection } from '../helpers/temporal';
-import { externalId, guidePerson, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { externalId, guidePerson, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
 import {
   testPolicy,
   waitForState,

@@ -1,4 +1,4 @@
-import { ConfigError, type Env } from '../../src/config/env';
+import { ConfigError, type Env } from '../../src/platform/config/env';
 
 /** The problems a config section's loader reports for `env` (none when it accepts it). */
 export function configProblems(load: (env: Env) => unknown, env: Env): string[] {

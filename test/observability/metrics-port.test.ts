@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { ConfigError } from '../../src/config/env';
-import { metricsAddressProblem, type HostPort } from '../../src/config/metrics';
-import { startMetricsServer } from '../../src/observability/metrics-server';
+import { ConfigError } from '../../src/platform/config/env';
+import { metricsAddressProblem, type HostPort } from '../../src/platform/config/metrics';
+import { startMetricsServer } from '../../src/platform/metrics/metrics-server';
 import { freePort } from '../helpers/free-port';
 
 const ROOT = join(__dirname, '..', '..');
@@ -45,7 +45,7 @@ function runEntry(entry: string, env: Record<string, string>): Promise<Run> {
 
 describe('a metrics port already taken', () => {
   it('stops the worker at start: exit 2, one line naming WORKER_METRICS_ADDRESS and off', async () => {
-    const run = await runEntry('src/worker.ts', {
+    const run = await runEntry('src/worker/main.ts', {
       MESH_BASE_URL: 'http://127.0.0.1:4010',
       MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default',
       MESH_ACCESS_KEY: 'ak',

@@ -3,14 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { Runtime } from '@temporalio/worker';
 import { buildBridge, WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
-import { Secret } from '../../src/config/mesh';
-import type { HostPort } from '../../src/config/metrics';
-import { createBridgeMetrics, instrumentBridge } from '../../src/observability/bridge-metrics';
-import { createLogger } from '../../src/observability/logger';
-import { startMetricsServer, type MetricsServer } from '../../src/observability/metrics-server';
-import { workerRuntimeOptions } from '../../src/observability/worker-runtime';
-import { meshTaskQueue, type OnboardingInput, type OnboardingStatus } from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { Secret } from '../../src/providers/mesh/config';
+import type { HostPort } from '../../src/platform/config/metrics';
+import { createBridgeMetrics, instrumentBridge } from '../../src/bridge/metrics';
+import { createLogger } from '../../src/platform/logging/logger';
+import { startMetricsServer, type MetricsServer } from '../../src/platform/metrics/metrics-server';
+import { workerRuntimeOptions } from '../../src/platform/temporal/worker-runtime';
+import { meshTaskQueue, type OnboardingInput, type OnboardingStatus } from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { FakeSignaller } from '../bridge/fake-signaller';
 import { casePayload, newSecret, standardWebhookHeaders } from '../bridge/webhook-signing';
 import { freePort } from '../helpers/free-port';
@@ -25,7 +25,7 @@ import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 /**
  * The worker's Prometheus endpoint on the real dev server (jest's global setup): the Runtime is
- * installed exactly as src/worker.ts installs it, before anything else in this file creates one.
+ * installed exactly as src/worker/main.ts installs it, before anything else in this file creates one.
  */
 
 interface Sample {

@@ -7,8 +7,8 @@ import {
   REDACT_KEYS,
   REDACTED,
   type PinoLogger,
-} from '../../src/observability/logger';
-import { PinoTemporalLogger } from '../../src/observability/temporal-logger';
+} from '../../src/platform/logging/logger';
+import { PinoTemporalLogger } from '../../src/platform/logging/temporal-logger';
 
 /** A logger writing into memory; `lines()` returns what it wrote, parsed, and `text()` the raw output. */
 function capture(

@@ -1,7 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
-import { meshTaskQueue, type OnboardingInput } from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { meshTaskQueue, type OnboardingInput } from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 import {
   fakeActivities,

@@ -1,4 +1,4 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startSandbox, type Sandbox } from '../../src/sandbox/mesh';
 import { at, eventually, SandboxClient } from './sandbox-client';
 
 describe('sandbox authentication', () => {

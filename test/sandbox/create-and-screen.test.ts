@@ -1,4 +1,4 @@
-import { SCREENING_RULES } from '../../src/sandbox';
+import { SCREENING_RULES } from '../../src/sandbox/mesh';
 import { at, eventually, externalId, personBody, text, useSandbox } from './sandbox-client';
 
 const SYNC = '/v2/workflows/sync/create-and-screen';

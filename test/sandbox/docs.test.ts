@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SANDBOX_ENV_VARIABLES } from '../../src/config/sandbox';
-import { DEFAULT_SETTINGS, SCREENING_RULES } from '../../src/sandbox';
-import { FAULT_KINDS } from '../../src/sandbox/faults';
-import { settingsPatchSchema } from '../../src/sandbox/settings';
-import { SCREENING_TABLE_HEADER, screeningTableRows } from '../../src/sandbox/screening-rules';
+import { SANDBOX_ENV_VARIABLES } from '../../src/sandbox/config';
+import { DEFAULT_SETTINGS, SCREENING_RULES } from '../../src/sandbox/mesh';
+import { FAULT_KINDS } from '../../src/sandbox/mesh/faults';
+import { settingsPatchSchema } from '../../src/sandbox/mesh/settings';
+import { SCREENING_TABLE_HEADER, screeningTableRows } from '../../src/sandbox/mesh/screening-rules';
 
 /** docs/sandbox.md prints the screening table; these tests keep it in step with SCREENING_RULES. */
 const DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'sandbox.md'), 'utf8');

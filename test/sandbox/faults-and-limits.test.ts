@@ -1,4 +1,4 @@
-import { startSandbox } from '../../src/sandbox';
+import { startSandbox } from '../../src/sandbox/mesh';
 import { at, personBody, SandboxClient, text, useSandbox } from './sandbox-client';
 
 const SYNC = '/v2/workflows/sync/create-and-screen';

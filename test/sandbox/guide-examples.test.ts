@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type Sandbox } from '../../src/sandbox';
+import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type Sandbox } from '../../src/sandbox/mesh';
 import { at, eventually, Receiver, SandboxClient, text, type Received } from './sandbox-client';
 
 /**

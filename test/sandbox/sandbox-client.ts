@@ -6,7 +6,7 @@ import {
   type Sandbox,
   type SandboxOptions,
   type SettingsPatchBody,
-} from '../../src/sandbox';
+} from '../../src/sandbox/mesh';
 
 /** A tiny HTTP client for the sandbox tests: fetch with the bearer token and JSON bodies. */
 export interface Answer {

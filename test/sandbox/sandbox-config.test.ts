@@ -1,5 +1,5 @@
 import { configProblems } from '../helpers/config';
-import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/config/sandbox';
+import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/sandbox/config';
 
 describe('sandbox configuration', () => {
   it('defaults to port 4010, password sandbox, the documented dev secret and 300 requests a minute', () => {

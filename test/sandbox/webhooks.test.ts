@@ -5,7 +5,7 @@ import {
   startSandbox,
   type DeliveryLogEntry,
   type Sandbox,
-} from '../../src/sandbox';
+} from '../../src/sandbox/mesh';
 import { at, eventually, personBody, Receiver, SandboxClient, text, type Received } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { startLocalTemporal, type LocalTemporal } from '../../scripts/local-temporal';
 import { LOCAL_TASK_QUEUE_PARTITIONS, taskQueuePartitionArgs } from '../../scripts/temporal-cli';
-import { meshTaskQueue } from '../../src/shared/onboarding';
+import { meshTaskQueue } from '../../src/contracts/onboarding';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 
 async function activityPartitions(client: Client, taskQueue: string): Promise<number> {

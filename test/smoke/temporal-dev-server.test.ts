@@ -1,7 +1,7 @@
 /** Runs against the real Temporal dev server started by test/global-setup.ts. */
 // Maps the SDK's type names to the server's IndexedValueType enum (the SDK's own converter).
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { CUSTOM_SEARCH_ATTRIBUTES, kycOnboardingState } from '../../src/shared/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES, kycOnboardingState } from '../../src/contracts/search-attributes';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import { smokeGreeting } from '../fixtures/smoke-workflows';
 import {

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { amendCustomerUpdate, meshTaskQueue, statusQuery } from '../../src/shared/onboarding';
-import { caseDecisionSignal } from '../../src/shared/case-decision';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import { amendCustomerUpdate, meshTaskQueue, statusQuery } from '../../src/contracts/onboarding';
+import { caseDecisionSignal } from '../../src/contracts/case-decision';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { startLocalTemporal, type LocalTemporal } from '../../scripts/local-temporal';
 import { bundleOnce, installTestRuntime, uniqueTaskQueue, waitFor } from '../helpers/temporal';

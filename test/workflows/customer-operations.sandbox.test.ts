@@ -1,17 +1,17 @@
-import type { MeshCustomer } from '../../src/shared/customer';
+import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   offboardCustomerWorkflowId,
   setCustomerMonitoringWorkflowId,
   updateCustomerDataWorkflowId,
-} from '../../src/shared/customer-operations';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/customer-operations';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import {
   offboardCustomer,
   onboardCustomer,
   setCustomerMonitoring,
   updateCustomerData,
 } from '../../src/workflows';
-import { externalId, guidePerson, screenInput, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { externalId, guidePerson, screenInput, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
 import { useTestConnection } from '../helpers/temporal';
 import { testPolicy, waitForState } from './helpers/onboarding-harness';
 import { withSandboxWorkers } from './helpers/sandbox-workers';

@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DuplicateShape } from '../../src/config/sandbox';
-import type { MeshCustomer } from '../../src/shared/customer';
-import { caseDecisionSignal, type CaseDecision } from '../../src/shared/case-decision';
+import type { DuplicateShape } from '../../src/sandbox/config';
+import type { MeshCustomer } from '../../src/contracts/customer';
+import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
 import {
   decideUpdate,
   DEFAULT_ONBOARDING_POLICY,
@@ -9,8 +9,8 @@ import {
   updateCustomerSignal,
   type OnboardingDefaults,
   type OnboardingStatus,
-} from '../../src/shared/onboarding';
-import { externalId, useSandboxHarness, type SandboxHarness } from '../mesh/support/sandbox-client';
+} from '../../src/contracts/onboarding';
+import { externalId, useSandboxHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
 import { useTestConnection, waitFor } from '../helpers/temporal';
 import { waitForState, waitForStatus, withOnboardingWorkers } from './helpers/onboarding-harness';
 import { sandboxActivities } from './helpers/sandbox-workers';
@@ -24,7 +24,7 @@ import { sandboxActivities } from './helpers/sandbox-workers';
 const t = useTestConnection();
 const h = useSandboxHarness();
 
-/** The worker's configuration: what MESH_SCREENING_CONFIGURATION_ID and REVIEW_* give src/worker.ts. */
+/** The worker's configuration: what MESH_SCREENING_CONFIGURATION_ID and REVIEW_* give src/worker/main.ts. */
 const WORKER_DEFAULTS: OnboardingDefaults = {
   screeningConfigurationIdentifier: 'sandbox-default',
   policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: 1_000, reviewPollJitter: 0 },

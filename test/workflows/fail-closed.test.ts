@@ -8,14 +8,14 @@ import {
   updateCustomerSignal,
   withdrawApplicationUpdate,
   type OnboardingInput,
-} from '../../src/shared/onboarding';
-import { caseDecisionSignal, type CaseDecision } from '../../src/shared/case-decision';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/onboarding';
+import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer, updateCustomerData } from '../../src/workflows';
 import {
   offboardCustomerWorkflowId,
   updateCustomerDataWorkflowId,
-} from '../../src/shared/customer-operations';
+} from '../../src/contracts/customer-operations';
 import { useTestConnection, waitFor } from '../helpers/temporal';
 import { TEST_ONBOARDING_DEFAULTS } from '../helpers/onboarding-worker';
 import {

@@ -1,12 +1,12 @@
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import type { ScreeningOutcome } from '../../src/mesh/mesh-api';
-import { caseDecisionSignal } from '../../src/shared/case-decision';
-import type { MeshCustomer } from '../../src/shared/customer';
-import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/shared/onboarding';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+import type { ScreeningOutcome } from '../../src/providers/mesh/api';
+import { caseDecisionSignal } from '../../src/contracts/case-decision';
+import type { MeshCustomer } from '../../src/contracts/customer';
+import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/contracts/onboarding';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { externalId, useSandboxHarness } from '../mesh/support/sandbox-client';
+import { externalId, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
 import { bundleOnce, uniqueTaskQueue, useTestConnection, waitFor, TEST_NAMESPACE } from '../helpers/temporal';
 import { testPolicy, waitForState, withOnboardingWorkers } from './helpers/onboarding-harness';
 import { sandboxActivities, withSandboxWorkers } from './helpers/sandbox-workers';
@@ -14,7 +14,7 @@ import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 
 /**
  * `onboardCustomer` end to end: the real dev server, the real activities and Mesh client, the
- * in-process Mesh sandbox (src/sandbox) with its faults, and the two workers of src/worker.ts.
+ * in-process Mesh sandbox (src/sandbox) with its faults, and the two workers of src/worker/main.ts.
  */
 const t = useTestConnection();
 const h = useSandboxHarness();

@@ -1,16 +1,16 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CaseDecision } from '../../src/shared/case-decision';
-import { caseDecisionSignal } from '../../src/shared/case-decision';
+import type { CaseDecision } from '../../src/contracts/case-decision';
+import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import {
   statusQuery,
   updateCustomerSignal,
   withdrawSignal,
   type OnboardingInput,
   type OnboardingPolicy,
-} from '../../src/shared/onboarding';
-import { kycOnboardingState, kycReviewOverdue } from '../../src/shared/search-attributes';
-import { onboardingWorkflowId } from '../../src/shared/workflow-ids';
+} from '../../src/contracts/onboarding';
+import { kycOnboardingState, kycReviewOverdue } from '../../src/contracts/search-attributes';
+import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { testConnection, waitFor, type TestConnection } from '../helpers/temporal';
 import {

@@ -1,8 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities, CaseSnapshot } from '../../../src/activities';
-import { caseDecisionSignal, type CaseDecision } from '../../../src/shared/case-decision';
-import type { ScreeningOutcome } from '../../../src/mesh/mesh-api';
-import type { MeshCustomer } from '../../../src/shared/customer';
+import { caseDecisionSignal, type CaseDecision } from '../../../src/contracts/case-decision';
+import type { ScreeningOutcome } from '../../../src/providers/mesh/api';
+import type { MeshCustomer } from '../../../src/contracts/customer';
 import {
   meshTaskQueue,
   statusQuery,
@@ -10,7 +10,7 @@ import {
   type OnboardingPolicy,
   type OnboardingState,
   type OnboardingStatus,
-} from '../../../src/shared/onboarding';
+} from '../../../src/contracts/onboarding';
 import { bundleOnce, runWorker, uniqueTaskQueue, waitFor } from '../../helpers/temporal';
 import { onboardingWorkflowWorkerOptions } from '../../helpers/onboarding-worker';
 
@@ -147,7 +147,7 @@ const workflowsPath = require.resolve('../../../src/workflows');
 
 /**
  * Runs `fn` while a workflow worker (main queue) and a Mesh activity worker (`<queue>-mesh`, with the
- * given activities) poll, the same split as src/worker.ts.
+ * given activities) poll, the same split as src/worker/main.ts.
  */
 export async function withOnboardingWorkers<R>(
   activities: Activities,

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { envField, parseEnv, type Env } from '../platform/config/env';
+import { Secret } from '../providers/mesh/config';
+
+export interface BridgeConfig {
+  host: string;
+  port: number;
+  /**
+   * Standard Webhooks secrets (base64, an optional `whsec_` prefix tolerated). Several are allowed so a
+   * secret can be rotated without downtime: a delivery is accepted when any of them verifies it.
+   */
+  webhookSecrets: Secret[];
+  /** The guide's older `x-complyadvantage-signature` (hex HMAC of the raw body), accepted only when set. */
+  legacySecret: Secret | undefined;
+  /** Whole request, headers to response: a slow client cannot hold a socket for longer. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** gRPC deadline for one signal call; well under the sender's 16 s so a slow Temporal yields a 503, not a dropped socket. */
+  signalTimeoutMs: number;
+  /** gRPC deadline for the readiness probe. */
+  readinessTimeoutMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Remembered `webhook-id`s: bounded count, bounded age (the sender's retries span 16 s). */
+  dedupe: { maxEntries: number; ttlMs: number };
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const WHSEC_PREFIX = 'whsec_';
+
+/** Splits `WEBHOOK_SECRET` and checks each entry is usable, naming entries by position (never by value). */
+const webhookSecrets = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined) return [];
+    const entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    entries.forEach((entry, i) => {
+      const body = entry.startsWith(WHSEC_PREFIX) ? entry.slice(WHSEC_PREFIX.length) : entry;
+      if (body.length === 0 || !BASE64.test(body)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `secret #${i + 1} is not base64 (expected comma-separated base64 secrets as Mesh shows them)`,
+        });
+      }
+    });
+    return entries.map((s) => new Secret(s));
+  });
+
+const schema = z
+  .object({
+    WEBHOOK_HOST: z.string().min(1).default('0.0.0.0'),
+    WEBHOOK_PORT: envField.port(3000),
+    WEBHOOK_SECRET: webhookSecrets,
+    WEBHOOK_LEGACY_SECRET: z.string().optional(),
+    WEBHOOK_REQUEST_TIMEOUT: envField.duration('10s'),
+    WEBHOOK_KEEP_ALIVE_TIMEOUT: envField.duration('72s'),
+    WEBHOOK_SIGNAL_TIMEOUT: envField.duration('5s'),
+    WEBHOOK_READINESS_TIMEOUT: envField.duration('2s'),
+    WEBHOOK_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+    WEBHOOK_DEDUPE_MAX_ENTRIES: envField.positiveInt(10_000, 'remembered webhook ids'),
+    WEBHOOK_DEDUPE_TTL: envField.duration('1h'),
+  })
+  .check((ctx) => {
+    // An endpoint that turns requests into workflow signals must never run unauthenticated.
+    if (ctx.value.WEBHOOK_SECRET.length === 0 && ctx.value.WEBHOOK_LEGACY_SECRET === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET'],
+        message:
+          'required: the base64 webhook signing secret(s), comma-separated (or WEBHOOK_LEGACY_SECRET for the legacy scheme)',
+        input: undefined,
+      });
+    }
+    for (const key of [
+      'WEBHOOK_REQUEST_TIMEOUT',
+      'WEBHOOK_SIGNAL_TIMEOUT',
+      'WEBHOOK_READINESS_TIMEOUT',
+    ] as const) {
+      if (ctx.value[key] <= 0) {
+        ctx.issues.push({
+          code: 'custom',
+          path: [key],
+          message: 'expected a duration greater than zero',
+          input: undefined,
+        });
+      }
+    }
+  });
+
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const BRIDGE_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+export function loadBridgeConfig(env?: Env): BridgeConfig {
+  const c = parseEnv(schema, env);
+  return {
+    host: c.WEBHOOK_HOST,
+    port: c.WEBHOOK_PORT,
+    webhookSecrets: c.WEBHOOK_SECRET,
+    legacySecret: c.WEBHOOK_LEGACY_SECRET === undefined ? undefined : new Secret(c.WEBHOOK_LEGACY_SECRET),
+    requestTimeoutMs: c.WEBHOOK_REQUEST_TIMEOUT,
+    keepAliveTimeoutMs: c.WEBHOOK_KEEP_ALIVE_TIMEOUT,
+    signalTimeoutMs: c.WEBHOOK_SIGNAL_TIMEOUT,
+    readinessTimeoutMs: c.WEBHOOK_READINESS_TIMEOUT,
+    logLevel: c.WEBHOOK_LOG_LEVEL,
+    dedupe: { maxEntries: c.WEBHOOK_DEDUPE_MAX_ENTRIES, ttlMs: c.WEBHOOK_DEDUPE_TTL },
+  };
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { Checked } from './message-checks';
+import type { OnboardingDefaults, OnboardingPolicy, OnboardingTerms } from './onboarding';
+import { monitoringEnabledOf, type OnboardingInput } from './onboarding';
+
+/**
+ * The rules for the terms of a run: one set of schemas for the worker's configuration
+ * (src/worker/onboarding-defaults.ts), the run's start (the terms local activity) and the client module, so a
+ * request is refused with the same words wherever it is checked. Never imported by workflow code (zod
+ * there costs memory per cached run): the Updates' rules are in message-checks.ts.
+ */
+
+const SECOND = 1_000;
+
+/** Polls closer than this read the case back to back and drain the provider's budget (300/min). */
+export const MIN_REVIEW_POLL_INTERVAL_MS = SECOND;
+
+const wholeMs = (what: string) =>
+  z
+    .number({ error: `expected ${what} in milliseconds (a whole number)` })
+    .int({ error: `expected ${what} in milliseconds (a whole number)` });
+
+const policyFields = {
+  reviewPollIntervalMs: wholeMs('the case poll interval').min(MIN_REVIEW_POLL_INTERVAL_MS, {
+    error: 'must be at least 1000 (one second): shorter polls drain the provider budget',
+  }),
+  reviewPollJitter: z
+    .number({ error: 'expected a fraction between 0 and 1, e.g. 0.1' })
+    .min(0, { error: 'expected a fraction between 0 and 1, e.g. 0.1' })
+    .max(1, { error: 'expected a fraction between 0 and 1, e.g. 0.1' }),
+  reviewReminderMs: wholeMs('the reminder delay').min(0, { error: 'must not be negative' }),
+  reviewDeadlineMs: wholeMs('the review deadline').min(SECOND, {
+    error: 'must be at least 1000 (one second)',
+  }),
+  partialPositive: z.enum(['escalate', 'reject'], { error: 'expected escalate or reject' }),
+};
+
+/** A reminder after the deadline would never fire: the run expires first. */
+function reminderNotAfterDeadline(policy: OnboardingPolicy, ctx: z.RefinementCtx): void {
+  if (policy.reviewReminderMs > policy.reviewDeadlineMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reviewReminderMs'],
+      message: 'must not be later than reviewDeadlineMs: the run would expire before the reminder',
+    });
+  }
+}
+
+export const onboardingPolicySchema = z.strictObject(policyFields).superRefine(reminderNotAfterDeadline);
+
+/** An input's `policy`: any subset of the fields, each checked on its own (the whole after merging). */
+export const policyOverridesSchema = z.strictObject(policyFields).partial();
+
+const identifier = (what: string) =>
+  z
+    .string({ error: `expected ${what} (a non-empty string)` })
+    .trim()
+    .min(1, { error: `expected ${what} (a non-empty string)` })
+    .max(255, { error: `expected ${what} of at most 255 characters` });
+
+/** The envelope of `onboardCustomer`'s input (the customer itself is checked by the provider's rules). */
+export const onboardingInputEnvelopeSchema = z.looseObject({
+  customer: z.looseObject({ external_identifier: identifier('your unique customer identifier') }),
+  monitoring: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({ enabled: z.boolean().optional() }),
+        z.strictObject({ entity_screening: z.strictObject({ enabled: z.boolean() }) }),
+      ],
+      {
+        error:
+          'expected true, false, {"enabled": true|false} or {"entity_screening": {"enabled": true|false}}',
+      },
+    )
+    .optional(),
+  configuration: z
+    .strictObject({
+      screening_configuration_identifier: identifier('a screening configuration identifier').optional(),
+    })
+    .optional(),
+  policy: policyOverridesSchema.optional(),
+});
+
+/** `customer.person.last_name`, `policy.reviewPollIntervalMs`: the path a person reads in what they sent. */
+export function issuePath(path: readonly PropertyKey[], root?: string): string {
+  let out = root ?? '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(input)' : out;
+}
+
+/** One line per problem, naming the field; values are never echoed (they may be personal data). */
+export function problemsOf(error: z.ZodError, root?: string): string[] {
+  return error.issues.map((issue) => `${issuePath(issue.path, root)}: ${issue.message}`);
+}
+
+function checked<T>(result: z.ZodSafeParseResult<unknown>, root?: string): Checked<T> {
+  return result.success
+    ? { ok: true, value: result.data as T }
+    : { ok: false, problems: problemsOf(result.error, root) };
+}
+
+/**
+ * The terms of one run: the worker's defaults, overridden by the input's fields, checked as a whole
+ * (a reminder overridden past the worker's deadline is refused too).
+ */
+export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Checked<OnboardingTerms> {
+  const envelope = checked<OnboardingInput>(onboardingInputEnvelopeSchema.safeParse(input));
+  if (!envelope.ok) return envelope;
+  const { configuration, policy, monitoring } = envelope.value;
+  const merged = onboardingPolicySchema.safeParse({ ...defaults.policy, ...policy });
+  if (!merged.success) return { ok: false, problems: problemsOf(merged.error, 'policy') };
+  return {
+    ok: true,
+    value: {
+      screeningConfigurationIdentifier:
+        configuration?.screening_configuration_identifier ?? defaults.screeningConfigurationIdentifier,
+      policy: merged.data,
+      monitoringEnabled: monitoringEnabledOf(monitoring),
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { log } from '@temporalio/activity';
+import type {
+  MeshApi,
+  MeshCase,
+  MeshCustomerRecord,
+  RescoreOutcome,
+  ScreeningOutcome,
+} from './api';
+import type { MeshCustomer } from '../../contracts/customer';
+import { decisionOf, pickOnboardingCase } from './cases';
+import { callMesh } from './activity-failures';
+
+/**
+ * The Mesh activities: one Mesh call each (so one activity is one unit of the provider's rate limit,
+ * see src/worker/rate-plan.ts), all run on the `<queue>-mesh` task queue. They log identifiers
+ * only, never customer data.
+ */
+
+export interface ActivityLogger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface MeshActivityDeps {
+  mesh: MeshApi;
+  logger?: ActivityLogger;
+  /** When a case check observed a decision; injectable so tests can pin it. */
+  clock?: () => Date;
+}
+
+export interface CreateAndScreenInput {
+  customer: MeshCustomer;
+  screeningConfigurationIdentifier: string;
+  monitoringEnabled: boolean;
+}
+
+export interface CheckOnboardingCaseInput {
+  customerIdentifier: string;
+  /** Known once case-creation completed; otherwise the customer's cases are listed to find it. */
+  caseIdentifier?: string;
+}
+
+export interface CaseSnapshot {
+  caseIdentifier: string;
+  caseType?: string;
+  stageIdentifier?: string;
+  stageName?: string;
+  stageType?: string;
+  /** `case_stage.decision_type`, or the deprecated `case_state` mapped onto it; null while undecided. */
+  decisionType: string | null;
+  /** The customer the case belongs to (`customer.identifier`), when Mesh says. */
+  customerIdentifier?: string;
+  /** The customer's external identifier (`customer.external_identifier`), when Mesh says. */
+  externalIdentifier?: string;
+}
+
+export interface CheckOnboardingCaseResult {
+  /** Absent while Mesh is still creating the case. */
+  case?: CaseSnapshot;
+  checkedAt: string;
+}
+
+export interface SetMonitoringInput {
+  customerIdentifier: string;
+  enabled: boolean;
+}
+
+export interface UpdateAndRescoreInput {
+  customerIdentifier: string;
+  /** The full, merged customer: update-and-rescore replaces the whole record (the API reference). */
+  customer: MeshCustomer;
+}
+
+export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
+
+export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
+  const stage = meshCase.stage;
+  const decisionType = decisionOf(meshCase);
+  return {
+    caseIdentifier: meshCase.caseIdentifier,
+    ...(meshCase.caseType !== undefined && { caseType: meshCase.caseType }),
+    ...(stage?.identifier !== undefined && { stageIdentifier: stage.identifier }),
+    ...(stage?.displayName !== undefined && { stageName: stage.displayName }),
+    ...(stage?.stageType !== undefined && { stageType: stage.stageType }),
+    decisionType,
+    ...(meshCase.customerIdentifier !== undefined && { customerIdentifier: meshCase.customerIdentifier }),
+    ...(meshCase.externalIdentifier !== undefined && { externalIdentifier: meshCase.externalIdentifier }),
+  };
+}
+
+export function createMeshActivities(deps: MeshActivityDeps) {
+  const { mesh } = deps;
+  const logger: ActivityLogger = deps.logger ?? log;
+  const now = deps.clock ?? (() => new Date());
+
+  return {
+    /** Guide Step 2; a duplicate external identifier comes back as the recovered customer, not an error. */
+    async createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome> {
+      const outcome = await callMesh(() => mesh.createAndScreen(input), logger);
+      logger.info('customer screened', {
+        externalIdentifier: outcome.externalIdentifier,
+        customerIdentifier: outcome.customerIdentifier,
+        riskLevel: outcome.riskLevel,
+        screeningResult: outcome.screeningResult,
+        recoveredFromDuplicate: outcome.recoveredFromDuplicate,
+        ...(outcome.recovery !== undefined && { recovery: outcome.recovery }),
+      });
+      return outcome;
+    },
+
+    /**
+     * The webhook's safety net (deliveries are retried only 3 times within 16 s): reads the onboarding
+     * case, or lists the customer's cases when screening answered before the case existed.
+     */
+    async checkOnboardingCase(input: CheckOnboardingCaseInput): Promise<CheckOnboardingCaseResult> {
+      const { caseIdentifier } = input;
+      // Without an identifier, the case a review waits on: an undecided onboarding case, else the latest.
+      const found =
+        caseIdentifier !== undefined
+          ? await callMesh(() => mesh.getCase(caseIdentifier), logger)
+          : pickOnboardingCase(
+              await callMesh(() => mesh.listCustomerCases(input.customerIdentifier), logger),
+            );
+      return { ...(found !== undefined && { case: caseSnapshotOf(found) }), checkedAt: now().toISOString() };
+    },
+
+    /** Guide Step 4; the same call re-enables monitoring. */
+    async setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }> {
+      const result = await callMesh(
+        () => mesh.setMonitoring(input.customerIdentifier, input.enabled),
+        logger,
+      );
+      logger.info('monitoring switched', {
+        customerIdentifier: input.customerIdentifier,
+        enabled: result.enabled,
+      });
+      return result;
+    },
+
+    /** Guide Step 5; idempotent, so Temporal may retry it freely. */
+    async updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome> {
+      const outcome = await callMesh(
+        () => mesh.updateAndRescore(input.customerIdentifier, input.customer),
+        logger,
+      );
+      logger.info('customer re-scored', {
+        customerIdentifier: input.customerIdentifier,
+        riskLevel: outcome.riskLevel,
+      });
+      return outcome;
+    },
+
+    /** The record as Mesh holds it, for merging an update into (by external identifier: one 308 more). */
+    async getCustomer(input: GetCustomerInput): Promise<MeshCustomerRecord> {
+      return 'customerIdentifier' in input
+        ? await callMesh(() => mesh.getCustomer(input.customerIdentifier), logger)
+        : await callMesh(() => mesh.getCustomerByExternalIdentifier(input.externalIdentifier), logger);
+    },
+  };
+}

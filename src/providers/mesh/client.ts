@@ -1,0 +1,614 @@
+import type { z } from 'zod';
+import type { MeshConfig } from './config';
+import type { MeshCustomer } from '../../contracts/customer';
+import { pickOnboardingCase } from './cases';
+import { customerDiffers, duplicateConflict, screeningFinished, type DuplicateHint } from './duplicates';
+import { errorFromStatus, invalidResponse, statusLine } from './errors';
+import {
+  createMeshHttp,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type MeshHttpRequest,
+  type MeshHttpResponse,
+  type MeshLogger,
+} from './http';
+import {
+  MeshError,
+  type CreateAndScreenRequest,
+  type DuplicateRecovery,
+  type MeshApi,
+  type MeshCase,
+  type MeshCustomerRecord,
+  type RegisterWebhookRequest,
+  type RescoreOutcome,
+  type ScreeningOutcome,
+  type WebhookConfiguration,
+} from './api';
+import {
+  LIST_ITEM_KEYS,
+  caseSchema,
+  createAndScreenResponseSchema,
+  customerRecordSchema,
+  monitoringResponseSchema,
+  pageSchema,
+  rescoreResponseSchema,
+  webhookSchema,
+  type CaseBody,
+  type CreateAndScreenResponse,
+  type CustomerRecordBody,
+  type WebhookBody,
+} from './response-schemas';
+import { createTokenProvider, type TokenProvider } from './token-provider';
+
+export interface MeshClientOptions {
+  config: Pick<MeshConfig, 'baseUrl' | 'credentials' | 'requestTimeoutMs'>;
+  /** Share one per worker process; created from `config` when absent. */
+  tokenProvider?: TokenProvider;
+  logger?: MeshLogger;
+  clock?: Clock;
+}
+
+/** Lists are read page by page until `next` is absent; the cap only guards against a server that never stops. */
+const PAGE_SIZE = 100;
+const MAX_PAGES = 50;
+
+/** Fields Mesh adds to a stored customer that are not part of the create/update `customer` body. */
+const SERVER_FIELDS = new Set([
+  'identifier',
+  'customer_identifier',
+  'risk_level',
+  'risk',
+  'monitoring',
+  'created_at',
+  'updated_at',
+  'version',
+  'status',
+  'customer_type',
+  'risk_score',
+  'screening_result',
+]);
+
+const enc = encodeURIComponent;
+
+/**
+ * The Mesh API client: one call per method, a shared token, errors classified once (errors.ts), every
+ * 2xx body checked before use. Create it once per process and pass it to the activities.
+ */
+export function createMeshClient(options: MeshClientOptions): MeshApi {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const http = createMeshHttp({
+    baseUrl: options.config.baseUrl,
+    requestTimeoutMs: options.config.requestTimeoutMs,
+    logger,
+    clock,
+  });
+  const tokens =
+    options.tokenProvider ?? createTokenProvider({ config: options.config, http, clock, logger });
+
+  /** One authenticated request; a 401 drops the token and repeats the request once with a new one. */
+  async function call(request: Omit<MeshHttpRequest, 'bearerToken'>): Promise<MeshHttpResponse> {
+    let token = await tokens.getToken();
+    let response = await http.send({ ...request, bearerToken: token });
+    if (response.status === 401) {
+      tokens.invalidate(token);
+      logger.info('mesh token refused; fetching a new one and repeating the request once', {
+        operation: request.operation,
+        route: request.route,
+      });
+      token = await tokens.getToken();
+      response = await http.send({ ...request, bearerToken: token });
+      // Still refused: drop this token too, so the next attempt (a Temporal retry) starts afresh.
+      if (response.status === 401) tokens.invalidate(token);
+    }
+    return response;
+  }
+
+  /** A 2xx body parsed with `schema`, or the classified failure. */
+  function expect<S extends z.ZodType>(
+    operation: string,
+    response: MeshHttpResponse,
+    schema: S,
+  ): z.output<S> {
+    if (response.redirectedOutside !== undefined) {
+      throw new MeshError(
+        'INVALID_RESPONSE',
+        `Mesh ${operation}: redirected to ${response.redirectedOutside}, outside MESH_BASE_URL; not followed so the token is not sent elsewhere`,
+        { status: response.status, retryable: false, operation },
+      );
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw errorFromStatus(operation, response.status, response.headers, response.body, clock.now());
+    }
+    const parsed = schema.safeParse(response.body);
+    if (!parsed.success) throw invalidResponse(operation, parsed.error, response.status);
+    return parsed.data;
+  }
+
+  async function getCustomer(
+    customerIdentifier: string,
+    operation = 'getCustomer',
+  ): Promise<MeshCustomerRecord> {
+    const response = await call({
+      operation,
+      method: 'GET',
+      route: '/v2/customers/{customer_identifier}',
+      path: `v2/customers/${enc(customerIdentifier)}`,
+    });
+    return toCustomerRecord(
+      operation,
+      response,
+      expect(operation, response, customerRecordSchema),
+      customerIdentifier,
+    );
+  }
+
+  async function getCustomerByExternalIdentifier(
+    externalIdentifier: string,
+    operation = 'getCustomerByExternalIdentifier',
+  ): Promise<MeshCustomerRecord> {
+    // Answers 308 to /v2/customers/{id}; http.ts follows it with the Authorization header (same origin).
+    const response = await call({
+      operation,
+      method: 'GET',
+      route: '/v2/customers/external/{external_identifier}',
+      path: `v2/customers/external/${enc(externalIdentifier)}`,
+    });
+    return toCustomerRecord(
+      operation,
+      response,
+      expect(operation, response, customerRecordSchema),
+      undefined,
+    );
+  }
+
+  async function listPages(
+    operation: string,
+    route: string,
+    path: string,
+    searchParams: Record<string, string> = {},
+  ) {
+    const items: unknown[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await call({
+        operation,
+        method: 'GET',
+        route,
+        path,
+        searchParams: { ...searchParams, page_number: page, page_size: PAGE_SIZE },
+      });
+      const body = expect(operation, response, pageSchema);
+      const pageItems = Array.isArray(body) ? body : itemsOf(body);
+      if (pageItems === undefined) {
+        // Reading an unrecognised page as "no cases" could turn a match into NO_PROFILES; refuse instead.
+        throw new MeshError(
+          'INVALID_RESPONSE',
+          `Mesh ${operation} answered ${response.status} with a page without an item list (response.items)`,
+          { status: response.status, retryable: false, operation },
+        );
+      }
+      items.push(...pageItems);
+      const hasNext =
+        !Array.isArray(body) && body.next !== undefined && body.next !== null && body.next !== '';
+      const total = Array.isArray(body) ? undefined : body.total_count;
+      if (!hasNext || pageItems.length === 0 || (total !== undefined && items.length >= total)) break;
+    }
+    return items;
+  }
+
+  async function listCustomerCases(
+    customerIdentifier: string,
+    operation = 'listCustomerCases',
+  ): Promise<MeshCase[]> {
+    const items = await listPages(
+      operation,
+      '/v2/customers/{customer_identifier}/cases',
+      `v2/customers/${enc(customerIdentifier)}/cases`,
+    );
+    return items.map((item, index) => {
+      const parsed = caseSchema.safeParse(item);
+      if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
+      return toCase(operation, parsed.data);
+    });
+  }
+
+  /**
+   * An earlier attempt (a lost response) or an earlier onboarding already created this customer: read
+   * it back and learn as much of its screening as can be proven. The customer record does not carry
+   * the screening result, so, in order of strength: the original workflow when the answer names it and
+   * its screening finished; an onboarding case (Mesh opens one exactly when screening found profiles);
+   * otherwise nothing, and the outcome says `unknown` without a screening result. The absence of a case
+   * never means "no profiles": the first attempt's case may still be being created.
+   */
+  async function recoverDuplicate(
+    request: CreateAndScreenRequest,
+    hint: DuplicateHint,
+  ): Promise<ScreeningOutcome> {
+    const operation = 'createAndScreen';
+    logger.info('mesh external identifier already in use; recovering the existing customer', {
+      operation,
+      shape: hint.shape,
+      ...(hint.customerIdentifier !== undefined && { customerIdentifier: hint.customerIdentifier }),
+      ...(hint.workflowIdentifier !== undefined && { workflowIdentifier: hint.workflowIdentifier }),
+    });
+    const record = await existingCustomer(request.customer.external_identifier, hint.customerIdentifier);
+    const storedCustomerDiffers = customerDiffers(request.customer, record.customer, SERVER_FIELDS);
+    const recovery = (outcome: DuplicateRecovery['outcome']): DuplicateRecovery => ({
+      shape: hint.shape,
+      outcome,
+      storedCustomerDiffers,
+    });
+
+    if (hint.workflowIdentifier !== undefined) {
+      const original = await originalWorkflow(hint.workflowIdentifier, record);
+      if (original !== undefined) {
+        return { ...original, recoveredFromDuplicate: true, recovery: recovery('original-workflow') };
+      }
+    }
+
+    const cases = await listCustomerCases(record.customerIdentifier, operation);
+    const chosen = pickOnboardingCase(cases, { includeUntyped: true });
+    const known = {
+      customerIdentifier: record.customerIdentifier,
+      externalIdentifier: record.externalIdentifier,
+      // PROHIBITED rejects without a screening result: reporting it is the safe direction.
+      ...(record.riskLevel !== undefined && { riskLevel: record.riskLevel }),
+      amlTypes: [],
+      alertIdentifiers: [],
+      recoveredFromDuplicate: true,
+    };
+    if (chosen !== undefined) {
+      return {
+        ...known,
+        workflowStatus: 'COMPLETED',
+        screeningResult: 'HAS_PROFILES',
+        caseIdentifier: chosen.caseIdentifier,
+        recovery: recovery('case-found'),
+      };
+    }
+    logger.info('mesh duplicate recovered without a screening result; the outcome is unknown', {
+      operation,
+      customerIdentifier: record.customerIdentifier,
+    });
+    return { ...known, workflowStatus: 'UNKNOWN', recovery: recovery('unknown') };
+  }
+
+  /**
+   * The customer a duplicate answer refers to. A 404 here contradicts the answer: the first attempt's
+   * creation may still be committing, so the call is retried later rather than the run failed.
+   */
+  async function existingCustomer(
+    externalIdentifier: string,
+    customerIdentifier: string | undefined,
+  ): Promise<MeshCustomerRecord> {
+    const operation = 'createAndScreen';
+    try {
+      return customerIdentifier !== undefined
+        ? await getCustomer(customerIdentifier, operation)
+        : await getCustomerByExternalIdentifier(externalIdentifier, operation);
+    } catch (err) {
+      if (!(err instanceof MeshError) || err.kind !== 'NOT_FOUND') throw err;
+      throw new MeshError(
+        'CONFLICT',
+        `Mesh ${operation}: a duplicate external identifier was reported but the existing customer is not readable yet (${statusLine(err.details.status ?? 404)}); retrying`,
+        { status: err.details.status ?? 404, retryable: true, operation },
+      );
+    }
+  }
+
+  /**
+   * The create-and-screen workflow an earlier attempt started, when the duplicate answer names it: its
+   * steps are the real outcome. Undefined when it cannot be read, belongs to another customer or has not
+   * finished screening (then the caller infers what it can). Only transient failures are thrown.
+   */
+  async function originalWorkflow(
+    workflowIdentifier: string,
+    record: MeshCustomerRecord,
+  ): Promise<Omit<ScreeningOutcome, 'recoveredFromDuplicate'> | undefined> {
+    const operation = 'createAndScreen';
+    const response = await call({
+      operation,
+      method: 'GET',
+      route: '/v2/workflows/{workflow_instance_identifier}',
+      path: `v2/workflows/${enc(workflowIdentifier)}`,
+    });
+    const transient = response.status === 401 || response.status === 429 || response.status >= 500;
+    if (transient) {
+      throw errorFromStatus(operation, response.status, response.headers, response.body, clock.now());
+    }
+    if (response.status < 200 || response.status > 299 || response.redirectedOutside !== undefined) {
+      return undefined;
+    }
+    const parsed = createAndScreenResponseSchema.safeParse(response.body);
+    if (!parsed.success) return undefined;
+    const creation = parsed.data.step_details['customer-creation'];
+    const sameCustomer =
+      creation.status === 'COMPLETED' &&
+      creation.step_output?.customer_identifier === record.customerIdentifier &&
+      (creation.step_output.external_identifier ?? record.externalIdentifier) === record.externalIdentifier;
+    if (!sameCustomer || !screeningFinished(parsed.data)) return undefined;
+    logger.info('mesh external identifier already in use; using the original workflow', {
+      operation,
+      customerIdentifier: record.customerIdentifier,
+    });
+    const { recoveredFromDuplicate: _first, ...outcome } = toScreeningOutcome(
+      operation,
+      parsed.data,
+      record.externalIdentifier,
+      response.status,
+    );
+    return outcome;
+  }
+
+  return {
+    async createAndScreen(request: CreateAndScreenRequest): Promise<ScreeningOutcome> {
+      const operation = 'createAndScreen';
+      const externalIdentifier = request.customer.external_identifier;
+      const response = await call({
+        operation,
+        method: 'POST',
+        route: '/v2/workflows/sync/create-and-screen',
+        path: 'v2/workflows/sync/create-and-screen',
+        // ALERTING: answer only once the alerts exist (guide, Step 2 "Optional but Important Fields").
+        searchParams: { last_sync_step: 'ALERTING' },
+        json: {
+          customer: request.customer,
+          configuration: { screening_configuration_identifier: request.screeningConfigurationIdentifier },
+          monitoring: { entity_screening: { enabled: request.monitoringEnabled } },
+        },
+      });
+
+      // Any 409 here is a duplicate external identifier, whatever its body says.
+      if (response.status === 409) return recoverDuplicate(request, duplicateConflict(response.body));
+      const body = expect(operation, response, createAndScreenResponseSchema);
+      const creation = body.step_details['customer-creation'];
+      if (creation.status === 'ERRORED') {
+        // The API reference's duplicate: creation ERRORED yet naming a customer. Its message differs
+        // between accounts, so the structure alone decides.
+        const existing = creation.step_output?.customer_identifier;
+        if (existing !== undefined) {
+          return recoverDuplicate(request, { shape: 'errored-200', customerIdentifier: existing });
+        }
+        throw new MeshError(
+          'BAD_REQUEST',
+          `Mesh ${operation}: the customer-creation step ERRORED without naming a customer`,
+          { status: response.status, retryable: false, operation },
+        );
+      }
+      return toScreeningOutcome(operation, body, externalIdentifier, response.status);
+    },
+
+    getCustomer: (customerIdentifier) => getCustomer(customerIdentifier),
+    getCustomerByExternalIdentifier: (externalIdentifier) =>
+      getCustomerByExternalIdentifier(externalIdentifier),
+    listCustomerCases: (customerIdentifier) => listCustomerCases(customerIdentifier),
+
+    async getCase(caseIdentifier: string): Promise<MeshCase> {
+      const operation = 'getCase';
+      const response = await call({
+        operation,
+        method: 'GET',
+        route: '/v2/cases/{case_identifier}',
+        path: `v2/cases/${enc(caseIdentifier)}`,
+      });
+      return toCase(operation, expect(operation, response, caseSchema), caseIdentifier);
+    },
+
+    async setMonitoring(customerIdentifier: string, enabled: boolean): Promise<{ enabled: boolean }> {
+      const operation = 'setMonitoring';
+      const response = await call({
+        operation,
+        method: 'PATCH',
+        route: '/v2/customers/{customer_identifier}/monitor',
+        path: `v2/customers/${enc(customerIdentifier)}/monitor`,
+        json: { entity_screening: { enabled } },
+      });
+      const body = expect(operation, response, monitoringResponseSchema.optional());
+      // A 2xx means Mesh accepted the setting; an answer without the flag still confirms it.
+      return {
+        enabled: body?.monitoring?.entity_screening?.enabled ?? body?.entity_screening?.enabled ?? enabled,
+      };
+    },
+
+    async updateAndRescore(customerIdentifier: string, customer: MeshCustomer): Promise<RescoreOutcome> {
+      const operation = 'updateAndRescore';
+      const request = {
+        operation,
+        route: '/v2/customers/{customer_identifier}/workflows/sync/update-and-rescore',
+        path: `v2/customers/${enc(customerIdentifier)}/workflows/sync/update-and-rescore`,
+        json: { customer },
+      };
+      // The API reference says POST, the guide (Step 5) says PATCH: try POST, and PATCH once on 405.
+      let response = await call({ ...request, method: 'POST' });
+      if (response.status === 405) {
+        logger.info('mesh update-and-rescore refused POST (405); repeating with PATCH', {
+          operation,
+          route: request.route,
+        });
+        response = await call({ ...request, method: 'PATCH' });
+      }
+      const body = expect(operation, response, rescoreResponseSchema);
+      const scoring = body.step_details?.['risk-scoring']?.step_output;
+      return {
+        customerIdentifier:
+          body.step_details?.['customer-update']?.step_output?.customer_identifier ?? customerIdentifier,
+        ...(scoring?.overall_level !== undefined && { riskLevel: scoring.overall_level }),
+        ...(scoring?.overall_value !== undefined && { riskValue: scoring.overall_value }),
+      };
+    },
+
+    async listWebhooks(type?: string): Promise<WebhookConfiguration[]> {
+      const operation = 'listWebhooks';
+      const items = await listPages(
+        operation,
+        '/v2/notifications/configurations/webhook',
+        'v2/notifications/configurations/webhook',
+        type !== undefined ? { type } : {},
+      );
+      return items.map((item, index) => {
+        const parsed = webhookSchema.safeParse(item);
+        if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
+        return toWebhook(parsed.data);
+      });
+    },
+
+    async registerWebhook(request: RegisterWebhookRequest): Promise<WebhookConfiguration> {
+      const operation = 'registerWebhook';
+      const response = await call({
+        operation,
+        method: 'POST',
+        route: '/v2/notifications/configurations/webhook',
+        path: 'v2/notifications/configurations/webhook',
+        json: { name: request.name, type: request.type, url: request.url, is_active: request.isActive },
+      });
+      return toWebhook(expect(operation, response, webhookSchema));
+    },
+
+    async updateWebhook(
+      identifier: string,
+      patch: Partial<RegisterWebhookRequest>,
+    ): Promise<WebhookConfiguration> {
+      const operation = 'updateWebhook';
+      const response = await call({
+        operation,
+        method: 'PATCH',
+        route: '/v2/notifications/configurations/webhook/{identifier}',
+        path: `v2/notifications/configurations/webhook/${enc(identifier)}`,
+        json: {
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.type !== undefined && { type: patch.type }),
+          ...(patch.url !== undefined && { url: patch.url }),
+          ...(patch.isActive !== undefined && { is_active: patch.isActive }),
+        },
+      });
+      return toWebhook(expect(operation, response, webhookSchema));
+    },
+  };
+}
+
+export { duplicateConflict } from './duplicates';
+
+function toScreeningOutcome(
+  operation: string,
+  body: CreateAndScreenResponse,
+  externalIdentifier: string,
+  status: number,
+): ScreeningOutcome {
+  const steps = body.step_details;
+  const customerIdentifier = steps['customer-creation'].step_output?.customer_identifier;
+  if (customerIdentifier === undefined) {
+    throw new MeshError(
+      'INVALID_RESPONSE',
+      `Mesh ${operation} answered ${status} without response.step_details.customer-creation.step_output.customer_identifier`,
+      { status, retryable: false, operation },
+    );
+  }
+  const risk = steps['initial-risk-scoring']?.step_output;
+  const screening = steps['customer-screening']?.step_output;
+  const caseCreation = steps['case-creation'];
+  // A case still being created (status IN-PROGRESS, case-creation NOT-STARTED) has no identifier yet;
+  // the caller finds it later with listCustomerCases (the API reference, "Create and screen").
+  const caseIdentifier =
+    caseCreation?.status === 'COMPLETED' ? caseCreation.step_output?.case_identifier : undefined;
+  return {
+    customerIdentifier,
+    externalIdentifier: steps['customer-creation'].step_output?.external_identifier ?? externalIdentifier,
+    workflowStatus: body.status,
+    ...(risk?.overall_level !== undefined && { riskLevel: risk.overall_level }),
+    ...(risk?.overall_value !== undefined && { riskValue: risk.overall_value }),
+    ...(screening?.screening_result !== undefined && { screeningResult: screening.screening_result }),
+    amlTypes: screening?.aml_types ?? [],
+    alertIdentifiers: (steps.alerting?.step_output?.alerts ?? []).map((a) => a.identifier),
+    ...(caseIdentifier !== undefined && { caseIdentifier }),
+    recoveredFromDuplicate: false,
+  };
+}
+
+function riskLevelOf(value: CustomerRecordBody['risk_level']): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : (value.overall_level ?? value.level);
+}
+
+function toCustomerRecord(
+  operation: string,
+  response: MeshHttpResponse,
+  body: CustomerRecordBody,
+  requestedIdentifier: string | undefined,
+): MeshCustomerRecord {
+  const customerIdentifier = body.identifier ?? body.customer_identifier ?? requestedIdentifier;
+  if (customerIdentifier === undefined) {
+    throw new MeshError(
+      'INVALID_RESPONSE',
+      `Mesh ${operation} answered ${response.status} without response.identifier`,
+      {
+        status: response.status,
+        retryable: false,
+        operation,
+      },
+    );
+  }
+  const riskLevel = riskLevelOf(body.risk_level) ?? riskLevelOf(body.risk);
+  const monitoringEnabled = body.monitoring?.entity_screening?.enabled ?? body.monitoring?.enabled;
+  const customer = Object.fromEntries(
+    Object.entries(body).filter(([key]) => !SERVER_FIELDS.has(key)),
+  ) as MeshCustomer;
+  return {
+    customerIdentifier,
+    externalIdentifier: body.external_identifier,
+    ...(riskLevel !== undefined && { riskLevel }),
+    ...(monitoringEnabled !== undefined && { monitoringEnabled }),
+    customer,
+  };
+}
+
+function toCase(operation: string, body: CaseBody, requestedIdentifier?: string): MeshCase {
+  const caseIdentifier = body.identifier ?? body.case_identifier ?? requestedIdentifier;
+  if (caseIdentifier === undefined) {
+    throw new MeshError('INVALID_RESPONSE', `Mesh ${operation}: a case without identifier`, {
+      retryable: false,
+      operation,
+    });
+  }
+  const stage = body.stage ?? body.case_stage ?? undefined;
+  const caseType = body.type ?? body.case_type;
+  const customerIdentifier = body.customer?.identifier ?? body.customer?.customer_identifier;
+  const externalIdentifier = body.customer?.external_identifier;
+  const riskLevel = body.customer?.risk_level;
+  return {
+    caseIdentifier,
+    ...(caseType !== undefined && { caseType }),
+    ...(stage !== undefined && {
+      stage: {
+        ...(stage.identifier !== undefined && { identifier: stage.identifier }),
+        ...(stage.display_name !== undefined && { displayName: stage.display_name }),
+        ...(stage.stage_type !== undefined && { stageType: stage.stage_type }),
+        decisionType: stage.decision_type ?? null,
+      },
+    }),
+    ...(body.case_state !== undefined && { caseState: body.case_state }),
+    ...(customerIdentifier !== undefined && { customerIdentifier }),
+    ...(externalIdentifier !== undefined && { externalIdentifier }),
+    ...(riskLevel !== undefined && { riskLevel }),
+  };
+}
+
+function toWebhook(body: WebhookBody): WebhookConfiguration {
+  return {
+    identifier: body.identifier,
+    url: body.url,
+    type: body.type,
+    ...(body.name !== undefined && { name: body.name }),
+    // Mesh's registration answer (guide Appendix C) always carries is_active; absent means not confirmed.
+    isActive: body.is_active ?? false,
+  };
+}
+
+/** The page's item array, `[]` for an empty page that names none, undefined when it cannot be found. */
+function itemsOf(page: Record<string, unknown>): unknown[] | undefined {
+  for (const key of LIST_ITEM_KEYS) {
+    const value = page[key];
+    if (Array.isArray(value)) return value as unknown[];
+  }
+  return page.total_count === 0 ? [] : undefined;
+}

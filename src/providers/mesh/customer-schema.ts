@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import type { MeshCustomer } from '../../contracts/customer';
+import type { OnboardingInput } from '../../contracts/onboarding';
+import { policyOverridesSchema } from '../../contracts/onboarding-schemas';
+
+/**
+ * The customer object as Mesh create-and-screen takes it, checked only for what Mesh requires
+ * (guide, Step 2 "Required Request Fields"; mesh-api-notes.md "Create and screen"). Everything else
+ * passes through untouched, in either layout: the guide's (`date_of_birth`, `address` on the customer)
+ * or the API reference's (`date_of_birth`, `address[]`, … under `customer.person`). Mesh itself
+ * validates the formats of the optional fields and answers 400 with field errors.
+ */
+
+const nonEmpty = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `required: ${what}` : `expected ${what}`) })
+    .refine((s) => s.trim() !== '', { error: `expected ${what}, got an empty string` });
+
+const NAME_PARTS = ['first_name', 'middle_name', 'last_name'] as const;
+
+export const personSchema = z
+  .looseObject({
+    full_name: nonEmpty('the full name (a non-empty string)').optional(),
+    first_name: nonEmpty('a first name (a non-empty string)').optional(),
+    middle_name: nonEmpty('a middle name (a non-empty string)').optional(),
+    last_name: nonEmpty('the last name (a non-empty string)').optional(),
+  })
+  .check((ctx) => {
+    const person = ctx.value;
+    if (person.full_name !== undefined) {
+      for (const part of NAME_PARTS) {
+        if (person[part] !== undefined) {
+          ctx.issues.push({
+            code: 'custom',
+            path: [part],
+            message: 'not allowed together with full_name: send either full_name or the name parts',
+            input: undefined,
+          });
+        }
+      }
+    } else if (person.last_name === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['last_name'],
+        message: 'required: a person needs either last_name or full_name',
+        input: undefined,
+      });
+    }
+  });
+
+export const companySchema = z.looseObject({
+  legal_name: nonEmpty('the company legal name (a non-empty string)'),
+});
+
+const customerShape = z
+  .looseObject({
+    external_identifier: nonEmpty('your unique customer identifier (a non-empty string)'),
+    person: personSchema.optional(),
+    company: companySchema.optional(),
+  })
+  .check((ctx) => {
+    const { person, company } = ctx.value;
+    if (person === undefined && company === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        path: [],
+        message: 'required: either person (an individual) or company',
+        input: undefined,
+      });
+    } else if (person !== undefined && company !== undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['company'],
+        message: 'not allowed together with person: a customer is either a person or a company',
+        input: undefined,
+      });
+    }
+  });
+
+/**
+ * zod types an optional key as `T | undefined`, while `exactOptionalPropertyTypes` keeps MeshCustomer's
+ * `person?: MeshPerson`. zod omits absent keys rather than setting them to undefined, so the cast is exact.
+ */
+export const customerSchema = customerShape.transform((customer) => customer as MeshCustomer);
+
+/**
+ * The onboarding service's request (issue 3, "The workflow"): the customer, monitoring defaulting to
+ * enabled, and an optional screening configuration overriding the environment's. Unlike the customer,
+ * this envelope is ours, so unknown keys are refused: a typo such as `monitor` would otherwise be ignored.
+ * `monitoring` is accepted as a boolean, as `{enabled}` or in the Mesh request's own shape
+ * `{entity_screening: {enabled}}` (guide, Appendix B).
+ */
+export const onboardingRequestSchema = z.strictObject({
+  customer: customerSchema,
+  monitoring: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }).optional() }),
+        z.strictObject({
+          entity_screening: z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }) }),
+        }),
+      ],
+      {
+        error:
+          'expected true, false, {"enabled": true|false} or {"entity_screening": {"enabled": true|false}}',
+      },
+    )
+    .optional(),
+  configuration: z
+    .strictObject({
+      screening_configuration_identifier: nonEmpty('a screening configuration identifier').optional(),
+    })
+    .optional(),
+  policy: policyOverridesSchema.optional(),
+});
+
+/** What `onboardingRequestSchema` yields, in the workflow's own input type (src/contracts/onboarding.ts). */
+export type OnboardingRequest = Pick<OnboardingInput, 'customer' | 'monitoring' | 'configuration' | 'policy'>;
+
+/**
+ * Parses the onboarding service's request: the value, or one readable line per problem
+ * (`customer.person.last_name: required: …`). Use `monitoringEnabledOf` from src/contracts/onboarding.ts
+ * to read the monitoring flag.
+ */
+export function parseOnboardingRequest(
+  input: unknown,
+): { ok: true; value: OnboardingRequest } | { ok: false; problems: string[] } {
+  const result = onboardingRequestSchema.safeParse(input);
+  // Same cast as customerSchema: zod leaves absent optional keys absent.
+  return result.success
+    ? { ok: true, value: result.data as OnboardingRequest }
+    : { ok: false, problems: formatZodIssues(result.error) };
+}
+
+/** `customer.person.address[0].country`: the path a person reads in the JSON they sent. */
+export function formatIssuePath(path: readonly PropertyKey[], root?: string): string {
+  let out = root ?? '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(input)' : out;
+}
+
+/**
+ * One line per problem, `customer.person.last_name: required: …`. Values are never echoed: they may be
+ * personal data. `root` prefixes the path when the schema parsed a nested part (e.g. `customer`).
+ */
+export function formatZodIssues(error: z.ZodError, root?: string): string[] {
+  return error.issues.map((issue) => `${formatIssuePath(issue.path, root)}: ${issue.message}`);
+}

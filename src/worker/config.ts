@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { envField, parseEnv, type Env } from '../platform/config/env';
+
+/** Defaults with their reasons; docs/workflow.md ("Worker settings") has the same table. */
+const schema = z.object({
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  // A cached run costs ~0.36 MiB (bench/worker-memory.ts): 500 keeps a worker with 10,000 waiting runs
+  // under 500 MiB RSS; runs beyond the cache replay their short history (≤ 40 events) when they wake.
+  WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(500, 'a number of cached workflow runs'),
+  // A signal to all of 10,000 waiting runs takes ~150 s to work through on two cores (bench:memory): its
+  // tasks must wait for this worker, not time out and replay elsewhere. Only a crashed worker's runs pay
+  // this delay; a worker that shuts down hands its sticky queue back at once.
+  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('5m'),
+  // The SDK's usual default: workflow tasks are millisecond CPU bursts.
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
+  // Little's law at 300/min: 4.3 calls/s × 10 s worst-case call ≈ 43 in flight, rounded up.
+  MESH_ACTIVITY_SLOTS: envField.positiveInt(50, 'a number of concurrent Mesh calls'),
+  // One Mesh request may take up to its 10 s timeout; 15 s lets it finish instead of being sent again.
+  WORKER_SHUTDOWN_GRACE_TIME: envField.duration('15s'),
+  // Temporal's default (dev server included, measured by bench/mesh-rate-limit.ts); each has a burst bucket.
+  TEMPORAL_TASK_QUEUE_PARTITIONS: envField.positiveInt(
+    4,
+    'the number of task queue partitions on the server',
+  ),
+});
+
+/** The variables this section reads (e.g. for checking a deployment's environment against them). */
+export const WORKER_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+export interface WorkerConfig {
+  /** A prebuilt workflow bundle (`bundleWorkflowCode` output); unset: bundle src/workflows at start-up. */
+  workflowBundlePath: string | undefined;
+  maxCachedWorkflows: number;
+  /** How long a task waits for this worker's sticky queue before the server hands it to any worker. */
+  stickyQueueScheduleToStartTimeoutMs: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  /** maxConcurrentActivityTaskExecutions of the Mesh activity worker. */
+  meshActivitySlots: number;
+  shutdownGraceTimeMs: number;
+  /** Used in the rate-limit arithmetic: each partition of the Mesh queue has its own burst bucket. */
+  taskQueuePartitions: number;
+}
+
+export function loadWorkerConfig(env?: Env): WorkerConfig {
+  const c = parseEnv(schema, env);
+  return {
+    workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
+    maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
+    stickyQueueScheduleToStartTimeoutMs: c.WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT,
+    maxConcurrentWorkflowTaskExecutions: c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    meshActivitySlots: c.MESH_ACTIVITY_SLOTS,
+    shutdownGraceTimeMs: c.WORKER_SHUTDOWN_GRACE_TIME,
+    taskQueuePartitions: c.TEMPORAL_TASK_QUEUE_PARTITIONS,
+  };
+}

@@ -1,0 +1,192 @@
+import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createOnboardingTermsActivities } from '../activities';
+import { createDataConverter } from '../platform/codec/data-converter';
+import { loadEncryptionConfig } from '../platform/config/encryption';
+import { loadOrExit } from '../platform/config/env';
+import { loadLoggingConfig } from '../platform/config/logging';
+import { loadMeshConfig } from '../providers/mesh/config';
+import { loadOnboardingDefaults } from './onboarding-defaults';
+import { formatHostPort, loadMetricsConfig } from '../platform/config/metrics';
+import { loadTemporalConfig } from '../platform/config/temporal';
+import { connectTemporalWorker } from '../platform/temporal/connection';
+import { loadWorkerConfig, type WorkerConfig } from './config';
+import { createMeshClient } from '../providers/mesh/client';
+import type { MeshApi } from '../providers/mesh/api';
+import { createTokenProvider, prefetchToken } from '../providers/mesh/token-provider';
+import { createLogger } from '../platform/logging/logger';
+import { installWorkerRuntime } from '../platform/temporal/worker-runtime';
+import { meshRateLimitPlan, type MeshRateLimitPlan } from './rate-plan';
+import { meshTaskQueue, type OnboardingDefaults } from '../contracts/onboarding';
+
+/**
+ * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
+ * `<queue>-mesh`, whose server-side rate limit keeps every worker of the account together under the
+ * provider's budget (src/worker/rate-plan.ts). SIGINT/SIGTERM drain both and exit.
+ * The option builders are exported so bench/mesh-rate-limit.ts measures exactly these settings.
+ */
+
+type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
+
+/**
+ * The workflow worker: orchestration, plus the local activity that gives each new onboarding its
+ * terms from `defaults` (MESH_SCREENING_CONFIGURATION_ID and the REVIEW_* policy). Every Mesh call
+ * lives on the Mesh queue.
+ */
+export function workflowWorkerOptions(
+  base: ConnectionOptions & { taskQueue: string },
+  config: WorkerConfig,
+  defaults: OnboardingDefaults,
+): WorkerOptions {
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
+    config.workflowBundlePath !== undefined
+      ? { workflowBundle: { codePath: config.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') };
+  return {
+    ...base,
+    ...workflowSource,
+    // Thousands of runs wait for review for days; cached ones wake without replaying their history.
+    maxCachedWorkflows: config.maxCachedWorkflows,
+    // Past the SDK's 10 s a burst of signals to waiting runs turns into WorkflowTaskTimedOut events.
+    stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
+    // Workflow tasks are short CPU bursts; the SDK's usual 40 keeps a small machine responsive.
+    maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
+    // Local activities only: no polling for activity tasks on this queue, and no eager dispatch that
+    // would skip the Mesh queue's rate limit (Mesh activities are scheduled on another queue anyway).
+    activities: createOnboardingTermsActivities(defaults),
+    enableNonLocalActivities: false,
+    // The SDK still wants a positive number.
+    maxConcurrentActivityTaskExecutions: 1,
+    // Workflow tasks finish in milliseconds; the same grace time as the Mesh worker keeps one setting.
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+  };
+}
+
+/** The Mesh activity worker: every Mesh call of the account passes this queue's server-side rate limit. */
+export function meshWorkerOptions(
+  base: ConnectionOptions & { taskQueue: string },
+  config: WorkerConfig,
+  plan: MeshRateLimitPlan,
+  mesh: MeshApi,
+): WorkerOptions {
+  return {
+    ...base,
+    taskQueue: meshTaskQueue(base.taskQueue),
+    activities: createActivities({ mesh }),
+    // Enforced by the server across all workers polling the queue: the account-wide provider budget.
+    // Every worker must use the same value: the last poller's value wins on the server.
+    maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
+    // Little's law: the allowed rate times a 10 s worst-case call (≈ 43 at 300/min), with room to spare.
+    maxConcurrentActivityTaskExecutions: config.meshActivitySlots,
+    // Longer than one Mesh request (10 s timeout), so calls in flight finish instead of being sent again.
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+  };
+}
+
+async function main(): Promise<void> {
+  const temporal = loadOrExit(() => loadTemporalConfig());
+  const meshConfig = loadOrExit(() => loadMeshConfig());
+  const config = loadOrExit(() => loadWorkerConfig());
+  // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
+  const defaults = loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId));
+
+  const logging = loadOrExit(() => loadLoggingConfig());
+  const metrics = loadOrExit(() => loadMetricsConfig());
+
+  // The Runtime turns SIGINT/SIGTERM into a graceful shutdown of every worker in this process, writes
+  // every log line (SDK, Core, workflows, activities) as redacted JSON and serves the Prometheus metrics.
+  // A taken metrics port (a second worker on this host) stops it here, naming WORKER_METRICS_ADDRESS.
+  loadOrExit(() =>
+    installWorkerRuntime({
+      logger: createLogger({ name: 'worker', level: logging.level }),
+      level: logging.level,
+      metrics: metrics.worker,
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+    }),
+  );
+  const logger = Runtime.instance().logger;
+  absorbRepeatedSignals(logger, ['SIGINT', 'SIGTERM'], config.shutdownGraceTimeMs);
+
+  // One token for all activities of this process: a token fetch is a Mesh call too.
+  const tokenProvider = createTokenProvider({ config: meshConfig, logger });
+  const mesh = createMeshClient({ config: meshConfig, tokenProvider, logger });
+  const plan = meshRateLimitPlan(meshConfig.rateLimitPerMinute, { partitions: config.taskQueuePartitions });
+  // Fetched while the workers are created (bundle loading), awaited before they poll: never rejects.
+  const tokenReady = prefetchToken(tokenProvider, logger);
+
+  if (plan.headroomPerMinute < 0) {
+    logger.warn('MESH_RATE_LIMIT_PER_MINUTE is too small for the partitions: bursts may earn 429s', {
+      meshRateLimitPerMinute: plan.limitPerMinute,
+      worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
+    });
+  }
+
+  // Both workers encrypt what they send (payloads, failure messages) when ENCRYPTION_KEY is set.
+  const dataConverter = createDataConverter(
+    loadOrExit(() => loadEncryptionConfig()),
+    (message) => void logger.warn(message),
+  );
+
+  const connection = await connectTemporalWorker(temporal);
+  try {
+    const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
+    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config, defaults));
+    const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
+    await tokenReady;
+
+    logger.info('workers started', {
+      taskQueue: temporal.taskQueue,
+      meshTaskQueue: meshTaskQueue(temporal.taskQueue),
+      meshActivitiesPerSecond: plan.activitiesPerSecond,
+      worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
+      meshRateLimitPerMinute: plan.limitPerMinute,
+      // What every onboarding that does not override them starts with (identifiers and durations only).
+      onboardingDefaults: defaults,
+      metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
+    });
+    await Promise.all([workflowWorker.run(), meshWorker.run()]);
+    logger.info('workers stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * The SDK stops listening after the first shutdown signal, so a second one takes Node's default action
+ * and kills the process in the middle of Mesh calls. A terminal's Ctrl-C (and `kill -- -<pgid>`)
+ * reaches this process directly and again through tsx's relay, so the repeat within 2 s is ignored;
+ * a later one is a person insisting, and exits at once.
+ */
+function absorbRepeatedSignals(
+  logger: {
+    info(m: string, a?: Record<string, unknown>): void;
+    warn(m: string, a?: Record<string, unknown>): void;
+  },
+  signals: NodeJS.Signals[],
+  graceTimeMs: number,
+): void {
+  let firstAt: number | undefined;
+  for (const signal of signals) {
+    process.on(signal, () => {
+      const now = Date.now();
+      if (firstAt === undefined) {
+        firstAt = now;
+        logger.info('shutting down: polling stopped, in-flight Mesh calls may finish', {
+          signal,
+          graceTimeMs,
+        });
+      } else if (now - firstAt > 2_000) {
+        logger.warn('second shutdown signal: exiting without waiting for in-flight calls', { signal });
+        process.exit(130);
+      }
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(
+      `worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  });
+}

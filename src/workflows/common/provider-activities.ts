@@ -1,0 +1,151 @@
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+// eslint-disable-next-line no-restricted-imports -- type-only import, erased before bundling (STYLE: Workflows)
+import type { createActivities, OnboardingTermsActivities } from '../../activities';
+import { meshTaskQueue } from '../../contracts/onboarding';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Activity presets, one per kind of Mesh call (table in docs/workflow.md). Every Mesh call runs on the
+ * rate-limited `<queue>-mesh` task queue. The Mesh client answers within its 10 s request timeout and
+ * got never retries, so each attempt is one request and Temporal alone owns retries.
+ * Permanent failures are non-retryable at the source (src/providers/mesh/activity-failures.ts); transient ones
+ * honour the provider's wait hint through `nextRetryDelay`.
+ */
+
+/** Create-and-screen: the customer must not be lost to a provider outage. */
+export const SCREENING: ActivityOptions = {
+  // The sync call takes 1-3 s and the client gives up at 10 s; 30 s also fits a token fetch and the
+  // duplicate recovery's extra lookups.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // Back within a minute of a provider outage ending, without hammering it meanwhile.
+    maximumInterval: '1 minute',
+    // No maximumAttempts: transient failures are retried until Mesh answers; a retry after a lost
+    // response is safe because a duplicate external identifier recovers the customer created first.
+  },
+};
+
+/**
+ * Create-and-screen in runs that clean up after themselves: a cancelled run waits for the call in
+ * flight, so a customer it created is known and its monitoring can be switched off.
+ */
+export const SCREENING_AWAITED: ActivityOptions = {
+  ...SCREENING,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
+/** Monitoring on/off and update-and-rescore: a rejected customer must end up unmonitored, however long Mesh is down. */
+export const CUSTOMER_CHANGE: ActivityOptions = {
+  // One request with a 10 s client timeout, plus a token fetch or the 405 → PATCH fallback.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // Same reasoning as screening: resume promptly after an outage, no attempt limit.
+    maximumInterval: '1 minute',
+  },
+};
+
+/** Reads (case checks, customer lookups): cheap to skip, the next poll tries again. */
+export const CASE_CHECK: ActivityOptions = {
+  // One GET with a 10 s client timeout, plus a possible token fetch or 308 redirect.
+  startToCloseTimeout: '25 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '30 seconds',
+    // A failed check is logged and the next poll (hours later) tries again, so the wait is not held up.
+    maximumAttempts: 3,
+  },
+};
+
+/** A customer lookup that a post-onboarding operation cannot do without. */
+export const CUSTOMER_READ: ActivityOptions = {
+  // One GET, or two with the 308 from /customers/external/{id}, each within the 10 s client timeout.
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    // No attempt limit: the operation was requested and must happen once Mesh is reachable.
+    maximumInterval: '1 minute',
+  },
+};
+
+/**
+ * One proxy per preset, bound to the Mesh queue of the task queue this run lives on; every call carries
+ * a one-line summary for the Web UI's event history.
+ */
+export function meshActivities(options: { awaitScreeningOnCancel?: boolean } = {}) {
+  const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
+  const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
+  return {
+    screening: withSummaries(proxyActivities<Activities>({ ...screening, taskQueue })),
+    customerChange: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue })),
+    caseCheck: withSummaries(proxyActivities<Activities>({ ...CASE_CHECK, taskQueue })),
+    customerRead: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue })),
+  };
+}
+
+/**
+ * What each call does, in an analyst's words, with identifiers only: names and other personal data
+ * stay in the inputs. Summaries are metadata, not part of the determinism check: recorded histories
+ * without them still replay (test/workflows/replay.test.ts).
+ */
+function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
+  return {
+    createAndScreen: (input) =>
+      proxy.createAndScreen.executeWithOptions(
+        { summary: `create and screen customer ${input.customer.external_identifier}` },
+        [input],
+      ),
+    checkOnboardingCase: (input) =>
+      proxy.checkOnboardingCase.executeWithOptions(
+        {
+          summary:
+            input.caseIdentifier !== undefined
+              ? `check case ${input.caseIdentifier} for a decision`
+              : `look for the onboarding case of Mesh customer ${input.customerIdentifier}`,
+        },
+        [input],
+      ),
+    setMonitoring: (input) =>
+      proxy.setMonitoring.executeWithOptions(
+        {
+          summary: `switch monitoring ${input.enabled ? 'on' : 'off'} for Mesh customer ${input.customerIdentifier}`,
+        },
+        [input],
+      ),
+    updateAndRescore: (input) =>
+      proxy.updateAndRescore.executeWithOptions(
+        { summary: `update and re-score Mesh customer ${input.customerIdentifier}` },
+        [input],
+      ),
+    getCustomer: (input) =>
+      proxy.getCustomer.executeWithOptions(
+        {
+          summary:
+            'customerIdentifier' in input
+              ? `read Mesh customer ${input.customerIdentifier}`
+              : `look up the Mesh customer with external identifier ${input.externalIdentifier}`,
+        },
+        [input],
+      ),
+  };
+}
+
+/**
+ * The run's terms, resolved on the workflow worker (which holds the defaults) and recorded once. A
+ * refused input is final at once; anything else (a worker restarting) is tried again a few times.
+ */
+export function termsActivities() {
+  return proxyLocalActivities<OnboardingTermsActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  });
+}

@@ -1,0 +1,706 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  continueAsNew,
+  isCancellation,
+  log,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CaseDecision } from '../../contracts/case-decision';
+import type { MeshCustomer } from '../../contracts/customer';
+import {
+  OnboardingFailureType,
+  monitoringEnabledOf,
+  type CustomerUpdate,
+  type OfficerDecisionRequest,
+  type OnboardingInput,
+  type OnboardingPolicy,
+  type OnboardingState,
+  type OnboardingStatus,
+  type OnboardingTerms,
+} from '../../contracts/onboarding';
+import {
+  kycExternalIdentifier,
+  kycOnboardingState,
+  kycReviewOverdue,
+  kycRiskLevel,
+  kycScreeningResult,
+} from '../../contracts/search-attributes';
+import { mergeCustomer } from '../common/customer-merge';
+import { meshActivities, termsActivities } from '../common/provider-activities';
+import { startOffboarding } from '../operations/start-offboarding';
+import { hasMail, isFinal, openInbox, refusal, type Pending } from './inbox';
+import { countDecisionIgnored, countReviewOverdue, countState, showStatus } from './observability';
+import { PATCHES, since } from './patches';
+import { approvalBlocker, decisionEffect, isProhibited, onboardingVerdict } from './rules';
+import { causeMessageOf, failureTypeOf, policyOf } from '../common/failures';
+
+/** When a waiting run next reminds, expires and reads its case (workflow time, ms since the epoch). */
+export interface ReviewClock {
+  reminderAt: number;
+  deadlineAt: number;
+  nextCheckAt: number;
+}
+
+/**
+ * What a long review hands to its continuation (continue-as-new keeps the history short however
+ * often the run polls): its terms, its status and everything it must remember to drop repeats.
+ */
+export interface OnboardingContinuation {
+  terms: OnboardingTerms;
+  status: OnboardingStatus;
+  review: ReviewClock;
+  seenWebhookIds: string[];
+  seenCaseStages: string[];
+  seenRequestIds: string[];
+}
+
+const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
+
+/**
+ * One customer's onboarding (guide Steps 2-4): create and screen, then approve straight through,
+ * reject, or wait for the analyst's case decision, which arrives as a `caseDecision` signal from the
+ * webhook bridge or is found by the run's own case checks. Nothing is approved on a guess: unknown
+ * values, an unreadable duplicate's outcome and unconfirmed webhooks all mean review. The onboarding
+ * service starts it with `{ customer }` alone; the worker's configuration fills in the rest
+ * (src/activities/onboarding-terms.ts). Diagram and rules in docs/workflow.md.
+ */
+export async function onboardCustomer(
+  input: OnboardingInput,
+  continuation?: OnboardingContinuation,
+): Promise<OnboardingStatus> {
+  let customer: MeshCustomer = input.customer;
+  const status: OnboardingStatus = continuation?.status ?? {
+    state: 'SCREENING',
+    externalIdentifier: customer.external_identifier,
+    monitoringEnabled: false,
+    reviewOverdue: false,
+    escalated: false,
+    rescores: 0,
+    history: [{ state: 'SCREENING', at: new Date().toISOString() }],
+  };
+  const seenWebhookIds = new Set(continuation?.seenWebhookIds ?? []);
+  const seenCaseStages = new Set(continuation?.seenCaseStages ?? []);
+  const blockApproval = () =>
+    approvalBlocker({
+      state: status.state,
+      screeningResult: status.screeningResult,
+      caseIdentifier: status.case?.caseIdentifier,
+      caseDecision:
+        status.decision?.caseIdentifier === status.case?.caseIdentifier
+          ? status.decision?.decisionType
+          : undefined,
+    });
+  // Messages may arrive before the first await (a decision while screening still retries): they wait here.
+  const inbox = openInbox({ status, approvalBlocker: blockApproval }, continuation?.seenRequestIds);
+  // Runs started before terms were recorded replay on the code path they started with.
+  const recordsTerms = continuation !== undefined || since(PATCHES.recordedTerms);
+  const mesh = meshActivities({ awaitScreeningOnCancel: recordsTerms });
+  let terms: OnboardingTerms | undefined = continuation?.terms;
+  const policy = (): OnboardingPolicy => terms?.policy ?? policyOf(input.policy);
+
+  function enter(state: OnboardingState, reason?: string): void {
+    status.state = state;
+    if (reason !== undefined) status.reason = reason;
+    status.history.push({ state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
+    upsertSearchAttributes([{ key: kycOnboardingState, value: state }]);
+    countState(state, status.riskLevel);
+    showStatus(status);
+  }
+
+  function noteRiskLevel(riskLevel: string | undefined): void {
+    if (riskLevel === undefined) return;
+    status.riskLevel = riskLevel;
+    upsertSearchAttributes([{ key: kycRiskLevel, value: riskLevel }]);
+    showStatus(status);
+  }
+
+  /** Final states other than APPROVED: the customer must not stay under (paid) ongoing monitoring. */
+  async function finishWithoutMonitoring(state: OnboardingState, reason: string): Promise<void> {
+    if (status.customerIdentifier !== undefined) {
+      try {
+        await mesh.customerChange.setMonitoring({
+          customerIdentifier: status.customerIdentifier,
+          enabled: false,
+        });
+        status.monitoringEnabled = false;
+      } catch (err) {
+        if (isCancellation(err) && recordsTerms) throw err;
+        // Only a permanent refusal gets here (404): record it for ops rather than fail the decision.
+        log.warn('monitoring could not be switched off', { failureType: failureTypeOf(err) });
+        reason = `${reason}; monitoring could not be switched off (${failureTypeOf(err)})`;
+      }
+    }
+    enter(state, reason);
+  }
+
+  // --- Start: terms, then screening -------------------------------------------------------------------
+  async function begin(): Promise<OnboardingTerms> {
+    upsertSearchAttributes([
+      { key: kycExternalIdentifier, value: customer.external_identifier },
+      { key: kycOnboardingState, value: 'SCREENING' },
+      // Set from the start so `KycReviewOverdue = false` finds the runs that are on time, however started.
+      ...(recordsTerms ? [{ key: kycReviewOverdue, value: false }] : []),
+    ]);
+    countState('SCREENING', undefined);
+    showStatus(status);
+    if (!recordsTerms) return legacyTerms();
+    try {
+      return await termsActivities().resolveOnboardingTerms(input);
+    } catch (err) {
+      const problem = causeMessageOf(err);
+      enter('FAILED', 'invalid onboarding input');
+      throw ApplicationFailure.create({
+        type: OnboardingFailureType.INVALID_INPUT,
+        message: problem,
+        nonRetryable: true,
+      });
+    }
+  }
+
+  /** The terms of a run started before the worker supplied defaults: everything came in the input. */
+  function legacyTerms(): OnboardingTerms {
+    const screeningConfigurationIdentifier = input.configuration?.screening_configuration_identifier;
+    if (screeningConfigurationIdentifier === undefined) {
+      enter('FAILED', 'no screening configuration identifier in the input');
+      throw ApplicationFailure.create({
+        type: OnboardingFailureType.INVALID_INPUT,
+        message: 'configuration.screening_configuration_identifier is required (the starter fills it in)',
+        nonRetryable: true,
+      });
+    }
+    return {
+      screeningConfigurationIdentifier,
+      policy: policyOf(input.policy),
+      monitoringEnabled: monitoringEnabledOf(input.monitoring),
+    };
+  }
+
+  async function screen(runTerms: OnboardingTerms): Promise<void> {
+    let screening;
+    try {
+      screening = await mesh.screening.createAndScreen({
+        customer,
+        screeningConfigurationIdentifier: runTerms.screeningConfigurationIdentifier,
+        monitoringEnabled: runTerms.monitoringEnabled,
+      });
+    } catch (err) {
+      if (isCancellation(err) && recordsTerms) throw err;
+      enter('FAILED', `Mesh refused create-and-screen (${failureTypeOf(err)})`);
+      throw ApplicationFailure.create({
+        type: OnboardingFailureType.SCREENING_REFUSED,
+        message: `Mesh refused create-and-screen for ${customer.external_identifier}`,
+        nonRetryable: true,
+        ...(err instanceof Error && { cause: err }),
+      });
+    }
+
+    status.customerIdentifier = screening.customerIdentifier;
+    status.monitoringEnabled = runTerms.monitoringEnabled;
+    if (screening.recoveredFromDuplicate) status.recoveredFromDuplicate = true;
+    noteRiskLevel(screening.riskLevel);
+    if (screening.screeningResult !== undefined) {
+      status.screeningResult = screening.screeningResult;
+      upsertSearchAttributes([{ key: kycScreeningResult, value: screening.screeningResult }]);
+    }
+    if (screening.caseIdentifier !== undefined) status.case = { caseIdentifier: screening.caseIdentifier };
+    showStatus(status);
+
+    // An earlier attempt screened other data: the request's data is what the customer gave, apply it.
+    if (screening.recovery?.storedCustomerDiffers === true) await applyRequestedData();
+
+    // Data changed while screening ran: re-score before deciding on the old risk level.
+    while (inbox.amendments.length > 0 && status.state === 'SCREENING') {
+      await applyAmendment(inbox.amendments.shift()!);
+    }
+    if (status.state !== 'SCREENING') return;
+    if (inbox.withdrawal !== undefined) {
+      await finishWithoutMonitoring('WITHDRAWN', inbox.withdrawal.reason ?? 'withdrawn by the applicant');
+      return;
+    }
+    // An officer's REJECT taken while screening ran wins over any automatic outcome.
+    const rejection = inbox.officerDecisions.find((item) => item.request.outcome === 'REJECT');
+    if (rejection !== undefined) {
+      inbox.officerDecisions.splice(inbox.officerDecisions.indexOf(rejection), 1);
+      await applyOfficerDecision(rejection);
+      return;
+    }
+
+    const verdict = onboardingVerdict(status.riskLevel, status.screeningResult, screening.recovery);
+    if (verdict.next === 'APPROVE') {
+      enter('APPROVED', verdict.reason);
+    } else if (verdict.next === 'REJECT') {
+      await finishWithoutMonitoring('REJECTED', verdict.reason);
+    } else {
+      if (verdict.escalate) status.escalated = true;
+      enter('AWAITING_REVIEW', verdict.reason);
+    }
+  }
+
+  /** Update-and-rescore with the request's own customer, after a duplicate held other data. */
+  async function applyRequestedData(): Promise<void> {
+    try {
+      const rescored = await mesh.customerChange.updateAndRescore({
+        customerIdentifier: status.customerIdentifier!,
+        customer,
+      });
+      status.rescores += 1;
+      noteRiskLevel(rescored.riskLevel);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Mesh refused the data for good: the screening stands for other data, so review decides.
+      status.reason = `the request's data was refused by Mesh (${failureTypeOf(err)})`;
+    }
+  }
+
+  // --- Messages -----------------------------------------------------------------------------------------
+  async function applyAmendment(item: Pending<CustomerUpdate>): Promise<void> {
+    const { request } = item;
+    const customerIdentifier = status.customerIdentifier;
+    const repeated = request.requestId !== undefined && inbox.seenRequestIds.has(request.requestId);
+    if (customerIdentifier === undefined || (repeated && recordsTerms)) {
+      item.done = true;
+      return;
+    }
+    const merged = mergeCustomer(customer, request.customer);
+    try {
+      const rescored = await mesh.customerChange.updateAndRescore({ customerIdentifier, customer: merged });
+      customer = merged;
+      status.rescores += 1;
+      if (request.requestId !== undefined) inbox.seenRequestIds.add(request.requestId);
+      noteRiskLevel(rescored.riskLevel);
+      if (isProhibited(rescored.riskLevel)) {
+        if (!isFinal(status)) {
+          await finishWithoutMonitoring('REJECTED', 'risk level PROHIBITED after a customer update');
+        } else if (status.state === 'APPROVED') {
+          status.offboardingWorkflowId = await startOffboarding({
+            externalIdentifier: status.externalIdentifier,
+            customerIdentifier,
+            reason: 'risk level PROHIBITED after a customer update',
+            requestId: `prohibited-${request.requestId ?? `rescore-${status.rescores}`}`,
+          });
+        }
+      }
+    } catch (err) {
+      if (isCancellation(err) && recordsTerms) throw err;
+      // Mesh refused the new data for good (e.g. 400): the onboarding goes on with the data it had.
+      status.reason = `customer update refused by Mesh (${failureTypeOf(err)})`;
+      item.refusal = refusal(
+        OnboardingFailureType.AMENDMENT_REFUSED,
+        `Mesh refused the changed data (${failureTypeOf(err)}); the onboarding goes on with the data it had`,
+      );
+    }
+    item.done = true;
+  }
+
+  function ignoreDecision(decision: CaseDecision, why: string): void {
+    status.ignoredDecisions = (status.ignoredDecisions ?? 0) + 1;
+    countDecisionIgnored(why);
+    log.warn('case decision ignored', {
+      why,
+      caseIdentifier: decision.caseIdentifier,
+      runCaseIdentifier: status.case?.caseIdentifier,
+      source: decision.source,
+    });
+    showStatus(status);
+  }
+
+  /**
+   * A webhook's decision, read back from the case before anything final follows from it: the webhook
+   * may be late, replayed, or about another case. Undefined: nothing to act on now (the read failed,
+   * the case is not this run's, or it is still open); the next poll reads the case anyway.
+   */
+  async function confirmDecision(decision: CaseDecision): Promise<CaseDecision | undefined> {
+    let result;
+    try {
+      result = await mesh.caseCheck.checkOnboardingCase({
+        customerIdentifier: status.customerIdentifier!,
+        caseIdentifier: decision.caseIdentifier,
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('case decision not confirmed: the case could not be read; the next poll decides', {
+        caseIdentifier: decision.caseIdentifier,
+        failureType: failureTypeOf(err),
+      });
+      return undefined;
+    }
+    const found = result.case;
+    if (found === undefined) return undefined;
+    // The run's own case (from screening or its case check) is known to be this customer's; another
+    // case must say whose it is.
+    const ours =
+      found.caseIdentifier === status.case?.caseIdentifier ||
+      (found.customerIdentifier !== undefined
+        ? found.customerIdentifier === status.customerIdentifier
+        : found.externalIdentifier === status.externalIdentifier);
+    if (!ours || (found.caseType !== undefined && found.caseType !== ONBOARDING_CASE_TYPE)) {
+      ignoreDecision(decision, 'not-this-customers-onboarding-case');
+      return undefined;
+    }
+    if (found.decisionType === null) {
+      log.info('case decision not confirmed: the case is still open', {
+        caseIdentifier: found.caseIdentifier,
+      });
+      return undefined;
+    }
+    return {
+      ...decision,
+      caseIdentifier: found.caseIdentifier,
+      decisionType: found.decisionType,
+      ...(found.stageIdentifier !== undefined && { stageIdentifier: found.stageIdentifier }),
+      ...(found.stageName !== undefined && { stageName: found.stageName }),
+      confirmedAt: result.checkedAt,
+    };
+  }
+
+  async function applyCaseDecision(received: CaseDecision): Promise<void> {
+    if (received.webhookId !== undefined) {
+      if (seenWebhookIds.has(received.webhookId)) return;
+      seenWebhookIds.add(received.webhookId);
+    }
+    // Monitoring cases have their own review (monitoring-case-review.ts); they never decide an onboarding.
+    if (received.caseType !== undefined && received.caseType !== ONBOARDING_CASE_TYPE) return;
+    const ownCase = status.case?.caseIdentifier;
+    const fromWebhook = received.source === 'webhook';
+    if (fromWebhook && ownCase !== undefined && received.caseIdentifier !== ownCase) {
+      if (since(PATCHES.ownCaseOnly)) {
+        ignoreDecision(received, 'another-case');
+        return;
+      }
+    }
+    let decision: CaseDecision | undefined = received;
+    if (fromWebhook && received.decisionType !== null && since(PATCHES.confirmDecisions)) {
+      decision = await confirmDecision(received);
+      if (decision === undefined) return;
+    } else if (fromWebhook && ownCase === undefined && recordsTerms) {
+      // An undecided webhook cannot say whose case it names; the run's case check will find its case.
+      return;
+    }
+    if (applyDecisionEffect(decision)) await finishFromDecision(decision);
+  }
+
+  /** Records a decision; true when it rejects the run (which needs monitoring switched off). */
+  function applyDecisionEffect(decision: CaseDecision): boolean {
+    // The same stage seen twice (webhook and case check, or v1/v2 twins) is applied once.
+    const stageKey = `${decision.caseIdentifier}|${decision.stageIdentifier ?? ''}|${decision.decisionType ?? ''}`;
+    if (seenCaseStages.has(stageKey)) return false;
+    seenCaseStages.add(stageKey);
+
+    status.case = {
+      caseIdentifier: decision.caseIdentifier,
+      ...(decision.caseType !== undefined && { caseType: decision.caseType }),
+      ...(decision.stageIdentifier !== undefined && { stageIdentifier: decision.stageIdentifier }),
+      ...(decision.stageName !== undefined && { stageName: decision.stageName }),
+    };
+    status.decision = {
+      caseIdentifier: decision.caseIdentifier,
+      decisionType: decision.decisionType ?? null,
+      source: decision.source,
+      receivedAt: decision.receivedAt,
+      ...(decision.webhookId !== undefined && { webhookId: decision.webhookId }),
+      ...(decision.stageName !== undefined && { stageName: decision.stageName }),
+      ...(decision.confirmedAt !== undefined && { confirmedAt: decision.confirmedAt }),
+    };
+
+    const label = decisionLabel(decision);
+    switch (decisionEffect(decision.decisionType, policy())) {
+      case 'APPROVE':
+        enter('APPROVED', label);
+        return false;
+      case 'REJECT':
+        return true;
+      case 'ESCALATE':
+        status.escalated = true;
+        status.reason = `${label}: needs a final decision`;
+        showStatus(status);
+        return false;
+      case 'WAIT':
+        showStatus(status);
+        return false;
+    }
+  }
+
+  async function finishFromDecision(decision: CaseDecision): Promise<void> {
+    await finishWithoutMonitoring('REJECTED', decisionLabel(decision));
+  }
+
+  async function applyOfficerDecision(item: Pending<OfficerDecisionRequest>): Promise<void> {
+    const { outcome, actor, reason } = item.request;
+    const record = () => {
+      status.officerDecision = { outcome, actor, reason, at: new Date().toISOString() };
+    };
+    if (isFinal(status)) {
+      item.refusal = refusal(
+        OnboardingFailureType.UPDATE_REFUSED,
+        `the onboarding ended (${status.state}) before the decision was taken: nothing was changed`,
+      );
+    } else if (outcome === 'REJECT') {
+      record();
+      await finishWithoutMonitoring('REJECTED', `rejected by a compliance officer (${actor})`);
+    } else {
+      await approveForOfficer(item, record);
+    }
+    item.done = true;
+  }
+
+  /**
+   * An officer's APPROVE stands only while the run's case stays decided: the case is read once more
+   * and a case the analyst re-opened or rejected meanwhile wins over the officer.
+   */
+  async function approveForOfficer(item: Pending<OfficerDecisionRequest>, record: () => void): Promise<void> {
+    const blocker = blockApproval();
+    if (blocker !== undefined) {
+      item.refusal = refusal(OnboardingFailureType.UPDATE_REFUSED, `APPROVE refused: ${blocker}`);
+      return;
+    }
+    const caseIdentifier = status.case?.caseIdentifier;
+    if (caseIdentifier !== undefined) {
+      let result;
+      try {
+        result = await mesh.caseCheck.checkOnboardingCase({
+          customerIdentifier: status.customerIdentifier!,
+          caseIdentifier,
+        });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        item.refusal = refusal(
+          OnboardingFailureType.DECISION_NOT_CONFIRMED,
+          `case ${caseIdentifier} could not be read to confirm it is still decided (${failureTypeOf(err)}): nothing was changed, try again`,
+        );
+        return;
+      }
+      const found = result.case;
+      if (found === undefined) {
+        item.refusal = refusal(
+          OnboardingFailureType.DECISION_NOT_CONFIRMED,
+          `case ${caseIdentifier} was not found at the screening provider: nothing was changed`,
+        );
+        return;
+      }
+      const effect = decisionEffect(found.decisionType, policy());
+      if (effect !== 'ESCALATE') {
+        const rejects = applyDecisionEffect(caseDecisionOf(found, result.checkedAt));
+        if (rejects) await finishFromDecision(caseDecisionOf(found, result.checkedAt));
+        if (effect !== 'APPROVE') {
+          item.refusal = refusal(
+            OnboardingFailureType.UPDATE_REFUSED,
+            `APPROVE refused: case ${caseIdentifier} is ${found.decisionType ?? 'open again'} at the screening provider`,
+          );
+          return;
+        }
+      }
+    }
+    record();
+    if (!isFinal(status))
+      enter('APPROVED', `approved by a compliance officer (${status.officerDecision?.actor})`);
+  }
+
+  /**
+   * Takes the next message in the order that keeps a decision from outrunning the data it is about:
+   * customer changes, the withdrawal, the officer's decisions, then the case's. False: nothing waited.
+   */
+  async function takeNext(): Promise<boolean> {
+    const others =
+      inbox.withdrawal !== undefined || inbox.caseDecisions.length > 0 || inbox.officerDecisions.length > 0;
+    const dataFirst = inbox.amendments.length === 0 || !others || since(PATCHES.dataFirst);
+    if (dataFirst && inbox.amendments.length > 0) {
+      await applyAmendment(inbox.amendments.shift()!);
+      return true;
+    }
+    if (inbox.withdrawal !== undefined) {
+      await finishWithoutMonitoring('WITHDRAWN', inbox.withdrawal.reason ?? 'withdrawn by the applicant');
+      return true;
+    }
+    const officer = inbox.officerDecisions.shift();
+    if (officer !== undefined) {
+      await applyOfficerDecision(officer);
+      return true;
+    }
+    const decision = inbox.caseDecisions.shift();
+    if (decision !== undefined) {
+      await applyCaseDecision(decision);
+      return true;
+    }
+    const amendment = inbox.amendments.shift();
+    if (amendment !== undefined) {
+      await applyAmendment(amendment);
+      return true;
+    }
+    return false;
+  }
+
+  // --- Review -------------------------------------------------------------------------------------------
+  async function checkCase(): Promise<void> {
+    const customerIdentifier = status.customerIdentifier;
+    if (customerIdentifier === undefined) return;
+    const caseIdentifier = status.case?.caseIdentifier;
+    try {
+      const result = await mesh.caseCheck.checkOnboardingCase({
+        customerIdentifier,
+        ...(caseIdentifier !== undefined && { caseIdentifier }),
+      });
+      if (result.case === undefined) return;
+      const decision = caseDecisionOf(result.case, result.checkedAt);
+      if (decision.caseType !== undefined && decision.caseType !== ONBOARDING_CASE_TYPE) return;
+      if (applyDecisionEffect(decision)) await finishFromDecision(decision);
+    } catch (err) {
+      if (isCancellation(err) && recordsTerms) throw err;
+      log.warn('case check failed; the next poll tries again', { failureType: failureTypeOf(err) });
+    }
+  }
+
+  function reviewClockFromNow(): ReviewClock {
+    const startedAt = Date.now();
+    return {
+      reminderAt: startedAt + policy().reviewReminderMs,
+      deadlineAt: startedAt + policy().reviewDeadlineMs,
+      nextCheckAt: startedAt + nextPollDelay(policy()),
+    };
+  }
+
+  async function awaitReview(clock: ReviewClock): Promise<void> {
+    while (status.state === 'AWAITING_REVIEW') {
+      if (await takeNext()) continue;
+      // Date.now() is the workflow task's time: a timestamp of this activation, deterministic on replay.
+      const now = Date.now();
+      if (now >= clock.deadlineAt) {
+        await finishWithoutMonitoring('EXPIRED', 'no case decision before the review deadline');
+        return;
+      }
+      if (!status.reviewOverdue && now >= clock.reminderAt) {
+        status.reviewOverdue = true;
+        upsertSearchAttributes([{ key: kycReviewOverdue, value: true }]);
+        countReviewOverdue(status.riskLevel);
+        showStatus(status);
+        continue;
+      }
+      if (now >= clock.nextCheckAt) {
+        await checkCase();
+        clock.nextCheckAt = Date.now() + nextPollDelay(policy());
+        continue;
+      }
+      if (workflowInfo().continueAsNewSuggested && since(PATCHES.continueAsNew)) {
+        await continueReviewAsNew(clock);
+        continue;
+      }
+      const wakeAt = Math.min(
+        clock.deadlineAt,
+        clock.nextCheckAt,
+        status.reviewOverdue ? Infinity : clock.reminderAt,
+      );
+      await condition(() => hasMail(inbox), wakeAt - now);
+    }
+  }
+
+  /** Hands the review to a fresh run once every message so far is answered. Returns only if mail came. */
+  async function continueReviewAsNew(clock: ReviewClock): Promise<void> {
+    await condition(allHandlersFinished);
+    if (hasMail(inbox)) return;
+    status.continuedAsNew = (status.continuedAsNew ?? 0) + 1;
+    await continueAsNew<typeof onboardCustomer>(
+      { ...input, customer },
+      {
+        terms: terms!,
+        status,
+        review: clock,
+        seenWebhookIds: [...seenWebhookIds],
+        seenCaseStages: [...seenCaseStages],
+        seenRequestIds: [...inbox.seenRequestIds],
+      },
+    );
+  }
+
+  /**
+   * After the final state: customer changes a caller was told were accepted still reach Mesh; other
+   * waiting messages are answered with the final state.
+   */
+  async function settleLateMessages(): Promise<void> {
+    while (inbox.amendments.length > 0 && status.customerIdentifier !== undefined) {
+      if (!since(PATCHES.lateAmendments)) break;
+      await applyAmendment(inbox.amendments.shift()!);
+    }
+    if (inbox.amendments.length > 0)
+      log.warn('customer updates arrived after the onboarding ended; not applied');
+    for (const item of [...inbox.amendments, ...inbox.officerDecisions.splice(0)]) {
+      item.refusal ??= refusal(
+        OnboardingFailureType.UPDATE_REFUSED,
+        `the onboarding ended (${status.state}) before this was applied: nothing was changed`,
+      );
+      item.done = true;
+    }
+  }
+
+  /** Cancelled, or failed after the customer exists: nothing is left under ongoing monitoring. */
+  async function cleanUpAfter(err: unknown): Promise<void> {
+    const closesRun = isCancellation(err) || err instanceof ApplicationFailure;
+    if (!closesRun || status.customerIdentifier === undefined || !status.monitoringEnabled) return;
+    if (!since(PATCHES.cleanupOnExit)) return;
+    const customerIdentifier = status.customerIdentifier;
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: false });
+        status.monitoringEnabled = false;
+      } catch (cleanupErr) {
+        log.warn('monitoring could not be switched off', { failureType: failureTypeOf(cleanupErr) });
+      }
+    });
+    // A cancelled run never delivers its outcome, whatever state it had reached: the status says so.
+    if (isCancellation(err)) enter('WITHDRAWN', 'cancelled; monitoring switched off');
+  }
+
+  try {
+    if (continuation === undefined) {
+      terms = await begin();
+      status.terms = terms;
+      showStatus(status);
+      await screen(terms);
+    } else {
+      showStatus(status);
+    }
+    if (status.state === 'AWAITING_REVIEW') await awaitReview(continuation?.review ?? reviewClockFromNow());
+    await settleLateMessages();
+    await condition(allHandlersFinished);
+  } catch (err) {
+    if (!(err instanceof ContinueAsNew)) await cleanUpAfter(err);
+    throw err;
+  }
+  return status;
+}
+
+function caseDecisionOf(
+  found: {
+    caseIdentifier: string;
+    caseType?: string;
+    stageIdentifier?: string;
+    stageName?: string;
+    decisionType: string | null;
+  },
+  checkedAt: string,
+): CaseDecision {
+  return {
+    caseIdentifier: found.caseIdentifier,
+    decisionType: found.decisionType,
+    source: 'case-check',
+    receivedAt: checkedAt,
+    ...(found.caseType !== undefined && { caseType: found.caseType }),
+    ...(found.stageIdentifier !== undefined && { stageIdentifier: found.stageIdentifier }),
+    ...(found.stageName !== undefined && { stageName: found.stageName }),
+  };
+}
+
+function decisionLabel(decision: CaseDecision): string {
+  return `case decision ${decision.decisionType ?? '(none)'} via ${decision.source}`;
+}
+
+/**
+ * Poll intervals are lengthened by up to `reviewPollJitter`, never shortened, so the budget arithmetic
+ * holds for the shortest gap (docs/workflow.md). Math.random() is seeded per run: deterministic on replay.
+ */
+function nextPollDelay(policy: OnboardingPolicy): number {
+  return Math.round(policy.reviewPollIntervalMs * (1 + policy.reviewPollJitter * Math.random()));
+}

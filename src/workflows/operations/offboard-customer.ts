@@ -1,0 +1,41 @@
+import { getExternalWorkflowHandle, log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OffboardCustomerInput, OffboardCustomerResult } from '../../contracts/customer-operations';
+import { withdrawSignal } from '../../contracts/onboarding';
+import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
+import { onboardingWorkflowId } from '../../contracts/workflow-ids';
+import { customerIdentifierOf } from './customer-reference';
+import { meshActivities } from '../common/provider-activities';
+
+/**
+ * Ends the relationship with a customer: a still running onboarding is withdrawn, ongoing monitoring
+ * is switched off (guide Step 4: cases stay for audit), and this execution is the searchable record
+ * (KycMarkedForOffboarding=true).
+ */
+export async function offboardCustomer(input: OffboardCustomerInput): Promise<OffboardCustomerResult> {
+  upsertSearchAttributes([
+    { key: kycExternalIdentifier, value: input.externalIdentifier },
+    { key: kycMarkedForOffboarding, value: true },
+  ]);
+  let onboardingWithdrawn = false;
+  try {
+    await getExternalWorkflowHandle(onboardingWorkflowId(input.externalIdentifier)).signal(withdrawSignal, {
+      reason: input.reason ?? 'offboarded',
+      requestId: input.requestId,
+    });
+    onboardingWithdrawn = true;
+  } catch {
+    // No running onboarding (finished long ago, or never here): nothing to withdraw.
+    log.info('no running onboarding to withdraw');
+  }
+  const mesh = meshActivities();
+  const customerIdentifier = await customerIdentifierOf(input, mesh);
+  await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: false });
+  return {
+    externalIdentifier: input.externalIdentifier,
+    customerIdentifier,
+    monitoringEnabled: false,
+    onboardingWithdrawn,
+    ...(input.reason !== undefined && { reason: input.reason }),
+    offboardedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,46 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { UpdateCustomerDataInput, UpdateCustomerDataResult } from '../../contracts/customer-operations';
+import { kycExternalIdentifier, kycRiskLevel } from '../../contracts/search-attributes';
+import { mergeCustomer } from '../common/customer-merge';
+import { meshActivities } from '../common/provider-activities';
+import { startOffboarding } from './start-offboarding';
+import { PATCHES, since } from '../onboarding/patches';
+import { isProhibited } from '../onboarding/rules';
+
+/**
+ * Changes an onboarded customer's data and re-scores them (guide Step 5). Reads the record first
+ * because update-and-rescore replaces it whole: the update is merged into what Mesh holds. A re-score
+ * to PROHIBITED starts the customer's offboarding (a run of its own, which outlives this one).
+ */
+export async function updateCustomerData(input: UpdateCustomerDataInput): Promise<UpdateCustomerDataResult> {
+  upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
+  const mesh = meshActivities();
+  const record = await mesh.customerRead.getCustomer(
+    input.customerIdentifier !== undefined
+      ? { customerIdentifier: input.customerIdentifier }
+      : { externalIdentifier: input.externalIdentifier },
+  );
+  const rescored = await mesh.customerChange.updateAndRescore({
+    customerIdentifier: record.customerIdentifier,
+    customer: mergeCustomer(record.customer, input.customer),
+  });
+  if (rescored.riskLevel !== undefined)
+    upsertSearchAttributes([{ key: kycRiskLevel, value: rescored.riskLevel }]);
+  const offboardingWorkflowId =
+    isProhibited(rescored.riskLevel) && since(PATCHES.offboardOnProhibited)
+      ? await startOffboarding({
+          externalIdentifier: input.externalIdentifier,
+          customerIdentifier: record.customerIdentifier,
+          reason: 'risk level PROHIBITED after a customer data update',
+          requestId: `prohibited-${input.requestId}`,
+        })
+      : undefined;
+  return {
+    externalIdentifier: input.externalIdentifier,
+    customerIdentifier: record.customerIdentifier,
+    ...(record.riskLevel !== undefined && { previousRiskLevel: record.riskLevel }),
+    ...(rescored.riskLevel !== undefined && { riskLevel: rescored.riskLevel }),
+    ...(rescored.riskValue !== undefined && { riskValue: rescored.riskValue }),
+    ...(offboardingWorkflowId !== undefined && { offboardingWorkflowId }),
+  };
+}
