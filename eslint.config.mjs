@@ -49,15 +49,83 @@ export default tseslint.config(
                 'zod in the workflow bundle costs ~0.9 MiB per cached run (bench/worker-memory.ts): check messages with src/contracts/message-checks.ts',
             },
           ],
-          patterns: [
-            '**/onboarding-schemas',
-            '**/activities/*',
-            '**/activities',
-            '**/mesh/*',
-            '**/bridge/*',
-            '**/sandbox/*',
-            '**/config/*',
-            '**/config',
+          patterns: ['**/onboarding-schemas', '**/customer-schema'],
+        },
+      ],
+    },
+  },
+  {
+    // The architecture, enforced (docs/architecture.md): workflows speak only the contracts; a provider
+    // never reaches into workflows, activities or a process; the bridge never calls a provider;
+    // platform code knows nothing of the domain; contracts depend on nothing but themselves.
+    files: ['src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/workflows',
+              from: './src',
+              except: ['./workflows', './contracts'],
+              message:
+                'workflow code imports only src/contracts and src/workflows (deterministic, provider-neutral)',
+            },
+            {
+              target: './src/contracts',
+              from: './src',
+              except: ['./contracts'],
+              message: 'contracts are what every side imports: they import nothing else of src/',
+            },
+            {
+              target: './src/providers',
+              from: [
+                './src/workflows',
+                './src/activities',
+                './src/worker',
+                './src/bridge',
+                './src/starter',
+                './src/client',
+                './src/sandbox',
+                './src/codec-server',
+                './src/register-webhooks',
+              ],
+              message: 'a provider module knows only the contracts and the platform',
+            },
+            {
+              target: './src/platform',
+              from: [
+                './src/workflows',
+                './src/activities',
+                './src/providers',
+                './src/worker',
+                './src/bridge',
+                './src/starter',
+                './src/client',
+                './src/sandbox',
+                './src/codec-server',
+                './src/register-webhooks',
+              ],
+              message:
+                'platform code (config, logging, metrics, codec, Temporal connections) knows nothing of the domain',
+            },
+            {
+              target: './src/bridge',
+              from: ['./src/providers', './src/activities', './src/workflows'],
+              message: 'the bridge verifies and signals: it never calls a provider or runs workflow code',
+            },
+            {
+              target: './src/sandbox',
+              from: [
+                './src/providers',
+                './src/activities',
+                './src/workflows',
+                './src/worker',
+                './src/bridge',
+              ],
+              message:
+                'the sandbox stands for the provider: it shares no code with the client that talks to it',
+            },
           ],
         },
       ],

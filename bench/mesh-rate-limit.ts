@@ -66,7 +66,7 @@ import type { MeshCustomer } from '../src/contracts/customer';
 import { meshRateLimitPlan, worstCaseActivitiesPerMinute } from '../src/worker/rate-plan';
 import { meshTaskQueue } from '../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
-import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker/main';
+import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker/options';
 import type { onboardCustomer } from '../src/workflows';
 import { histogram, impliedBurst, maxInSlidingWindow } from './window-stats';
 

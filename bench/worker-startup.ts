@@ -118,7 +118,12 @@ async function main(): Promise<void> {
           met: undefined,
         },
       ],
-      details: { prebuilt, bundling, samples, launcher: 'tsx src/worker/main.ts (npm run worker without npm)' },
+      details: {
+        prebuilt,
+        bundling,
+        samples,
+        launcher: 'tsx src/worker/main.ts (npm run worker without npm)',
+      },
     });
   } finally {
     await sandbox.close();

@@ -1,16 +1,18 @@
+import type { ScreeningActivities } from '../contracts/screening-activities';
 import { createMeshActivities, type MeshActivityDeps } from '../providers/mesh/activities';
 
 export type { MeshActivityDeps as ActivityDeps } from '../providers/mesh/activities';
-export type * from '../providers/mesh/activities';
-export { createOnboardingTermsActivities, type OnboardingTermsActivities } from './onboarding-terms';
+export { createOnboardingTermsActivities } from './onboarding-terms';
 
 /**
- * Every Mesh activity the Mesh worker registers, built from their dependencies so tests pass typed
- * fakes. Workflows import this module's *types* only (`import type { createActivities }`). The
- * workflow worker registers the local activities of onboarding-terms.ts instead.
+ * Every screening activity the provider worker registers (the `<queue>-mesh` queue), built from
+ * their dependencies so tests pass typed fakes. Which provider answers is decided here, behind the
+ * `ScreeningActivities` port (src/contracts/screening-activities.ts) the workflows call. The workflow
+ * worker registers the local activities of onboarding-terms.ts instead.
  */
-export function createActivities(deps: MeshActivityDeps) {
-  return { ...createMeshActivities(deps) };
+export function createActivities(deps: MeshActivityDeps): ScreeningActivities {
+  return createMeshActivities(deps);
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+/** The activities' shape, for typed fakes in tests. */
+export type Activities = ScreeningActivities;

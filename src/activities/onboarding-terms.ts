@@ -1,7 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { parseOnboardingRequest } from '../providers/mesh/customer-schema';
-import { OnboardingFailureType, type OnboardingDefaults, type OnboardingTerms } from '../contracts/onboarding';
+import { customerProblems } from '../contracts/customer-schema';
+import {
+  OnboardingFailureType,
+  type OnboardingDefaults,
+  type OnboardingTerms,
+} from '../contracts/onboarding';
 import { resolveTerms } from '../contracts/onboarding-schemas';
+import type { OnboardingTermsActivities } from '../contracts/screening-activities';
 
 /**
  * The local activity every onboarding runs first (on the workflow worker): the worker's defaults with
@@ -9,15 +14,13 @@ import { resolveTerms } from '../contracts/onboarding-schemas';
  * history, so a worker deployed later with other REVIEW_* values never changes a running onboarding
  * or its replay. Only the terms come back: the customer in the input is checked, never returned.
  */
-export function createOnboardingTermsActivities(defaults: OnboardingDefaults) {
+export function createOnboardingTermsActivities(defaults: OnboardingDefaults): OnboardingTermsActivities {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
     async resolveOnboardingTerms(input: unknown): Promise<OnboardingTerms> {
       const terms = resolveTerms(input, defaults);
-      const customer = parseOnboardingRequest({
-        customer: (input as { customer?: unknown } | null)?.customer,
-      });
-      const problems = [...(terms.ok ? [] : terms.problems), ...(customer.ok ? [] : customer.problems)];
+      const customer = customerProblems((input as { customer?: unknown } | null)?.customer);
+      const problems = [...(terms.ok ? [] : terms.problems), ...customer];
       if (problems.length > 0 || !terms.ok) {
         throw ApplicationFailure.create({
           type: OnboardingFailureType.INVALID_INPUT,
@@ -29,5 +32,3 @@ export function createOnboardingTermsActivities(defaults: OnboardingDefaults) {
     },
   };
 }
-
-export type OnboardingTermsActivities = ReturnType<typeof createOnboardingTermsActivities>;

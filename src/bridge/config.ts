@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envField, parseEnv, type Env } from '../platform/config/env';
-import { Secret } from '../providers/mesh/config';
+import { Secret } from '../platform/config/secret';
 
 export interface BridgeConfig {
   host: string;

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import type { Secret } from '../providers/mesh/config';
+import type { Secret } from '../platform/config/secret';
 
 /** Standard Webhooks refuses timestamps further off than this, either way (mesh-api-notes.md, "Webhooks"). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;

@@ -5,7 +5,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { parseOnboardingRequest } from '../providers/mesh/customer-schema';
+import { customerProblems } from '../contracts/customer-schema';
 import {
   amendCustomerUpdate,
   decideUpdate,
@@ -93,8 +93,7 @@ function orThrow<T>(checked: Checked<T>): T {
 export function checkOnboardingInput(input: unknown): OnboardingInput {
   const envelope = onboardingInputEnvelopeSchema.safeParse(input);
   const problems = envelope.success ? [] : problemsOf(envelope.error);
-  const customer = parseOnboardingRequest({ customer: (input as { customer?: unknown } | null)?.customer });
-  if (!customer.ok) problems.push(...customer.problems);
+  problems.push(...customerProblems((input as { customer?: unknown } | null)?.customer));
   if (problems.length > 0) throw new OnboardingInputError([...new Set(problems)]);
   return input as OnboardingInput;
 }

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { envField, parseEnv, type Env } from '../platform/config/env';
-import { Secret } from '../providers/mesh/config';
+import { Secret } from '../platform/config/secret';
 
 /** `npm run codec-server` (docs/encryption.md): where it listens, which Web UI may call it, and its token. */
 export interface CodecServerConfig {

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionSource } from './case-decision';
 import type { MeshCustomer } from './customer';
+import type { CaseSnapshot } from './screening-activities';
 
 /**
  * The `onboardCustomer` workflow's messages and data: what the starter, the bridge and the workflow
@@ -116,13 +117,11 @@ export function monitoringEnabledOf(monitoring: MonitoringOption | undefined): b
   return monitoring.enabled ?? true;
 }
 
-export interface CaseSummary {
-  caseIdentifier: string;
-  caseType?: string;
-  stageIdentifier?: string;
-  stageName?: string;
-  stageType?: string;
-}
+/** The run's case as the status shows it: the case's own snapshot, without the decision and customer. */
+export type CaseSummary = Pick<
+  CaseSnapshot,
+  'caseIdentifier' | 'caseType' | 'stageIdentifier' | 'stageName' | 'stageType'
+>;
 
 export interface AppliedDecision {
   caseIdentifier: string;

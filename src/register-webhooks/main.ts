@@ -4,14 +4,10 @@
  * and the usage text). Exit codes: 0 done, 1 Mesh refused or failed, 2 bad usage or configuration.
  */
 import { runCommandLine } from '../platform/cli/command-line';
-import {
-  parseRegisterWebhooksArgs,
-  registerWebhooks,
-  REGISTER_WEBHOOKS_USAGE,
-} from './register';
+import { parseRegisterWebhooksArgs, registerWebhooks, REGISTER_WEBHOOKS_USAGE } from './register';
 import { loadOrExit } from '../platform/config/env';
 import { loadMeshConnectionConfig } from './config';
-import { createMeshClient } from '../providers/mesh/client';
+import { createMeshWebhooks } from '../providers/mesh/webhooks';
 import { MeshError } from '../providers/mesh/api';
 
 runCommandLine({
@@ -20,7 +16,7 @@ runCommandLine({
   parse: parseRegisterWebhooksArgs,
   run: async (command) => {
     const config = loadOrExit(() => loadMeshConnectionConfig());
-    const mesh = createMeshClient({ config });
+    const mesh = createMeshWebhooks({ config });
     process.stdout.write(`Mesh: ${config.baseUrl}\n`);
     try {
       await registerWebhooks(mesh, command, (line) => void process.stdout.write(`${line}\n`));

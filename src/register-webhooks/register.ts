@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { WEBHOOK_ROUTE } from '../bridge/app';
-import type { MeshApi, WebhookConfiguration } from '../providers/mesh/api';
+import type { MeshWebhooks, WebhookConfiguration } from '../providers/mesh/webhooks';
 import { UsageError } from '../platform/cli/command-line';
 
 export const REGISTER_WEBHOOKS_USAGE = `Usage: npm run register-webhooks -- --url URL [options]
@@ -178,7 +178,7 @@ export interface AppliedChange {
 
 /** Lists, plans and (unless dry-run) applies; every line of output goes through `out`. */
 export async function registerWebhooks(
-  mesh: Pick<MeshApi, 'listWebhooks' | 'registerWebhook' | 'updateWebhook'>,
+  mesh: MeshWebhooks,
   options: RegisterWebhooksOptions,
   out: (line: string) => void,
 ): Promise<AppliedChange[]> {

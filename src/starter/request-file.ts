@@ -1,7 +1,59 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { formatZodIssues, parseOnboardingRequest, type OnboardingRequest } from '../providers/mesh/customer-schema';
+import { customerSchema, formatZodIssues, nonEmpty } from '../contracts/customer-schema';
+import type { OnboardingInput } from '../contracts/onboarding';
+import { policyOverridesSchema } from '../contracts/onboarding-schemas';
 import type { MeshCustomer } from '../contracts/customer';
+
+/**
+ * The onboarding service's request (issue 3, "The workflow"): the customer, monitoring defaulting to
+ * enabled, and an optional screening configuration overriding the environment's. Unlike the customer,
+ * this envelope is ours, so unknown keys are refused: a typo such as `monitor` would otherwise be ignored.
+ * `monitoring` is accepted as a boolean, as `{enabled}` or in the Mesh request's own shape
+ * `{entity_screening: {enabled}}` (guide, Appendix B).
+ */
+export const onboardingRequestSchema = z.strictObject({
+  customer: customerSchema,
+  monitoring: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }).optional() }),
+        z.strictObject({
+          entity_screening: z.strictObject({ enabled: z.boolean({ error: 'expected true or false' }) }),
+        }),
+      ],
+      {
+        error:
+          'expected true, false, {"enabled": true|false} or {"entity_screening": {"enabled": true|false}}',
+      },
+    )
+    .optional(),
+  configuration: z
+    .strictObject({
+      screening_configuration_identifier: nonEmpty('a screening configuration identifier').optional(),
+    })
+    .optional(),
+  policy: policyOverridesSchema.optional(),
+});
+
+/** What `onboardingRequestSchema` yields, in the workflow's own input type (src/contracts/onboarding.ts). */
+export type OnboardingRequest = Pick<OnboardingInput, 'customer' | 'monitoring' | 'configuration' | 'policy'>;
+
+/**
+ * Parses the onboarding service's request: the value, or one readable line per problem
+ * (`customer.person.last_name: required: …`). Use `monitoringEnabledOf` from src/contracts/onboarding.ts
+ * to read the monitoring flag.
+ */
+export function parseOnboardingRequest(
+  input: unknown,
+): { ok: true; value: OnboardingRequest } | { ok: false; problems: string[] } {
+  const result = onboardingRequestSchema.safeParse(input);
+  // Same cast as customerSchema: zod leaves absent optional keys absent.
+  return result.success
+    ? { ok: true, value: result.data as OnboardingRequest }
+    : { ok: false, problems: formatZodIssues(result.error) };
+}
 
 /** A request file that cannot be used: one line per problem, nothing is started (exit code 2). */
 export class InputError extends Error {

@@ -1,5 +1,4 @@
-import { Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, createOnboardingTermsActivities } from '../activities';
+import { Runtime, Worker } from '@temporalio/worker';
 import { createDataConverter } from '../platform/codec/data-converter';
 import { loadEncryptionConfig } from '../platform/config/encryption';
 import { loadOrExit } from '../platform/config/env';
@@ -9,78 +8,20 @@ import { loadOnboardingDefaults } from './onboarding-defaults';
 import { formatHostPort, loadMetricsConfig } from '../platform/config/metrics';
 import { loadTemporalConfig } from '../platform/config/temporal';
 import { connectTemporalWorker } from '../platform/temporal/connection';
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { loadWorkerConfig } from './config';
+import { meshWorkerOptions, workflowWorkerOptions } from './options';
 import { createMeshClient } from '../providers/mesh/client';
-import type { MeshApi } from '../providers/mesh/api';
 import { createTokenProvider, prefetchToken } from '../providers/mesh/token-provider';
 import { createLogger } from '../platform/logging/logger';
 import { installWorkerRuntime } from '../platform/temporal/worker-runtime';
-import { meshRateLimitPlan, type MeshRateLimitPlan } from './rate-plan';
-import { meshTaskQueue, type OnboardingDefaults } from '../contracts/onboarding';
+import { meshRateLimitPlan } from './rate-plan';
+import { meshTaskQueue } from '../contracts/onboarding';
 
 /**
  * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
  * `<queue>-mesh`, whose server-side rate limit keeps every worker of the account together under the
  * provider's budget (src/worker/rate-plan.ts). SIGINT/SIGTERM drain both and exit.
- * The option builders are exported so bench/mesh-rate-limit.ts measures exactly these settings.
  */
-
-type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
-
-/**
- * The workflow worker: orchestration, plus the local activity that gives each new onboarding its
- * terms from `defaults` (MESH_SCREENING_CONFIGURATION_ID and the REVIEW_* policy). Every Mesh call
- * lives on the Mesh queue.
- */
-export function workflowWorkerOptions(
-  base: ConnectionOptions & { taskQueue: string },
-  config: WorkerConfig,
-  defaults: OnboardingDefaults,
-): WorkerOptions {
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
-    config.workflowBundlePath !== undefined
-      ? { workflowBundle: { codePath: config.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') };
-  return {
-    ...base,
-    ...workflowSource,
-    // Thousands of runs wait for review for days; cached ones wake without replaying their history.
-    maxCachedWorkflows: config.maxCachedWorkflows,
-    // Past the SDK's 10 s a burst of signals to waiting runs turns into WorkflowTaskTimedOut events.
-    stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
-    // Workflow tasks are short CPU bursts; the SDK's usual 40 keeps a small machine responsive.
-    maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
-    // Local activities only: no polling for activity tasks on this queue, and no eager dispatch that
-    // would skip the Mesh queue's rate limit (Mesh activities are scheduled on another queue anyway).
-    activities: createOnboardingTermsActivities(defaults),
-    enableNonLocalActivities: false,
-    // The SDK still wants a positive number.
-    maxConcurrentActivityTaskExecutions: 1,
-    // Workflow tasks finish in milliseconds; the same grace time as the Mesh worker keeps one setting.
-    shutdownGraceTime: config.shutdownGraceTimeMs,
-  };
-}
-
-/** The Mesh activity worker: every Mesh call of the account passes this queue's server-side rate limit. */
-export function meshWorkerOptions(
-  base: ConnectionOptions & { taskQueue: string },
-  config: WorkerConfig,
-  plan: MeshRateLimitPlan,
-  mesh: MeshApi,
-): WorkerOptions {
-  return {
-    ...base,
-    taskQueue: meshTaskQueue(base.taskQueue),
-    activities: createActivities({ mesh }),
-    // Enforced by the server across all workers polling the queue: the account-wide provider budget.
-    // Every worker must use the same value: the last poller's value wins on the server.
-    maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
-    // Little's law: the allowed rate times a 10 s worst-case call (≈ 43 at 300/min), with room to spare.
-    maxConcurrentActivityTaskExecutions: config.meshActivitySlots,
-    // Longer than one Mesh request (10 s timeout), so calls in flight finish instead of being sent again.
-    shutdownGraceTime: config.shutdownGraceTimeMs,
-  };
-}
 
 async function main(): Promise<void> {
   const temporal = loadOrExit(() => loadTemporalConfig());

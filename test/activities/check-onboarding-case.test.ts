@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import type { CheckOnboardingCaseResult } from '../../src/providers/mesh/activities';
+import type { CheckOnboardingCaseResult } from '../../src/contracts/screening-activities';
 import type { MeshApi, MeshCase } from '../../src/providers/mesh/api';
 
 /**
@@ -18,9 +18,6 @@ function activitiesListing(cases: MeshCase[]) {
     getCase: unused,
     setMonitoring: unused,
     updateAndRescore: unused,
-    listWebhooks: unused,
-    registerWebhook: unused,
-    updateWebhook: unused,
   };
   return createActivities({
     mesh,

@@ -17,7 +17,12 @@ import { CREDENTIALS_REFUSED_METRIC } from '../../src/providers/mesh/activity-fa
 import { Secret } from '../../src/providers/mesh/config';
 import { createMeshClient } from '../../src/providers/mesh/client';
 import type { TokenProvider } from '../../src/providers/mesh/token-provider';
-import { guidePerson, pollUntil, screenInput, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
+import {
+  guidePerson,
+  pollUntil,
+  screenInput,
+  useSandboxHarness,
+} from '../providers/mesh/support/sandbox-client';
 
 /**
  * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones

@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { buildBridge, WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
-import type { ScreeningOutcome, MeshApi, MeshCustomerRecord } from '../../src/providers/mesh/api';
+import type { MeshApi } from '../../src/providers/mesh/api';
+import type { ScreeningOutcome, CustomerRecord } from '../../src/contracts/screening-activities';
 import { MeshError } from '../../src/providers/mesh/api';
 import { Secret } from '../../src/providers/mesh/config';
 
@@ -198,14 +199,14 @@ export class FakeMesh implements MeshApi {
   };
 
   getCustomerByExternalIdentifier: MeshApi['getCustomerByExternalIdentifier'] = (externalIdentifier) =>
-    Promise.resolve<MeshCustomerRecord>({
+    Promise.resolve<CustomerRecord>({
       customerIdentifier: `cust-${externalIdentifier}`,
       externalIdentifier,
       customer: { external_identifier: externalIdentifier },
     });
 
   getCustomer: MeshApi['getCustomer'] = (customerIdentifier) =>
-    Promise.resolve<MeshCustomerRecord>({
+    Promise.resolve<CustomerRecord>({
       customerIdentifier,
       externalIdentifier: customerIdentifier.replace(/^cust-/, ''),
       customer: { external_identifier: customerIdentifier.replace(/^cust-/, '') },
@@ -221,7 +222,4 @@ export class FakeMesh implements MeshApi {
   };
   listCustomerCases: MeshApi['listCustomerCases'] = () => Promise.resolve([]);
   updateAndRescore = notUsed('updateAndRescore');
-  listWebhooks = notUsed('listWebhooks');
-  registerWebhook = notUsed('registerWebhook');
-  updateWebhook = notUsed('updateWebhook');
 }

@@ -11,8 +11,13 @@ import {
   UsageError,
   type RegisterWebhooksOptions,
 } from '../../src/register-webhooks/register';
-import { MeshError, type MeshApi, type WebhookConfiguration } from '../../src/providers/mesh/api';
-import { startHarness, useSandboxHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
+import { MeshError, type MeshApi } from '../../src/providers/mesh/api';
+import type { MeshWebhooks, WebhookConfiguration } from '../../src/providers/mesh/webhooks';
+import {
+  startHarness,
+  useSandboxHarness,
+  type SandboxHarness,
+} from '../providers/mesh/support/sandbox-client';
 
 const BRIDGE_URL = 'https://kyc.example.com/webhooks/complyadvantage';
 
@@ -80,7 +85,7 @@ describe('register-webhooks arguments', () => {
 
 describe('register-webhooks against the Mesh sandbox', () => {
   const harness = useSandboxHarness();
-  let mesh: MeshApi;
+  let mesh: MeshApi & MeshWebhooks;
   let lines: string[];
   const out = (line: string) => void lines.push(line);
 

@@ -24,7 +24,7 @@ import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
 import { startSandbox } from '../../src/sandbox/mesh';
 import { meshTaskQueue } from '../../src/contracts/onboarding';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
-import { workflowWorkerOptions } from '../../src/worker/main';
+import { workflowWorkerOptions } from '../../src/worker/options';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import {
   bundleOnce,

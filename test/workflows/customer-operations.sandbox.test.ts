@@ -11,7 +11,12 @@ import {
   setCustomerMonitoring,
   updateCustomerData,
 } from '../../src/workflows';
-import { externalId, guidePerson, screenInput, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
+import {
+  externalId,
+  guidePerson,
+  screenInput,
+  useSandboxHarness,
+} from '../providers/mesh/support/sandbox-client';
 import { useTestConnection } from '../helpers/temporal';
 import { testPolicy, waitForState } from './helpers/onboarding-harness';
 import { withSandboxWorkers } from './helpers/sandbox-workers';

@@ -1,6 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import type { ScreeningOutcome } from '../../src/providers/mesh/api';
+import type { ScreeningOutcome } from '../../src/contracts/screening-activities';
 import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/contracts/onboarding';

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { ConfigError, envField, parseEnv, type Env } from './env';
-import { Secret } from '../../providers/mesh/config';
+import { Secret } from './secret';
 
 /**
  * Where Temporal is and how to reach it. Address, namespace, TLS, mTLS, API key and gRPC headers follow

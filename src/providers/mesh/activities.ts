@@ -1,12 +1,18 @@
 import { log } from '@temporalio/activity';
 import type {
-  MeshApi,
-  MeshCase,
-  MeshCustomerRecord,
+  CaseSnapshot,
+  CheckOnboardingCaseInput,
+  CheckOnboardingCaseResult,
+  CreateAndScreenInput,
+  CustomerRecord,
+  GetCustomerInput,
   RescoreOutcome,
+  ScreeningActivities,
   ScreeningOutcome,
-} from './api';
-import type { MeshCustomer } from '../../contracts/customer';
+  SetMonitoringInput,
+  UpdateAndRescoreInput,
+} from '../../contracts/screening-activities';
+import type { MeshApi, MeshCase } from './api';
 import { decisionOf, pickOnboardingCase } from './cases';
 import { callMesh } from './activity-failures';
 
@@ -28,51 +34,6 @@ export interface MeshActivityDeps {
   clock?: () => Date;
 }
 
-export interface CreateAndScreenInput {
-  customer: MeshCustomer;
-  screeningConfigurationIdentifier: string;
-  monitoringEnabled: boolean;
-}
-
-export interface CheckOnboardingCaseInput {
-  customerIdentifier: string;
-  /** Known once case-creation completed; otherwise the customer's cases are listed to find it. */
-  caseIdentifier?: string;
-}
-
-export interface CaseSnapshot {
-  caseIdentifier: string;
-  caseType?: string;
-  stageIdentifier?: string;
-  stageName?: string;
-  stageType?: string;
-  /** `case_stage.decision_type`, or the deprecated `case_state` mapped onto it; null while undecided. */
-  decisionType: string | null;
-  /** The customer the case belongs to (`customer.identifier`), when Mesh says. */
-  customerIdentifier?: string;
-  /** The customer's external identifier (`customer.external_identifier`), when Mesh says. */
-  externalIdentifier?: string;
-}
-
-export interface CheckOnboardingCaseResult {
-  /** Absent while Mesh is still creating the case. */
-  case?: CaseSnapshot;
-  checkedAt: string;
-}
-
-export interface SetMonitoringInput {
-  customerIdentifier: string;
-  enabled: boolean;
-}
-
-export interface UpdateAndRescoreInput {
-  customerIdentifier: string;
-  /** The full, merged customer: update-and-rescore replaces the whole record (the API reference). */
-  customer: MeshCustomer;
-}
-
-export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
-
 export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
   const stage = meshCase.stage;
   const decisionType = decisionOf(meshCase);
@@ -88,7 +49,7 @@ export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
   };
 }
 
-export function createMeshActivities(deps: MeshActivityDeps) {
+export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivities {
   const { mesh } = deps;
   const logger: ActivityLogger = deps.logger ?? log;
   const now = deps.clock ?? (() => new Date());
@@ -151,7 +112,7 @@ export function createMeshActivities(deps: MeshActivityDeps) {
     },
 
     /** The record as Mesh holds it, for merging an update into (by external identifier: one 308 more). */
-    async getCustomer(input: GetCustomerInput): Promise<MeshCustomerRecord> {
+    async getCustomer(input: GetCustomerInput): Promise<CustomerRecord> {
       return 'customerIdentifier' in input
         ? await callMesh(() => mesh.getCustomer(input.customerIdentifier), logger)
         : await callMesh(() => mesh.getCustomerByExternalIdentifier(input.externalIdentifier), logger);

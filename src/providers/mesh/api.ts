@@ -1,5 +1,11 @@
 import type { MeshCustomer } from '../../contracts/customer';
-import type { DuplicateRecovery } from '../../contracts/screening';
+import type {
+  CreateAndScreenInput,
+  CustomerRecord,
+  RescoreOutcome,
+  RiskLevel,
+  ScreeningOutcome,
+} from '../../contracts/screening-activities';
 
 /**
  * What the rest of the project needs from ComplyAdvantage Mesh. `createMeshClient` (got + zod)
@@ -7,39 +13,6 @@ import type { DuplicateRecovery } from '../../contracts/screening';
  * (risk levels, screening results, decision types, statuses) stay plain strings here: the workflow
  * decides what an unknown value means (always "review", never "approve").
  */
-
-/** `initial-risk-scoring.overall_level`: LOW-RISK | MEDIUM-RISK | HIGH-RISK | PROHIBITED | UNSPECIFIED-RISK | SKIPPED | … */
-export type RiskLevel = string;
-/** `customer-screening.screening_result`: HAS_PROFILES | NO_PROFILES (legacy HAS-HITS | NO-HITS) | … */
-export type ScreeningResult = string;
-
-export interface CreateAndScreenRequest {
-  customer: MeshCustomer;
-  screeningConfigurationIdentifier: string;
-  monitoringEnabled: boolean;
-}
-
-/** The parts of a create-and-screen workflow (or of a recovered customer) the onboarding acts on. */
-export interface ScreeningOutcome {
-  customerIdentifier: string;
-  externalIdentifier: string;
-  /** Workflow status: COMPLETED | IN-PROGRESS | ERRORED | … ; UNKNOWN when a duplicate recovery could not read it. */
-  workflowStatus: string;
-  riskLevel?: RiskLevel;
-  riskValue?: number;
-  /** Absent when screening was SKIPPED (e.g. PROHIBITED) or not finished. */
-  screeningResult?: ScreeningResult;
-  amlTypes: string[];
-  alertIdentifiers: string[];
-  /** Present once `case-creation` completed; a case still being created is found later via listCustomerCases. */
-  caseIdentifier?: string;
-  /** True when this outcome was recovered after a duplicate external identifier (any of the three shapes). */
-  recoveredFromDuplicate: boolean;
-  /** How the outcome was recovered after a duplicate external identifier; absent for a first creation. */
-  recovery?: DuplicateRecovery;
-}
-
-export type { DuplicateRecovery } from '../../contracts/screening';
 
 export interface CaseStage {
   identifier?: string;
@@ -62,48 +35,15 @@ export interface MeshCase {
   riskLevel?: RiskLevel;
 }
 
-export interface MeshCustomerRecord {
-  customerIdentifier: string;
-  externalIdentifier: string;
-  riskLevel?: RiskLevel;
-  monitoringEnabled?: boolean;
-  /** The record as Mesh holds it, for merging before update-and-rescore (which replaces the whole record). */
-  customer: MeshCustomer;
-}
-
-export interface RescoreOutcome {
-  customerIdentifier: string;
-  riskLevel?: RiskLevel;
-  riskValue?: number;
-}
-
-export interface WebhookConfiguration {
-  identifier: string;
-  url: string;
-  type: string;
-  name?: string;
-  isActive: boolean;
-}
-
-export interface RegisterWebhookRequest {
-  name: string;
-  type: string;
-  url: string;
-  isActive: boolean;
-}
-
 export interface MeshApi {
-  createAndScreen(request: CreateAndScreenRequest): Promise<ScreeningOutcome>;
-  getCustomer(customerIdentifier: string): Promise<MeshCustomerRecord>;
-  getCustomerByExternalIdentifier(externalIdentifier: string): Promise<MeshCustomerRecord>;
+  createAndScreen(request: CreateAndScreenInput): Promise<ScreeningOutcome>;
+  getCustomer(customerIdentifier: string): Promise<CustomerRecord>;
+  getCustomerByExternalIdentifier(externalIdentifier: string): Promise<CustomerRecord>;
   listCustomerCases(customerIdentifier: string): Promise<MeshCase[]>;
   getCase(caseIdentifier: string): Promise<MeshCase>;
   setMonitoring(customerIdentifier: string, enabled: boolean): Promise<{ enabled: boolean }>;
   /** POST, falling back to PATCH on 405. Replaces the whole record: pass the full, merged customer. */
   updateAndRescore(customerIdentifier: string, customer: MeshCustomer): Promise<RescoreOutcome>;
-  listWebhooks(type?: string): Promise<WebhookConfiguration[]>;
-  registerWebhook(request: RegisterWebhookRequest): Promise<WebhookConfiguration>;
-  updateWebhook(identifier: string, patch: Partial<RegisterWebhookRequest>): Promise<WebhookConfiguration>;
 }
 
 /**

@@ -1,57 +1,29 @@
-import type { z } from 'zod';
-import type { MeshConfig } from './config';
 import type { MeshCustomer } from '../../contracts/customer';
 import { pickOnboardingCase } from './cases';
 import { customerDiffers, duplicateConflict, screeningFinished, type DuplicateHint } from './duplicates';
 import { errorFromStatus, invalidResponse, statusLine } from './errors';
+import type { MeshHttpResponse } from './http';
+import { MeshError, type MeshApi, type MeshCase } from './api';
+import { createMeshSession, type MeshClientOptions } from './session';
+import type {
+  CreateAndScreenInput,
+  DuplicateRecovery,
+  CustomerRecord,
+  RescoreOutcome,
+  ScreeningOutcome,
+} from '../../contracts/screening-activities';
 import {
-  createMeshHttp,
-  silentLogger,
-  systemClock,
-  type Clock,
-  type MeshHttpRequest,
-  type MeshHttpResponse,
-  type MeshLogger,
-} from './http';
-import {
-  MeshError,
-  type CreateAndScreenRequest,
-  type DuplicateRecovery,
-  type MeshApi,
-  type MeshCase,
-  type MeshCustomerRecord,
-  type RegisterWebhookRequest,
-  type RescoreOutcome,
-  type ScreeningOutcome,
-  type WebhookConfiguration,
-} from './api';
-import {
-  LIST_ITEM_KEYS,
   caseSchema,
   createAndScreenResponseSchema,
   customerRecordSchema,
   monitoringResponseSchema,
-  pageSchema,
   rescoreResponseSchema,
-  webhookSchema,
   type CaseBody,
   type CreateAndScreenResponse,
   type CustomerRecordBody,
-  type WebhookBody,
 } from './response-schemas';
-import { createTokenProvider, type TokenProvider } from './token-provider';
 
-export interface MeshClientOptions {
-  config: Pick<MeshConfig, 'baseUrl' | 'credentials' | 'requestTimeoutMs'>;
-  /** Share one per worker process; created from `config` when absent. */
-  tokenProvider?: TokenProvider;
-  logger?: MeshLogger;
-  clock?: Clock;
-}
-
-/** Lists are read page by page until `next` is absent; the cap only guards against a server that never stops. */
-const PAGE_SIZE = 100;
-const MAX_PAGES = 50;
+export type { MeshClientOptions } from './session';
 
 /** Fields Mesh adds to a stored customer that are not part of the create/update `customer` body. */
 const SERVER_FIELDS = new Set([
@@ -76,60 +48,9 @@ const enc = encodeURIComponent;
  * 2xx body checked before use. Create it once per process and pass it to the activities.
  */
 export function createMeshClient(options: MeshClientOptions): MeshApi {
-  const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
-  const http = createMeshHttp({
-    baseUrl: options.config.baseUrl,
-    requestTimeoutMs: options.config.requestTimeoutMs,
-    logger,
-    clock,
-  });
-  const tokens =
-    options.tokenProvider ?? createTokenProvider({ config: options.config, http, clock, logger });
+  const { call, expect, listPages, logger, clock } = createMeshSession(options);
 
-  /** One authenticated request; a 401 drops the token and repeats the request once with a new one. */
-  async function call(request: Omit<MeshHttpRequest, 'bearerToken'>): Promise<MeshHttpResponse> {
-    let token = await tokens.getToken();
-    let response = await http.send({ ...request, bearerToken: token });
-    if (response.status === 401) {
-      tokens.invalidate(token);
-      logger.info('mesh token refused; fetching a new one and repeating the request once', {
-        operation: request.operation,
-        route: request.route,
-      });
-      token = await tokens.getToken();
-      response = await http.send({ ...request, bearerToken: token });
-      // Still refused: drop this token too, so the next attempt (a Temporal retry) starts afresh.
-      if (response.status === 401) tokens.invalidate(token);
-    }
-    return response;
-  }
-
-  /** A 2xx body parsed with `schema`, or the classified failure. */
-  function expect<S extends z.ZodType>(
-    operation: string,
-    response: MeshHttpResponse,
-    schema: S,
-  ): z.output<S> {
-    if (response.redirectedOutside !== undefined) {
-      throw new MeshError(
-        'INVALID_RESPONSE',
-        `Mesh ${operation}: redirected to ${response.redirectedOutside}, outside MESH_BASE_URL; not followed so the token is not sent elsewhere`,
-        { status: response.status, retryable: false, operation },
-      );
-    }
-    if (response.status < 200 || response.status > 299) {
-      throw errorFromStatus(operation, response.status, response.headers, response.body, clock.now());
-    }
-    const parsed = schema.safeParse(response.body);
-    if (!parsed.success) throw invalidResponse(operation, parsed.error, response.status);
-    return parsed.data;
-  }
-
-  async function getCustomer(
-    customerIdentifier: string,
-    operation = 'getCustomer',
-  ): Promise<MeshCustomerRecord> {
+  async function getCustomer(customerIdentifier: string, operation = 'getCustomer'): Promise<CustomerRecord> {
     const response = await call({
       operation,
       method: 'GET',
@@ -147,7 +68,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
   async function getCustomerByExternalIdentifier(
     externalIdentifier: string,
     operation = 'getCustomerByExternalIdentifier',
-  ): Promise<MeshCustomerRecord> {
+  ): Promise<CustomerRecord> {
     // Answers 308 to /v2/customers/{id}; http.ts follows it with the Authorization header (same origin).
     const response = await call({
       operation,
@@ -163,40 +84,6 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
     );
   }
 
-  async function listPages(
-    operation: string,
-    route: string,
-    path: string,
-    searchParams: Record<string, string> = {},
-  ) {
-    const items: unknown[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await call({
-        operation,
-        method: 'GET',
-        route,
-        path,
-        searchParams: { ...searchParams, page_number: page, page_size: PAGE_SIZE },
-      });
-      const body = expect(operation, response, pageSchema);
-      const pageItems = Array.isArray(body) ? body : itemsOf(body);
-      if (pageItems === undefined) {
-        // Reading an unrecognised page as "no cases" could turn a match into NO_PROFILES; refuse instead.
-        throw new MeshError(
-          'INVALID_RESPONSE',
-          `Mesh ${operation} answered ${response.status} with a page without an item list (response.items)`,
-          { status: response.status, retryable: false, operation },
-        );
-      }
-      items.push(...pageItems);
-      const hasNext =
-        !Array.isArray(body) && body.next !== undefined && body.next !== null && body.next !== '';
-      const total = Array.isArray(body) ? undefined : body.total_count;
-      if (!hasNext || pageItems.length === 0 || (total !== undefined && items.length >= total)) break;
-    }
-    return items;
-  }
-
   async function listCustomerCases(
     customerIdentifier: string,
     operation = 'listCustomerCases',
@@ -206,7 +93,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
       '/v2/customers/{customer_identifier}/cases',
       `v2/customers/${enc(customerIdentifier)}/cases`,
     );
-    return items.map((item, index) => {
+    return items.map((item: unknown, index: number) => {
       const parsed = caseSchema.safeParse(item);
       if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
       return toCase(operation, parsed.data);
@@ -222,7 +109,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
    * never means "no profiles": the first attempt's case may still be being created.
    */
   async function recoverDuplicate(
-    request: CreateAndScreenRequest,
+    request: CreateAndScreenInput,
     hint: DuplicateHint,
   ): Promise<ScreeningOutcome> {
     const operation = 'createAndScreen';
@@ -281,7 +168,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
   async function existingCustomer(
     externalIdentifier: string,
     customerIdentifier: string | undefined,
-  ): Promise<MeshCustomerRecord> {
+  ): Promise<CustomerRecord> {
     const operation = 'createAndScreen';
     try {
       return customerIdentifier !== undefined
@@ -304,7 +191,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
    */
   async function originalWorkflow(
     workflowIdentifier: string,
-    record: MeshCustomerRecord,
+    record: CustomerRecord,
   ): Promise<Omit<ScreeningOutcome, 'recoveredFromDuplicate'> | undefined> {
     const operation = 'createAndScreen';
     const response = await call({
@@ -342,7 +229,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
   }
 
   return {
-    async createAndScreen(request: CreateAndScreenRequest): Promise<ScreeningOutcome> {
+    async createAndScreen(request: CreateAndScreenInput): Promise<ScreeningOutcome> {
       const operation = 'createAndScreen';
       const externalIdentifier = request.customer.external_identifier;
       const response = await call({
@@ -437,53 +324,6 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
         ...(scoring?.overall_value !== undefined && { riskValue: scoring.overall_value }),
       };
     },
-
-    async listWebhooks(type?: string): Promise<WebhookConfiguration[]> {
-      const operation = 'listWebhooks';
-      const items = await listPages(
-        operation,
-        '/v2/notifications/configurations/webhook',
-        'v2/notifications/configurations/webhook',
-        type !== undefined ? { type } : {},
-      );
-      return items.map((item, index) => {
-        const parsed = webhookSchema.safeParse(item);
-        if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
-        return toWebhook(parsed.data);
-      });
-    },
-
-    async registerWebhook(request: RegisterWebhookRequest): Promise<WebhookConfiguration> {
-      const operation = 'registerWebhook';
-      const response = await call({
-        operation,
-        method: 'POST',
-        route: '/v2/notifications/configurations/webhook',
-        path: 'v2/notifications/configurations/webhook',
-        json: { name: request.name, type: request.type, url: request.url, is_active: request.isActive },
-      });
-      return toWebhook(expect(operation, response, webhookSchema));
-    },
-
-    async updateWebhook(
-      identifier: string,
-      patch: Partial<RegisterWebhookRequest>,
-    ): Promise<WebhookConfiguration> {
-      const operation = 'updateWebhook';
-      const response = await call({
-        operation,
-        method: 'PATCH',
-        route: '/v2/notifications/configurations/webhook/{identifier}',
-        path: `v2/notifications/configurations/webhook/${enc(identifier)}`,
-        json: {
-          ...(patch.name !== undefined && { name: patch.name }),
-          ...(patch.type !== undefined && { type: patch.type }),
-          ...(patch.url !== undefined && { url: patch.url }),
-          ...(patch.isActive !== undefined && { is_active: patch.isActive }),
-        },
-      });
-      return toWebhook(expect(operation, response, webhookSchema));
-    },
   };
 }
 
@@ -535,7 +375,7 @@ function toCustomerRecord(
   response: MeshHttpResponse,
   body: CustomerRecordBody,
   requestedIdentifier: string | undefined,
-): MeshCustomerRecord {
+): CustomerRecord {
   const customerIdentifier = body.identifier ?? body.customer_identifier ?? requestedIdentifier;
   if (customerIdentifier === undefined) {
     throw new MeshError(
@@ -591,24 +431,4 @@ function toCase(operation: string, body: CaseBody, requestedIdentifier?: string)
     ...(externalIdentifier !== undefined && { externalIdentifier }),
     ...(riskLevel !== undefined && { riskLevel }),
   };
-}
-
-function toWebhook(body: WebhookBody): WebhookConfiguration {
-  return {
-    identifier: body.identifier,
-    url: body.url,
-    type: body.type,
-    ...(body.name !== undefined && { name: body.name }),
-    // Mesh's registration answer (guide Appendix C) always carries is_active; absent means not confirmed.
-    isActive: body.is_active ?? false,
-  };
-}
-
-/** The page's item array, `[]` for an empty page that names none, undefined when it cannot be found. */
-function itemsOf(page: Record<string, unknown>): unknown[] | undefined {
-  for (const key of LIST_ITEM_KEYS) {
-    const value = page[key];
-    if (Array.isArray(value)) return value as unknown[];
-  }
-  return page.total_count === 0 ? [] : undefined;
 }

@@ -1,34 +1,6 @@
-import { inspect } from 'node:util';
 import { z } from 'zod';
+import { Secret } from '../../platform/config/secret';
 import { envField, parseEnv, type Env } from '../../platform/config/env';
-
-/**
- * A credential that cannot leak by accident: printing, logging, string interpolation and JSON all
- * show `[redacted]`. Only the token provider calls `reveal()`, to build the token request body.
- */
-export class Secret {
-  readonly #value: string;
-
-  constructor(value: string) {
-    this.#value = value;
-  }
-
-  reveal(): string {
-    return this.#value;
-  }
-
-  toString(): string {
-    return '[redacted]';
-  }
-
-  toJSON(): string {
-    return '[redacted]';
-  }
-
-  [inspect.custom](): string {
-    return '[redacted]';
-  }
-}
 
 /** `/v3/token` (current) with an access key, or `/v2/token` (the guide's, deprecated) with a user. */
 export type MeshCredentials =
@@ -109,3 +81,5 @@ export function loadMeshConfig(env?: Env): MeshConfig {
     requestTimeoutMs: c.MESH_REQUEST_TIMEOUT,
   };
 }
+
+export { Secret };

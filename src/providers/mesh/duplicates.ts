@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { DuplicateRecovery } from './api';
+import type { DuplicateRecovery } from '../../contracts/screening-activities';
 import { conflictBodySchema, type CreateAndScreenResponse } from './response-schemas';
 
 /**

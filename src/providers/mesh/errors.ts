@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import { formatIssuePath } from './customer-schema';
+import { formatIssuePath } from '../../contracts/customer-schema';
 import { MeshError, type MeshErrorKind } from './api';
 
 /**

@@ -6,11 +6,11 @@ import {
   type ActivityInterfaceFor,
   type ActivityOptions,
 } from '@temporalio/workflow';
-// eslint-disable-next-line no-restricted-imports -- type-only import, erased before bundling (STYLE: Workflows)
-import type { createActivities, OnboardingTermsActivities } from '../../activities';
 import { meshTaskQueue } from '../../contracts/onboarding';
-
-type Activities = ReturnType<typeof createActivities>;
+import type {
+  OnboardingTermsActivities,
+  ScreeningActivities as Activities,
+} from '../../contracts/screening-activities';
 
 /**
  * Activity presets, one per kind of Mesh call (table in docs/workflow.md). Every Mesh call runs on the
@@ -81,7 +81,7 @@ export const CUSTOMER_READ: ActivityOptions = {
  * One proxy per preset, bound to the Mesh queue of the task queue this run lives on; every call carries
  * a one-line summary for the Web UI's event history.
  */
-export function meshActivities(options: { awaitScreeningOnCancel?: boolean } = {}) {
+export function providerActivities(options: { awaitScreeningOnCancel?: boolean } = {}) {
   const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
   const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
   return {

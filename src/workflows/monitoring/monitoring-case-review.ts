@@ -15,7 +15,7 @@ import {
   type MonitoringCaseReviewStatus,
 } from '../../contracts/monitoring-case';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
-import { meshActivities } from '../common/provider-activities';
+import { providerActivities } from '../common/provider-activities';
 import { startOffboarding } from '../operations/start-offboarding';
 import { failureTypeOf } from '../common/failures';
 
@@ -92,7 +92,7 @@ export async function monitoringCaseReview(
 
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
 
-  const mesh = meshActivities();
+  const mesh = providerActivities();
   const checkInterval = input.caseCheckIntervalMs ?? DEFAULT_CASE_CHECK_INTERVAL_MS;
 
   async function checkCase(): Promise<void> {

@@ -31,7 +31,7 @@ import {
   kycScreeningResult,
 } from '../../contracts/search-attributes';
 import { mergeCustomer } from '../common/customer-merge';
-import { meshActivities, termsActivities } from '../common/provider-activities';
+import { providerActivities, termsActivities } from '../common/provider-activities';
 import { startOffboarding } from '../operations/start-offboarding';
 import { hasMail, isFinal, openInbox, refusal, type Pending } from './inbox';
 import { countDecisionIgnored, countReviewOverdue, countState, showStatus } from './observability';
@@ -99,7 +99,7 @@ export async function onboardCustomer(
   const inbox = openInbox({ status, approvalBlocker: blockApproval }, continuation?.seenRequestIds);
   // Runs started before terms were recorded replay on the code path they started with.
   const recordsTerms = continuation !== undefined || since(PATCHES.recordedTerms);
-  const mesh = meshActivities({ awaitScreeningOnCancel: recordsTerms });
+  const mesh = providerActivities({ awaitScreeningOnCancel: recordsTerms });
   let terms: OnboardingTerms | undefined = continuation?.terms;
   const policy = (): OnboardingPolicy => terms?.policy ?? policyOf(input.policy);
 

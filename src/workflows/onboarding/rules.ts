@@ -1,4 +1,4 @@
-import type { DuplicateRecovery } from '../../contracts/screening';
+import type { DuplicateRecovery } from '../../contracts/screening-activities';
 import type { OnboardingPolicy } from '../../contracts/onboarding';
 
 /**

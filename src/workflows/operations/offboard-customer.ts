@@ -4,7 +4,7 @@ import { withdrawSignal } from '../../contracts/onboarding';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
 import { onboardingWorkflowId } from '../../contracts/workflow-ids';
 import { customerIdentifierOf } from './customer-reference';
-import { meshActivities } from '../common/provider-activities';
+import { providerActivities } from '../common/provider-activities';
 
 /**
  * Ends the relationship with a customer: a still running onboarding is withdrawn, ongoing monitoring
@@ -27,7 +27,7 @@ export async function offboardCustomer(input: OffboardCustomerInput): Promise<Of
     // No running onboarding (finished long ago, or never here): nothing to withdraw.
     log.info('no running onboarding to withdraw');
   }
-  const mesh = meshActivities();
+  const mesh = providerActivities();
   const customerIdentifier = await customerIdentifierOf(input, mesh);
   await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: false });
   return {

@@ -1,15 +1,18 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import type { SetCustomerMonitoringInput, SetCustomerMonitoringResult } from '../../contracts/customer-operations';
+import type {
+  SetCustomerMonitoringInput,
+  SetCustomerMonitoringResult,
+} from '../../contracts/customer-operations';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import { customerIdentifierOf } from './customer-reference';
-import { meshActivities } from '../common/provider-activities';
+import { providerActivities } from '../common/provider-activities';
 
 /** Switches ongoing monitoring on or off for an onboarded customer (guide Step 4). */
 export async function setCustomerMonitoring(
   input: SetCustomerMonitoringInput,
 ): Promise<SetCustomerMonitoringResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const mesh = meshActivities();
+  const mesh = providerActivities();
   const customerIdentifier = await customerIdentifierOf(input, mesh);
   const result = await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: input.enabled });
   return {

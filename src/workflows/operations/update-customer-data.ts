@@ -2,7 +2,7 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { UpdateCustomerDataInput, UpdateCustomerDataResult } from '../../contracts/customer-operations';
 import { kycExternalIdentifier, kycRiskLevel } from '../../contracts/search-attributes';
 import { mergeCustomer } from '../common/customer-merge';
-import { meshActivities } from '../common/provider-activities';
+import { providerActivities } from '../common/provider-activities';
 import { startOffboarding } from './start-offboarding';
 import { PATCHES, since } from '../onboarding/patches';
 import { isProhibited } from '../onboarding/rules';
@@ -14,7 +14,7 @@ import { isProhibited } from '../onboarding/rules';
  */
 export async function updateCustomerData(input: UpdateCustomerDataInput): Promise<UpdateCustomerDataResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const mesh = meshActivities();
+  const mesh = providerActivities();
   const record = await mesh.customerRead.getCustomer(
     input.customerIdentifier !== undefined
       ? { customerIdentifier: input.customerIdentifier }

@@ -1,10 +1,10 @@
-import type { MeshApi, MeshError } from '../../../src/providers/mesh/api';
+import type { MeshError } from '../../../src/providers/mesh/api';
 import { guidePerson, screenInput, useSandboxHarness } from './support/sandbox-client';
 
 /** Customer, monitoring, re-score and webhook calls against the real sandbox (src/sandbox). */
 describe('Mesh client: customers, monitoring and webhooks (sandbox)', () => {
   const h = useSandboxHarness();
-  let mesh: MeshApi;
+  let mesh: ReturnType<typeof h.client>;
   beforeEach(() => {
     mesh = h.client();
   });

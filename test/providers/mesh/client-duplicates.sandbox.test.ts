@@ -1,4 +1,5 @@
-import type { DuplicateRecovery, MeshApi, ScreeningOutcome } from '../../../src/providers/mesh/api';
+import type { MeshApi } from '../../../src/providers/mesh/api';
+import type { DuplicateRecovery, ScreeningOutcome } from '../../../src/contracts/screening-activities';
 import type { MeshCustomer } from '../../../src/contracts/customer';
 import { externalId, guidePerson, pollUntil, screenInput, useSandboxHarness } from './support/sandbox-client';
 

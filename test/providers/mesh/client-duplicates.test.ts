@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Secret } from '../../../src/providers/mesh/config';
 import { createMeshClient } from '../../../src/providers/mesh/client';
-import { MeshError, type ScreeningOutcome } from '../../../src/providers/mesh/api';
+import { MeshError } from '../../../src/providers/mesh/api';
+import type { ScreeningOutcome } from '../../../src/contracts/screening-activities';
 import type { TokenProvider } from '../../../src/providers/mesh/token-provider';
 import type { MeshCustomer } from '../../../src/contracts/customer';
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Secret } from '../../../src/providers/mesh/config';
 import { createMeshClient } from '../../../src/providers/mesh/client';
+import { createMeshWebhooks } from '../../../src/providers/mesh/webhooks';
 import { MeshError } from '../../../src/providers/mesh/api';
 import type { TokenProvider } from '../../../src/providers/mesh/token-provider';
 
@@ -34,16 +35,18 @@ const SCREEN_REQUEST = {
   monitoringEnabled: true,
 };
 
-function clientFor(baseUrl: string) {
-  return createMeshClient({
+function optionsFor(baseUrl: string) {
+  return {
     config: {
       baseUrl,
       requestTimeoutMs: 2_000,
-      credentials: { kind: 'access-key', accessKey: 'k', secret: new Secret('s') },
+      credentials: { kind: 'access-key' as const, accessKey: 'k', secret: new Secret('s') },
     },
     tokenProvider: fixedToken,
-  });
+  };
 }
+
+const clientFor = (baseUrl: string) => createMeshClient(optionsFor(baseUrl));
 
 describe('Mesh client edge cases (scripted server)', () => {
   const servers: Server[] = [];
@@ -117,7 +120,7 @@ describe('Mesh client edge cases (scripted server)', () => {
   it('refuses a webhook registration answer without its url, naming the path', async () => {
     const mesh = await serve((_req, res) => json(res, 201, { identifier: 'wh_1', type: 'CASE_CREATED' }));
     servers.push(mesh.server);
-    const error = (await clientFor(mesh.url)
+    const error = (await createMeshWebhooks(optionsFor(mesh.url))
       .registerWebhook({ name: 'n', type: 'CASE_CREATED', url: 'https://x.test', isActive: true })
       .catch((e: unknown) => e)) as MeshError;
     expect(error).toMatchObject({ kind: 'INVALID_RESPONSE', retryable: false });

@@ -1,5 +1,5 @@
 import { Secret } from '../../../src/providers/mesh/config';
-import { MeshError, type MeshApi } from '../../../src/providers/mesh/api';
+import { MeshError } from '../../../src/providers/mesh/api';
 import { createTokenProvider, type TokenProvider } from '../../../src/providers/mesh/token-provider';
 import {
   capturingLogger,
@@ -12,7 +12,7 @@ import {
 /** How every class of failure reaches the caller, against the real sandbox (src/sandbox) and its faults. */
 describe('Mesh client: failures (sandbox)', () => {
   const h = useSandboxHarness();
-  let mesh: MeshApi;
+  let mesh: ReturnType<typeof h.client>;
   beforeEach(() => {
     mesh = h.client();
   });

@@ -1,7 +1,11 @@
 import { Secret } from '../../../src/providers/mesh/config';
 import type { MeshHttp, MeshHttpRequest, MeshHttpResponse } from '../../../src/providers/mesh/http';
 import { MeshError } from '../../../src/providers/mesh/api';
-import { createTokenProvider, prefetchToken, tokenSchedule } from '../../../src/providers/mesh/token-provider';
+import {
+  createTokenProvider,
+  prefetchToken,
+  tokenSchedule,
+} from '../../../src/providers/mesh/token-provider';
 
 /** A token endpoint that answers from a script and counts requests; the clock is moved by hand. */
 function fakeTokenEndpoint(expiresIn = 86_400) {

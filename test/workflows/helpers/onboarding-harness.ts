@@ -1,7 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Activities, CaseSnapshot } from '../../../src/activities';
+import type { Activities } from '../../../src/activities';
+import type { CaseSnapshot } from '../../../src/contracts/screening-activities';
 import { caseDecisionSignal, type CaseDecision } from '../../../src/contracts/case-decision';
-import type { ScreeningOutcome } from '../../../src/providers/mesh/api';
+import type { ScreeningOutcome } from '../../../src/contracts/screening-activities';
 import type { MeshCustomer } from '../../../src/contracts/customer';
 import {
   meshTaskQueue,

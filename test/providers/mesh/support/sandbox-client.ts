@@ -3,7 +3,10 @@ import got from 'got';
 import { Secret, type MeshConfig } from '../../../../src/providers/mesh/config';
 import { createMeshClient, type MeshClientOptions } from '../../../../src/providers/mesh/client';
 import type { MeshLogger } from '../../../../src/providers/mesh/http';
-import type { CreateAndScreenRequest, MeshApi } from '../../../../src/providers/mesh/api';
+import type { MeshApi } from '../../../../src/providers/mesh/api';
+import { createMeshWebhooks, type MeshWebhooks } from '../../../../src/providers/mesh/webhooks';
+import { createTokenProvider } from '../../../../src/providers/mesh/token-provider';
+import type { CreateAndScreenInput } from '../../../../src/contracts/screening-activities';
 import type { MeshCustomer } from '../../../../src/contracts/customer';
 import {
   startSandbox,
@@ -22,7 +25,10 @@ export interface SandboxHarness {
   sandbox: Sandbox;
   config: MeshConfig;
   control: typeof got;
-  client(overrides?: Partial<Omit<MeshClientOptions, 'config'>> & { config?: Partial<MeshConfig> }): MeshApi;
+  /** The screening client and the webhook administration, sharing one token (as one process would). */
+  client(
+    overrides?: Partial<Omit<MeshClientOptions, 'config'>> & { config?: Partial<MeshConfig> },
+  ): MeshApi & MeshWebhooks;
   reset(): Promise<void>;
   settings(patch: SettingsPatchBody): Promise<void>;
   fault(fault: FaultBody): Promise<void>;
@@ -49,8 +55,14 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Sandbo
     sandbox,
     config,
     control,
-    client: (overrides = {}) =>
-      createMeshClient({ ...overrides, config: { ...config, ...overrides.config } }),
+    client: (overrides = {}) => {
+      const options = { ...overrides, config: { ...config, ...overrides.config } };
+      const tokenProvider = options.tokenProvider ?? createTokenProvider(options);
+      return {
+        ...createMeshClient({ ...options, tokenProvider }),
+        ...createMeshWebhooks({ ...options, tokenProvider }),
+      };
+    },
     reset: async () => {
       await control.post('reset', { json: {} });
     },
@@ -119,7 +131,7 @@ export function useSandboxHarness(options: SandboxOptions = {}): SandboxHarness 
 export function screenInput(
   customer: MeshCustomer = guidePerson('Test CleanUser'),
   monitoringEnabled = true,
-): CreateAndScreenRequest {
+): CreateAndScreenInput {
   return { customer, screeningConfigurationIdentifier: 'sandbox-default', monitoringEnabled };
 }
 

@@ -1,4 +1,5 @@
-import { customerSchema, formatZodIssues, parseOnboardingRequest } from '../../../src/providers/mesh/customer-schema';
+import { customerSchema, formatZodIssues } from '../../src/contracts/customer-schema';
+import { parseOnboardingRequest } from '../../src/starter/request-file';
 
 function problemsOf(customer: unknown): string[] {
   const result = customerSchema.safeParse(customer);
