@@ -52,7 +52,7 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
  */
 export function createSignatureVerifier(secrets: SignatureSecrets): SignatureVerifier {
   // The library decodes each secret here, so one that is not base64 fails at start, not per request.
-  const webhooks = secrets.webhookSecrets.map((s) => new Webhook(s.reveal()));
+  const webhooks = secrets.webhookSecrets.map((s) => signerOf(s.reveal()));
   const legacyKey = secrets.legacySecret?.reveal();
 
   return (rawBody, headers) => {
@@ -77,8 +77,53 @@ function refused(reason: SignatureFailure): SignatureCheck {
   return { ok: false, reason };
 }
 
+/** A secret as the library holds it, and its key bytes for the constant-time pre-check. */
+interface Signer {
+  webhook: Webhook;
+  key: Buffer;
+}
+
+const WHSEC_PREFIX = 'whsec_';
+
+function signerOf(secret: string): Signer {
+  // The library decodes the same way (optional `whsec_` prefix, then base64) and refuses what it cannot.
+  const webhook = new Webhook(secret);
+  const key = Buffer.from(
+    secret.startsWith(WHSEC_PREFIX) ? secret.slice(WHSEC_PREFIX.length) : secret,
+    'base64',
+  );
+  return { webhook, key };
+}
+
+/**
+ * Whether any `v1,` entry of the header is the HMAC of this delivery under `key`, compared in constant
+ * time. Only a delivery that passes goes to the library, which alone decides acceptance: a forged
+ * delivery is refused here without the library's exception (two stack traces each), so a flood of
+ * forgeries costs little.
+ */
+function anyEntryMatches(
+  key: Buffer,
+  id: string,
+  timestamp: string,
+  rawBody: Buffer,
+  header: string,
+): boolean {
+  const expected = Buffer.from(
+    createHmac('sha256', key).update(`${id}.${timestamp}.`).update(rawBody).digest('base64'),
+  );
+  let matched = false;
+  for (const entry of header.split(' ')) {
+    const [version, given] = entry.split(',');
+    if (version !== 'v1' || given === undefined) continue;
+    const bytes = Buffer.from(given);
+    // Every entry is compared, so the time taken does not tell which one matched.
+    if (bytes.length === expected.length && timingSafeEqual(bytes, expected)) matched = true;
+  }
+  return matched;
+}
+
 function verifyStandard(
-  webhooks: readonly Webhook[],
+  webhooks: readonly Signer[],
   rawBody: Buffer,
   h: {
     id: string | string[] | undefined;
@@ -109,7 +154,8 @@ function verifyStandard(
   if (age < -SIGNATURE_TOLERANCE_SECONDS) return refused('future-timestamp');
 
   const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
-  for (const webhook of webhooks) {
+  for (const { webhook, key } of webhooks) {
+    if (!anyEntryMatches(key, id, timestamp, rawBody, signature)) continue;
     try {
       // jsonParse off: the library only verifies; parsing (and its 400) is the handler's.
       webhook.verify(rawBody, headers, { jsonParse: false });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatZodIssues } from './customer-schema';
 import type { Checked } from './message-checks';
 import type { OnboardingDefaults, OnboardingPolicy, OnboardingTerms } from './onboarding';
 import { monitoringEnabledOf, type OnboardingInput } from './onboarding';
@@ -82,20 +83,8 @@ export const onboardingInputEnvelopeSchema = z.looseObject({
   policy: policyOverridesSchema.optional(),
 });
 
-/** `customer.person.last_name`, `policy.reviewPollIntervalMs`: the path a person reads in what they sent. */
-export function issuePath(path: readonly PropertyKey[], root?: string): string {
-  let out = root ?? '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(input)' : out;
-}
-
 /** One line per problem, naming the field; values are never echoed (they may be personal data). */
-export function problemsOf(error: z.ZodError, root?: string): string[] {
-  return error.issues.map((issue) => `${issuePath(issue.path, root)}: ${issue.message}`);
-}
+export const problemsOf = formatZodIssues;
 
 function checked<T>(result: z.ZodSafeParseResult<unknown>, root?: string): Checked<T> {
   return result.success

@@ -1,7 +1,7 @@
 import type { MeshCustomer } from '../../contracts/customer';
 import { pickOnboardingCase } from './cases';
 import { customerDiffers, duplicateConflict, screeningFinished, type DuplicateHint } from './duplicates';
-import { errorFromStatus, invalidResponse, statusLine } from './errors';
+import { errorFromStatus, statusLine } from './errors';
 import type { MeshHttpResponse } from './http';
 import { MeshError, type MeshApi, type MeshCase } from './api';
 import { createMeshSession, type MeshClientOptions } from './session';
@@ -48,56 +48,48 @@ const enc = encodeURIComponent;
  * 2xx body checked before use. Create it once per process and pass it to the activities.
  */
 export function createMeshClient(options: MeshClientOptions): MeshApi {
-  const { call, expect, listPages, logger, clock } = createMeshSession(options);
+  const { call, expect, listItems, logger, clock } = createMeshSession(options);
 
-  async function getCustomer(customerIdentifier: string, operation = 'getCustomer'): Promise<CustomerRecord> {
-    const response = await call({
-      operation,
-      method: 'GET',
-      route: '/v2/customers/{customer_identifier}',
-      path: `v2/customers/${enc(customerIdentifier)}`,
-    });
-    return toCustomerRecord(
-      operation,
-      response,
-      expect(operation, response, customerRecordSchema),
-      customerIdentifier,
-    );
-  }
-
-  async function getCustomerByExternalIdentifier(
-    externalIdentifier: string,
-    operation = 'getCustomerByExternalIdentifier',
+  /** `/v2/customers/{id}`, or `/v2/customers/external/{id}`, which answers 308 to it (http.ts follows it with the token, same origin). */
+  async function readCustomer(
+    by: { customerIdentifier: string } | { externalIdentifier: string },
+    operation: string,
   ): Promise<CustomerRecord> {
-    // Answers 308 to /v2/customers/{id}; http.ts follows it with the Authorization header (same origin).
-    const response = await call({
-      operation,
-      method: 'GET',
-      route: '/v2/customers/external/{external_identifier}',
-      path: `v2/customers/external/${enc(externalIdentifier)}`,
-    });
+    const response = await call(
+      'customerIdentifier' in by
+        ? {
+            operation,
+            method: 'GET',
+            route: '/v2/customers/{customer_identifier}',
+            path: `v2/customers/${enc(by.customerIdentifier)}`,
+          }
+        : {
+            operation,
+            method: 'GET',
+            route: '/v2/customers/external/{external_identifier}',
+            path: `v2/customers/external/${enc(by.externalIdentifier)}`,
+          },
+    );
+    const requested = 'customerIdentifier' in by ? by.customerIdentifier : undefined;
     return toCustomerRecord(
       operation,
       response,
       expect(operation, response, customerRecordSchema),
-      undefined,
+      requested,
     );
   }
 
-  async function listCustomerCases(
+  function listCustomerCases(
     customerIdentifier: string,
     operation = 'listCustomerCases',
   ): Promise<MeshCase[]> {
-    const items = await listPages(
+    return listItems(
       operation,
       '/v2/customers/{customer_identifier}/cases',
       `v2/customers/${enc(customerIdentifier)}/cases`,
+      caseSchema,
+      (body) => toCase(operation, body),
     );
-    return items.map((item: unknown, index: number) => {
-      const parsed = caseSchema.safeParse(item);
-      if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
-      return toCase(operation, parsed.data);
-    });
   }
 
   /**
@@ -172,8 +164,8 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
     const operation = 'createAndScreen';
     try {
       return customerIdentifier !== undefined
-        ? await getCustomer(customerIdentifier, operation)
-        : await getCustomerByExternalIdentifier(externalIdentifier, operation);
+        ? await readCustomer({ customerIdentifier }, operation)
+        : await readCustomer({ externalIdentifier }, operation);
     } catch (err) {
       if (!(err instanceof MeshError) || err.kind !== 'NOT_FOUND') throw err;
       throw new MeshError(
@@ -266,9 +258,9 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
       return toScreeningOutcome(operation, body, externalIdentifier, response.status);
     },
 
-    getCustomer: (customerIdentifier) => getCustomer(customerIdentifier),
+    getCustomer: (customerIdentifier) => readCustomer({ customerIdentifier }, 'getCustomer'),
     getCustomerByExternalIdentifier: (externalIdentifier) =>
-      getCustomerByExternalIdentifier(externalIdentifier),
+      readCustomer({ externalIdentifier }, 'getCustomerByExternalIdentifier'),
     listCustomerCases: (customerIdentifier) => listCustomerCases(customerIdentifier),
 
     async getCase(caseIdentifier: string): Promise<MeshCase> {

@@ -115,6 +115,17 @@ export const monitoringResponseSchema = z.looseObject({
   entity_screening: z.looseObject({ enabled: z.boolean() }).optional().catch(undefined),
 });
 
+/** A case's stage: the reference names it `stage`, the guide and the webhooks `case_stage`. */
+const caseStageSchema = z
+  .looseObject({
+    identifier: optionalString,
+    display_name: optionalString,
+    stage_type: optionalString,
+    decision_type: z.string().nullish().catch(undefined),
+  })
+  .nullish()
+  .catch(undefined);
+
 /** `GET /v2/cases/{id}` and the entries of `GET /v2/customers/{id}/cases`. */
 export const caseSchema = z.looseObject({
   identifier: optionalString,
@@ -122,24 +133,8 @@ export const caseSchema = z.looseObject({
   type: optionalString,
   case_type: optionalString,
   case_state: optionalString,
-  stage: z
-    .looseObject({
-      identifier: optionalString,
-      display_name: optionalString,
-      stage_type: optionalString,
-      decision_type: z.string().nullish().catch(undefined),
-    })
-    .nullish()
-    .catch(undefined),
-  case_stage: z
-    .looseObject({
-      identifier: optionalString,
-      display_name: optionalString,
-      stage_type: optionalString,
-      decision_type: z.string().nullish().catch(undefined),
-    })
-    .nullish()
-    .catch(undefined),
+  stage: caseStageSchema,
+  case_stage: caseStageSchema,
   customer: z
     .looseObject({
       identifier: optionalString,

@@ -116,7 +116,24 @@ export function createMeshSession(options: MeshClientOptions) {
     return items;
   }
 
-  return { call, expect, listPages, logger, clock };
+  /** Every item of a list, each checked with `schema` and converted; a bad item names its index. */
+  async function listItems<S extends z.ZodType, T>(
+    operation: string,
+    route: string,
+    path: string,
+    schema: S,
+    convert: (item: z.output<S>) => T,
+    searchParams: Record<string, string> = {},
+  ): Promise<T[]> {
+    const items = await listPages(operation, route, path, searchParams);
+    return items.map((item, index) => {
+      const parsed = schema.safeParse(item);
+      if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
+      return convert(parsed.data);
+    });
+  }
+
+  return { call, expect, listItems, logger, clock };
 }
 
 export type MeshSession = ReturnType<typeof createMeshSession>;

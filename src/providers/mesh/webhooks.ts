@@ -1,6 +1,5 @@
 import type { MeshClientOptions } from './session';
 import { createMeshSession } from './session';
-import { invalidResponse } from './errors';
 import { webhookSchema, type WebhookBody } from './response-schemas';
 
 /**
@@ -33,21 +32,18 @@ export interface MeshWebhooks {
 const enc = encodeURIComponent;
 
 export function createMeshWebhooks(options: MeshClientOptions): MeshWebhooks {
-  const { call, expect, listPages } = createMeshSession(options);
+  const { call, expect, listItems } = createMeshSession(options);
   return {
     async listWebhooks(type?: string): Promise<WebhookConfiguration[]> {
       const operation = 'listWebhooks';
-      const items = await listPages(
+      return listItems(
         operation,
         '/v2/notifications/configurations/webhook',
         'v2/notifications/configurations/webhook',
+        webhookSchema,
+        toWebhook,
         type !== undefined ? { type } : {},
       );
-      return items.map((item, index) => {
-        const parsed = webhookSchema.safeParse(item);
-        if (!parsed.success) throw invalidResponse(operation, parsed.error, 200, ['items', index]);
-        return toWebhook(parsed.data);
-      });
     },
 
     async registerWebhook(request: RegisterWebhookRequest): Promise<WebhookConfiguration> {
