@@ -28,9 +28,9 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: Node built-ins and I/O libraries break replay.
-    files: ['src/workflows/**/*.ts', 'src/shared/**/*.ts'],
-    // The terms' zod schemas are for the worker, the local activity and the client, never the bundle.
-    ignores: ['src/contracts/onboarding-schemas.ts'],
+    files: ['src/workflows/**/*.ts', 'src/contracts/**/*.ts'],
+    // The zod schemas are for the worker, the local activity, the starter and the client, never the bundle.
+    ignores: ['src/contracts/onboarding-schemas.ts', 'src/contracts/customer-schema.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -141,7 +141,7 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['test/**/*.ts', 'testkit/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
       // jest's asymmetric matchers (expect.any, expect.stringMatching) are typed `any` by @types/jest.

@@ -1,85 +1,16 @@
 /**
- * Load for the webhook bridge: correctly signed Mesh case webhooks (Standard Webhooks, as
- * mesh-api-notes.md "Webhooks" describes the sender), generated per request by autocannon.
+ * Load for the webhook bridge: the requests (signed case webhooks, testkit/webhooks.ts) come from the
+ * caller, one per request number; autocannon sends them at a fixed concurrency or rate (`runLoad`), or
+ * they leave at given arrival times whether or not earlier ones were answered (`runPacedLoad`).
  *
- * Every request carries a fresh `webhook-id` (`msg_bench_<run>_<n>`): a repeated id would be answered by
- * the bridge's dedupe without reaching the signaller, which is not the path being measured. The timestamp
- * is the current second, well inside the 5-minute tolerance. Signing uses node:crypto so that the load
- * generator spends as little as possible per request.
+ * Every request should carry a fresh `webhook-id`: a repeated id would be answered by the bridge's dedupe
+ * without reaching the signaller, which is not the path being measured.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
-import { distribution, type Distribution } from './bridge-support';
-
-export function newWebhookSecret(): string {
-  return randomBytes(32).toString('base64');
-}
-
-export interface WebhookSigner {
-  /** Headers for one delivery of `body`; `id` must be unique per delivery. */
-  headers(id: string, body: string): Record<string, string>;
-}
-
-/** Standard Webhooks v1: base64 HMAC-SHA256 over `id.timestamp.body` with the base64-decoded secret. */
-export function standardWebhooksSigner(secret: string): WebhookSigner {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return {
-    headers(id, body) {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-      return {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': timestamp,
-        'webhook-signature': `v1,${signature}`,
-      };
-    },
-  };
-}
-
-export interface CaseWebhook {
-  externalIdentifier: string;
-  caseIdentifier: string;
-  webhookType?: string;
-  /** null: the case moved to a stage without a decision (the run keeps waiting). */
-  decisionType: 'POSITIVE' | 'NEGATIVE' | null;
-  stageIdentifier?: string;
-}
-
-/** A v2 case webhook shaped like the guide's Appendix C example (about 750 bytes). */
-export function caseWebhookBody(w: CaseWebhook): string {
-  return JSON.stringify({
-    api_version: 'v2',
-    webhook_type: w.webhookType ?? 'CASE_TRANSITIONED',
-    case_identifier: w.caseIdentifier,
-    case_state: w.decisionType === null ? 'CASE_STATE_IN_PROGRESS' : 'CASE_STATE_POSITIVE_END_STATE',
-    case_type: 'CUSTOMER_ONBOARDING',
-    customer: {
-      identifier: `cust_${w.externalIdentifier}`,
-      external_identifier: w.externalIdentifier,
-      version: 1,
-    },
-    note: { contents: 'Confirmed false positive - different individual with same name' },
-    case_stage: {
-      identifier: w.stageIdentifier ?? 'stage_def456',
-      display_name: w.decisionType === null ? 'Under Investigation' : 'False Positive',
-      display_order: 4,
-      stage_type: w.decisionType === null ? 'IN_PROGRESS' : 'DECISION',
-      decision_type: w.decisionType,
-    },
-    subjects: [
-      {
-        type: 'CUSTOMER',
-        identifier: `cust_${w.externalIdentifier}`,
-        external_identifier: w.externalIdentifier,
-        version: '1',
-      },
-    ],
-  });
-}
+import { distribution, type Distribution } from '../testkit/stats';
+import { delay } from '../testkit/wait';
 
 export interface LoadOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:41234 */

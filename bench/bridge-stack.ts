@@ -1,30 +1,38 @@
 /**
- * The real system for the bridge benchmarks that use real signals: a Temporal dev server (the CLI binary
- * scripts/temporal-cli.ts finds, started like test/global-setup.ts), the Mesh sandbox, the production
- * worker (src/worker/main.ts) and the production bridge (src/bridge/main.ts), each entry point in its own
- * process, configured only through its environment as in a deployment. Then N `onboardCustomer` runs
- * are screened by the sandbox as potential matches and left waiting for an analyst's review.
+ * The real system for the bridge benchmarks that use real signals: a Temporal dev server, the Mesh
+ * sandbox, the production worker (src/worker/main.ts) and the production bridge (src/bridge/main.ts), each
+ * entry point in its own process, configured only through its environment as in a deployment (all from
+ * the test kit). Then N `onboardCustomer` runs are screened by the sandbox as potential matches and left
+ * waiting for an analyst's review. `unexpectedExit` aborts the moment the worker, the bridge or the dev
+ * server dies: the benchmarks guard their phases with it.
  */
-import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { createDataConverter } from '../src/platform/codec/data-converter';
-import { loadEncryptionConfig } from '../src/platform/config/encryption';
-import { loadOrExit } from '../src/platform/config/env';
-import { startSandbox, type Sandbox } from '../src/sandbox/mesh';
-import { statusQuery, type OnboardingInput } from '../src/contracts/onboarding';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
+import type { Client } from '@temporalio/client';
+import type { Sandbox } from '../src/sandbox/mesh';
+import { statusQuery } from '../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
-import { childPids, forkTs, freePort, log, logPath, waitForHttp, type Child } from './bridge-support';
-import { BENCH_REVIEW_ENV } from './support/worker-process';
+import { startBridgeProcess } from '../testkit/bridge';
+import { childPids } from '../testkit/machine';
+import { freePort } from '../testkit/net';
+import { log, logPath } from '../testkit/results';
+import { SandboxControl } from '../testkit/sandbox-control';
+import { inPool, waitFor } from '../testkit/wait';
+import {
+  casePayload,
+  newSecret,
+  webhookSigner,
+  type CasePayloadOptions,
+  type WebhookSigner,
+} from '../testkit/webhooks';
+import {
+  benchRunId,
+  benchTemporal,
+  onboardingInput,
+  startBenchWorker,
+  startFastSandbox,
+  teardown,
+} from './stack';
 
-const SANDBOX_PASSWORD = 'sandbox';
-/** The sandbox screens this name as a potential match (MEDIUM-RISK, HAS_PROFILES): the review path. */
-const REVIEW_PATH_NAME = { first_name: 'Victor', last_name: 'Bout' };
 /** High enough that screening N customers is not held back; the sandbox's own limit is off. */
 const BENCH_MESH_RATE_LIMIT_PER_MINUTE = 60_000;
 
@@ -37,140 +45,91 @@ export interface WaitingOnboarding {
 export interface RealStack {
   /** The Mesh sandbox the worker screens against (no webhooks registered: the benchmarks send their own). */
   sandbox: Sandbox;
+  control: SandboxControl;
   /** The bridge's base URL (no path). */
   bridgeUrl: string;
-  webhookSecret: string;
+  /** Signs webhooks with the bridge's secret. */
+  signer: WebhookSigner;
   taskQueue: string;
   client: Client;
   /** Processes whose CPU use the benchmarks report. */
   pids: Record<string, number>;
   onboardings: WaitingOnboarding[];
+  /** Aborted, naming the process and its last lines, when the worker, the bridge or the dev server dies. */
+  unexpectedExit: AbortSignal;
   close(): Promise<void>;
 }
 
-async function inPool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
+/** A case webhook body about `onboarding` (Appendix C's example otherwise, POSITIVE by default); unsigned. */
+export function caseWebhookBody(
+  onboarding: WaitingOnboarding,
+  payload: Omit<CasePayloadOptions, 'externalIdentifier' | 'customerIdentifier' | 'caseIdentifier'> = {},
+): string {
+  return JSON.stringify(
+    casePayload({
+      externalIdentifier: onboarding.externalIdentifier,
+      customerIdentifier: `cust_${onboarding.externalIdentifier}`,
+      caseIdentifier: onboarding.caseIdentifier,
+      ...payload,
     }),
   );
 }
 
-/** Fails with `child`'s name as soon as it exits, so a crashed worker does not look like a slow one. */
-function watchExit(child: Child, name: string): Promise<never> {
-  return child.exited.then((code) => {
-    throw new Error(`${name} exited (code ${String(code)}); see its log in bench/results/`);
-  });
-}
-
-export async function startRealStack(options: {
-  name: string;
-  onboardings: number;
-  webhookSecret: string;
-}): Promise<RealStack> {
-  const closers: Array<() => Promise<void>> = [];
-  const close = async () => {
-    for (const closer of closers.reverse()) {
-      await closer().catch((err: unknown) => log(`teardown: ${String(err)}`));
-    }
-  };
+export async function startRealStack(options: { name: string; onboardings: number }): Promise<RealStack> {
+  const webhookSecret = newSecret();
+  const { add, close } = teardown();
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    const cli = await resolveTemporalCli({ log });
-    log('starting a Temporal dev server');
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable:
-          cli.kind === 'path' ? { type: 'existing-path', path: cli.path } : { type: 'cached-download' },
-        ip: '127.0.0.1',
-        searchAttributes: [...CUSTOM_SEARCH_ATTRIBUTES],
-        log: { format: 'pretty', level: 'error' },
-      },
-    });
-    closers.push(() => env.teardown());
+    const temporal = await benchTemporal();
+    add(() => temporal.close());
+    const sandbox = await startFastSandbox();
+    add(() => sandbox.close());
 
-    const sandbox: Sandbox = await startSandbox({
-      rateLimitPerMinute: 0,
-      password: SANDBOX_PASSWORD,
-      logLevel: 'silent',
-    });
-    closers.push(() => sandbox.close());
-
-    const taskQueue = `bench-bridge-${randomUUID().slice(0, 8)}`;
-    const common: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: taskQueue,
-    };
-
+    const taskQueue = benchRunId('bench-bridge');
     log(`starting the worker (src/worker/main.ts) on task queue ${taskQueue}`);
-    const workerEnv: NodeJS.ProcessEnv = {
-      ...common,
-      MESH_BASE_URL: sandbox.url,
-      MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default',
-      MESH_REALM: 'sandbox',
-      MESH_USERNAME: 'bench@example.com',
-      MESH_PASSWORD: SANDBOX_PASSWORD,
-      MESH_RATE_LIMIT_PER_MINUTE: String(BENCH_MESH_RATE_LIMIT_PER_MINUTE),
-      // The runs are started with the customer alone: their review policy is this worker's.
-      ...BENCH_REVIEW_ENV,
-      WORKER_METRICS_ADDRESS: 'off',
-      LOG_LEVEL: 'warn',
-    };
-    delete workerEnv['MESH_ACCESS_KEY'];
-    delete workerEnv['MESH_SECRET'];
-    const worker = forkTs(require.resolve('../src/worker/main'), {
-      name: 'worker',
-      env: workerEnv,
+    const worker = await startBenchWorker(temporal, sandbox, {
+      taskQueue,
+      meshRateLimitPerMinute: BENCH_MESH_RATE_LIMIT_PER_MINUTE,
+      logLevel: 'warn',
       logFile: logPath(`${options.name}-worker`),
+      logMode: 'w',
     });
-    closers.push(() => worker.stop(20_000));
-    const workerDied = watchExit(worker, 'the worker');
-    workerDied.catch(() => undefined);
+    add(() => worker.stop());
 
-    const port = await freePort();
     log('starting the bridge (src/bridge/main.ts)');
-    const bridge = forkTs(require.resolve('../src/bridge/main'), {
-      name: 'bridge',
-      env: {
-        ...common,
-        WEBHOOK_HOST: '127.0.0.1',
-        WEBHOOK_PORT: String(port),
-        WEBHOOK_SECRET: options.webhookSecret,
-        BRIDGE_METRICS_ADDRESS: 'off',
-      },
+    const bridge = await startBridgeProcess({
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue,
+      port: await freePort(),
+      webhookSecret,
       logFile: logPath(`${options.name}-bridge`),
+      logMode: 'w',
+      readyPath: '/readyz',
     });
-    closers.push(() => bridge.stop());
-    const bridgeUrl = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${bridgeUrl}/readyz`, bridge, 'the bridge');
+    add(() => bridge.proc.stop('SIGTERM', 10_000));
 
-    const client = new Client({
-      connection: env.connection,
-      namespace: 'default',
-      dataConverter: createDataConverter(
-        loadOrExit(() => loadEncryptionConfig()),
-        () => undefined,
-      ),
-    });
-    const onboardings = await Promise.race([
-      startWaitingOnboardings(client, taskQueue, options.onboardings),
-      workerDied,
+    const unexpectedExit = AbortSignal.any([
+      temporal.unexpectedExit,
+      worker.proc.unexpectedExit,
+      bridge.proc.unexpectedExit,
     ]);
+    const { client } = temporal;
+    await worker.whenPolling(client);
+    const onboardings = await startWaitingOnboardings(client, taskQueue, options.onboardings, unexpectedExit);
     return {
       sandbox,
-      bridgeUrl,
-      webhookSecret: options.webhookSecret,
+      control: new SandboxControl(sandbox.url),
+      bridgeUrl: bridge.baseUrl,
+      signer: webhookSigner(webhookSecret),
       taskQueue,
       client,
       pids: {
-        bridge: bridge.pid,
+        bridge: bridge.proc.pid,
         worker: worker.pid,
         ...Object.fromEntries(childPids('start-dev').map((pid) => ['temporal dev server', pid])),
       },
       onboardings,
+      unexpectedExit,
       close,
     };
   } catch (err) {
@@ -183,32 +142,27 @@ async function startWaitingOnboardings(
   client: Client,
   taskQueue: string,
   count: number,
+  signal: AbortSignal,
 ): Promise<WaitingOnboarding[]> {
-  const runId = randomUUID().slice(0, 8);
-  const externalIdentifiers = Array.from({ length: count }, (_, i) => `bench-${runId}-${i}`);
+  const runId = benchRunId('bench');
+  const externalIdentifiers = Array.from({ length: count }, (_, i) => `${runId}-${i}`);
   log(`starting ${count} onboardings that wait for review`);
   await inPool(externalIdentifiers, 10, async (externalIdentifier) => {
     // The onboarding service's call: the customer alone; the worker supplies the screening configuration.
-    const input: OnboardingInput = {
-      customer: { external_identifier: externalIdentifier, person: REVIEW_PATH_NAME },
-    };
     await client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
       taskQueue,
       workflowId: onboardingWorkflowId(externalIdentifier),
-      args: [input],
+      args: [onboardingInput('review', externalIdentifier)],
     });
   });
 
   const query = `TaskQueue = '${taskQueue}' AND KycOnboardingState = 'AWAITING_REVIEW'`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const { count: waiting } = await client.workflow.count(query);
-    if (waiting >= count) break;
-    if (Date.now() > deadline) {
-      throw new Error(`only ${waiting} of ${count} onboardings reached AWAITING_REVIEW within 180 s`);
-    }
-    await delay(500);
-  }
+  await waitFor(async () => (await client.workflow.count(query)).count >= count, {
+    description: `${count} onboardings in AWAITING_REVIEW`,
+    timeoutMs: 180_000,
+    intervalMs: 500,
+    signal,
+  });
 
   const onboardings: WaitingOnboarding[] = [];
   await inPool(externalIdentifiers, 10, async (externalIdentifier) => {

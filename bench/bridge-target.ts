@@ -7,8 +7,8 @@
  *                production logger, the metrics hooks), with Temporal replaced by a signaller that
  *                acknowledges at once: what the HTTP side costs, signature check and parsing included.
  *
- * Listens on 127.0.0.1 on a free port and tells the parent the port over IPC. Logs go to /dev/null: their
- * formatting is part of the cost measured, the disk is not.
+ * The kind comes in BENCH_TARGET. Listens on 127.0.0.1 on a free port and tells the parent the port over
+ * IPC. Logs go to /dev/null: their formatting is part of the cost measured, the disk is not.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,7 +66,7 @@ async function listenBridge(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const kind = process.argv[2];
+  const kind = process.env['BENCH_TARGET'];
   if (kind !== 'bare' && kind !== 'bridge-stub') throw new Error(`expected bare or bridge-stub, got ${kind}`);
   // The same keep-alive timeout for both, so neither drops the load generator's connections.
   const keepAliveTimeoutMs = loadOrExit(() => loadBridgeConfig()).keepAliveTimeoutMs;

@@ -35,37 +35,19 @@
  * goal is missed.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
+import { LOGGING_ENV_VARIABLES, loadLoggingConfig } from '../src/platform/config/logging';
 import { loadOrExit } from '../src/platform/config/env';
-import { loadLoggingConfig } from '../src/platform/config/logging';
-import {
-  caseWebhookBody,
-  newWebhookSecret,
-  poissonArrivals,
-  runLoad,
-  runPacedLoad,
-  standardWebhooksSigner,
-  type LoadResult,
-} from './bridge-load';
-import { startRealStack } from './bridge-stack';
-import {
-  cpuMeter,
-  describeCpu,
-  forkTs,
-  log,
-  machineInfo,
-  median,
-  commandLine,
-  printGoalTable,
-  printMachine,
-  round,
-  writeResult,
-  type Child,
-  type CpuReport,
-  type GoalRow,
-} from './bridge-support';
+import { cpuMeter, describeCpu, machineInfo, type CpuReport } from '../testkit/machine';
+import { baseEnv, startProcess, type ManagedProcess } from '../testkit/processes';
+import { commandLine, log, report, type GoalRow } from '../testkit/results';
+import { median, round } from '../testkit/stats';
+import { abortable } from '../testkit/wait';
+import { casePayload, newSecret, webhookSigner } from '../testkit/webhooks';
+import { poissonArrivals, runLoad, runPacedLoad, type LoadResult } from './bridge-load';
+import { caseWebhookBody, startRealStack } from './bridge-stack';
 import type { TargetKind, TargetReady } from './bridge-target';
+import { positiveInt, runBenchmark } from './stack';
 
 const RESULT_NAME = 'bridge-throughput';
 const GOAL_ACK_P99_MS = 50;
@@ -101,13 +83,8 @@ function options(): Options {
     },
   });
   const quick = values.quick ?? false;
-  const int = (flag: string, text: string | undefined, full: number, short: number): number => {
-    if (text === undefined) return quick ? short : full;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
-    return n;
-  };
+  const int = (flag: string, text: string | undefined, full: number, short: number): number =>
+    positiveInt(flag, text, quick ? short : full);
   return {
     quick,
     connections: int('connections', values.connections, 16, 16),
@@ -125,23 +102,30 @@ function options(): Options {
 
 interface Target {
   kind: TargetKind;
-  child: Child;
+  proc: ManagedProcess;
   baseUrl: string;
 }
 
-async function startTarget(kind: TargetKind, webhookSecret: string): Promise<Target> {
-  const child = forkTs(require.resolve('./bridge-target'), {
-    name: kind,
-    args: [kind],
-    env: { ...process.env, WEBHOOK_SECRET: webhookSecret },
-  });
-  const [message] = (await Promise.race([
-    once(child.process, 'message'),
-    child.exited.then((code) => {
-      throw new Error(`${kind} exited with code ${String(code)} while starting`);
+/** The target's environment: the webhook secret, and this process's log level variables (if any). */
+function targetEnv(kind: TargetKind, webhookSecret: string): NodeJS.ProcessEnv {
+  const logging = Object.fromEntries(
+    LOGGING_ENV_VARIABLES.flatMap((name) => {
+      const value = process.env[name];
+      return value === undefined ? [] : [[name, value]];
     }),
-  ])) as [TargetReady];
-  return { kind, child, baseUrl: `http://127.0.0.1:${message.port}` };
+  );
+  return { ...baseEnv(), ...logging, BENCH_TARGET: kind, WEBHOOK_SECRET: webhookSecret };
+}
+
+async function startTarget(kind: TargetKind, webhookSecret: string): Promise<Target> {
+  const proc = startProcess({
+    name: kind,
+    run: { node: require.resolve('./bridge-target') },
+    env: targetEnv(kind, webhookSecret),
+    ipc: true,
+  });
+  const { port } = await proc.message<TargetReady>();
+  return { kind, proc, baseUrl: `http://127.0.0.1:${port}` };
 }
 
 interface Measured {
@@ -184,15 +168,12 @@ function summarise(rounds: Measured[], expectedStatus: string): Summary {
 }
 
 async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<string, unknown> }> {
-  const secret = newWebhookSecret();
-  const signer = standardWebhooksSigner(secret);
-  const wrongSigner = standardWebhooksSigner(newWebhookSecret());
+  const secret = newSecret();
+  const signer = webhookSigner(secret);
+  const wrongSigner = webhookSigner(newSecret());
   const runId = randomUUID().slice(0, 8);
-  const body = caseWebhookBody({
-    externalIdentifier: 'CUST-12345',
-    caseIdentifier: 'case_xyz123',
-    decisionType: 'POSITIVE',
-  });
+  // The guide's Appendix C example as it is (CUST-12345, case_xyz123, POSITIVE).
+  const body = JSON.stringify(casePayload({ customerIdentifier: 'cust_CUST-12345' }));
   let counter = 0;
   const signed = () => ({ body, headers: signer.headers(`msg_bench_${runId}_${counter++}`, body) });
   const wronglySigned = () => ({
@@ -203,6 +184,7 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
   log('starting the bare node:http server and the stubbed bridge (one process each)');
   const bare = await startTarget('bare', secret);
   const bridge = await startTarget('bridge-stub', secret);
+  const unexpectedExit = AbortSignal.any([bare.proc.unexpectedExit, bridge.proc.unexpectedExit]);
   try {
     // A wrong setup would make every figure meaningless: one request of each kind first.
     const check = async (request: { body: string; headers: Record<string, string> }, expected: number) => {
@@ -219,9 +201,12 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
       request: () => { body: string; headers: Record<string, string> },
     ) => {
       const load = { baseUrl: target.baseUrl, connections: opts.connections, request };
-      await runLoad({ ...load, durationSeconds: opts.warmupSeconds });
-      const meter = cpuMeter({ [`server (${target.kind})`]: target.child.pid });
-      const result = await runLoad({ ...load, durationSeconds: opts.durationSeconds });
+      await abortable(runLoad({ ...load, durationSeconds: opts.warmupSeconds }), unexpectedExit);
+      const meter = cpuMeter({ [`server (${target.kind})`]: target.proc.pid });
+      const result = await abortable(
+        runLoad({ ...load, durationSeconds: opts.durationSeconds }),
+        unexpectedExit,
+      );
       return { load: result, cpu: meter.stop() };
     };
     const runs = { bare: [] as Measured[], verified: [] as Measured[], rejected: [] as Measured[] };
@@ -309,7 +294,7 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
         warmupSeconds: opts.warmupSeconds,
         rounds: opts.rounds,
         bodyBytes: Buffer.byteLength(body),
-        bridgeLogLevel: loadOrExit(() => loadLoggingConfig()).bridgeLevel,
+        bridgeLogLevel: loadOrExit(() => loadLoggingConfig(targetEnv('bridge-stub', secret))).bridgeLevel,
         bare: bareSummary,
         verified,
         rejected,
@@ -320,26 +305,19 @@ async function stubPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<
       },
     };
   } finally {
-    await bare.child.stop();
-    await bridge.child.stop();
+    await bare.proc.stop('SIGTERM', 10_000);
+    await bridge.proc.stop('SIGTERM', 10_000);
   }
 }
 
 async function signalPart(opts: Options): Promise<{ rows: GoalRow[]; json: Record<string, unknown> }> {
-  const secret = newWebhookSecret();
-  const signer = standardWebhooksSigner(secret);
-  const stack = await startRealStack({
-    name: RESULT_NAME,
-    onboardings: opts.onboardings,
-    webhookSecret: secret,
-  });
+  const stack = await startRealStack({ name: RESULT_NAME, onboardings: opts.onboardings });
+  const { signer } = stack;
   try {
     const runId = randomUUID().slice(0, 8);
     // One in-progress case update per waiting run; the signed id differs per request.
     const bodies = stack.onboardings.map((o) =>
-      caseWebhookBody({
-        externalIdentifier: o.externalIdentifier,
-        caseIdentifier: o.caseIdentifier,
+      caseWebhookBody(o, {
         webhookType: 'CASE_STAGE_UPDATED',
         decisionType: null,
         stageIdentifier: 'stage_under_investigation',
@@ -364,11 +342,14 @@ async function signalPart(opts: Options): Promise<{ rows: GoalRow[]; json: Recor
     const count = opts.rate * opts.signalSeconds;
 
     // The first requests compile the bridge's and the worker's hot paths: not part of the steady state.
-    await runPacedLoad({
-      baseUrl: stack.bridgeUrl,
-      arrivalsMs: poissonArrivals(opts.rate * opts.warmupSeconds, opts.warmupSeconds),
-      request,
-    });
+    const guarded = <T>(work: Promise<T>) => abortable(work, stack.unexpectedExit);
+    await guarded(
+      runPacedLoad({
+        baseUrl: stack.bridgeUrl,
+        arrivalsMs: poissonArrivals(opts.rate * opts.warmupSeconds, opts.warmupSeconds),
+        request,
+      }),
+    );
 
     log(
       `sending ${count} webhooks at random (Poisson) times over ${opts.signalSeconds} s, ${opts.rate}/s on ` +
@@ -376,12 +357,14 @@ async function signalPart(opts: Options): Promise<{ rows: GoalRow[]; json: Recor
     );
     const paced: Record<string, number> = {};
     let meter = cpuMeter(stack.pids);
-    const load = await runPacedLoad({
-      baseUrl: stack.bridgeUrl,
-      arrivalsMs: poissonArrivals(count, opts.signalSeconds),
-      request,
-      onResponse: countInto(paced),
-    });
+    const load = await guarded(
+      runPacedLoad({
+        baseUrl: stack.bridgeUrl,
+        arrivalsMs: poissonArrivals(count, opts.signalSeconds),
+        request,
+        onResponse: countInto(paced),
+      }),
+    );
     const cpu = meter.stop();
     log(
       `signals: ${load.perSecond}/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms; ${describeCpu(cpu)}`,
@@ -393,14 +376,16 @@ async function signalPart(opts: Options): Promise<{ rows: GoalRow[]; json: Recor
     );
     const bursts: Record<string, number> = {};
     meter = cpuMeter(stack.pids);
-    const burstLoad = await runLoad({
-      baseUrl: stack.bridgeUrl,
-      connections: opts.signalConnections,
-      overallRate: opts.rate,
-      durationSeconds: opts.signalSeconds,
-      request,
-      onResponse: countInto(bursts),
-    });
+    const burstLoad = await guarded(
+      runLoad({
+        baseUrl: stack.bridgeUrl,
+        connections: opts.signalConnections,
+        overallRate: opts.rate,
+        durationSeconds: opts.signalSeconds,
+        request,
+        onResponse: countInto(bursts),
+      }),
+    );
     const burstCpu = meter.stop();
     log(
       `bursts: ${burstLoad.perSecond}/s, p50 ${burstLoad.latencyMs.p50} ms, p99 ${burstLoad.latencyMs.p99} ms; ` +
@@ -465,8 +450,7 @@ async function signalPart(opts: Options): Promise<{ rows: GoalRow[]; json: Recor
 
 async function main(): Promise<void> {
   const opts = options();
-  const machine = machineInfo();
-  printMachine(machine);
+  const machine = await machineInfo();
   const rows: GoalRow[] = [];
   const details: Record<string, unknown> = { quick: opts.quick };
   if (opts.stub) {
@@ -479,29 +463,15 @@ async function main(): Promise<void> {
     rows.push(...signals.rows);
     details['realSignals'] = signals.json;
   }
-  const title = `Webhook bridge (issue 6, benchmark 3)${opts.quick ? ' --quick' : ''}`;
-  printGoalTable(title, rows);
-  // The same layout as bench/support/results.ts, so one summary can read every benchmark's file.
-  const path = writeResult(RESULT_NAME, {
+  report({
     name: RESULT_NAME,
-    title,
+    title: `Webhook bridge (issue 6, benchmark 3)${opts.quick ? ' --quick' : ''}`,
     command: commandLine('bench:bridge'),
     finishedAt: new Date().toISOString(),
     machine,
     goals: rows,
     details,
   });
-  process.stdout.write(`results: ${path}\n`);
-  process.exitCode = rows.every((r) => r.met !== false) ? 0 : 1;
 }
 
-main().then(
-  // The Temporal runtime keeps handles open after teardown: leave explicitly.
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench:bridge failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBenchmark('bench:bridge', main);

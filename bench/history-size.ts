@@ -10,21 +10,9 @@ import { temporal as proto } from '@temporalio/proto';
 import { statusQuery } from '../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
-import { machineInfo } from './support/machine';
-import { report } from './support/results';
-import {
-  analystDecides,
-  benchRunId,
-  onboardingInput,
-  prebuiltWorkflowBundle,
-  startBridge,
-  startFastSandbox,
-  UNLIMITED_MESH_RATE_PER_MINUTE,
-  type Applicant,
-} from './support/stack';
-import { log, waitFor } from './support/stats';
-import { startTemporal } from './support/temporal';
-import { WorkerProcess } from './support/worker-process';
+import { log, report } from '../testkit/results';
+import { abortable, waitFor } from '../testkit/wait';
+import { benchRunId, onboardingInput, runBenchmark, startBenchStack, type Applicant } from './stack';
 
 const GOALS = { straightThroughEvents: 25, reviewEvents: 40, payloadBytes: 8 * 1024 };
 
@@ -84,21 +72,9 @@ export async function historyFigures(client: Client, workflowId: string): Promis
 }
 
 async function main(): Promise<void> {
-  const temporal = await startTemporal();
-  const machine = await machineInfo(temporal.cliPath);
-  const taskQueue = benchRunId('bench-history');
-  const bridge = await startBridge(temporal.address, temporal.namespace, taskQueue);
-  const sandbox = await startFastSandbox([bridge.url]);
-  const worker = WorkerProcess.start({
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    sandboxUrl: sandbox.url,
-    workflowBundlePath: await prebuiltWorkflowBundle(),
-    meshRateLimitPerMinute: UNLIMITED_MESH_RATE_PER_MINUTE,
-  });
+  const stack = await startBenchStack({ name: 'history', bridge: true });
+  const { temporal, taskQueue, unexpectedExit } = stack;
   try {
-    await worker.whenReady();
     const { client } = temporal;
     const run = (kind: Applicant, id: string) =>
       client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
@@ -108,16 +84,19 @@ async function main(): Promise<void> {
       });
 
     const straightId = benchRunId('hist-clean');
-    const straight = await (await run('clean', straightId)).result();
+    const straight = await abortable((await run('clean', straightId)).result(), unexpectedExit);
 
     const reviewId = benchRunId('hist-review');
     const reviewHandle = await run('review', reviewId);
-    const waiting = await waitFor('AWAITING_REVIEW', 30_000, async () => {
-      const status = await reviewHandle.query(statusQuery);
-      return status.state === 'AWAITING_REVIEW' && status.case !== undefined ? status : undefined;
-    });
-    await analystDecides(sandbox, waiting.case!.caseIdentifier);
-    const reviewed = await reviewHandle.result();
+    const waiting = await waitFor(
+      async () => {
+        const status = await reviewHandle.query(statusQuery);
+        return status.state === 'AWAITING_REVIEW' && status.case !== undefined ? status : undefined;
+      },
+      { description: 'AWAITING_REVIEW', timeoutMs: 30_000, intervalMs: 200, signal: unexpectedExit },
+    );
+    await stack.control.decideCase(waiting.case!.caseIdentifier, 'POSITIVE', 'benchmark decision');
+    const reviewed = await abortable(reviewHandle.result(), unexpectedExit);
     log(
       `straight-through ${straight.state}, review ${reviewed.state} by ${reviewed.decision?.source ?? '?'}`,
     );
@@ -130,7 +109,7 @@ async function main(): Promise<void> {
       title: 'Benchmark 6: history size per onboarding',
       command: 'npm run bench:history',
       finishedAt: new Date().toISOString(),
-      machine,
+      machine: stack.machine,
       goals: [
         {
           figure: 'events, straight-through (APPROVED)',
@@ -154,16 +133,8 @@ async function main(): Promise<void> {
       details: { straightThrough: st, review: rv },
     });
   } finally {
-    await worker.stop();
-    await bridge.close();
-    await sandbox.close();
-    await temporal.close();
+    await stack.close();
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  });
-}
+if (require.main === module) runBenchmark('bench:history', main);

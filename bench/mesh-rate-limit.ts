@@ -42,17 +42,10 @@
  * at the end). Exit code 1 when a 60 s window went over the limit, any 429 came back or a goal was missed.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { startLocalTemporal } from '../scripts/local-temporal';
-import { resolveTemporalCli, taskQueuePartitionArgs } from '../scripts/temporal-cli';
-import { machineInfo, describeMachine } from './support/machine';
-import { goalTable, type GoalRow } from './support/results';
 import { createActivities } from '../src/activities';
 import { envField, loadOrExit, parseDuration, parseEnv } from '../src/platform/config/env';
 import { Secret, type MeshConfig } from '../src/providers/mesh/config';
@@ -68,6 +61,12 @@ import { meshTaskQueue } from '../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import { meshWorkerOptions, workflowWorkerOptions } from '../src/worker/options';
 import type { onboardCustomer } from '../src/workflows';
+import { bundleOnce } from '../testkit/bundle';
+import { describeMachine, machineInfo } from '../testkit/machine';
+import { goalTable, log, writeJson, type BenchResult, type GoalRow } from '../testkit/results';
+import { taskQueuePartitionArgs } from '../testkit/temporal-cli';
+import { abortable, delay, inPool, pollerIdentities, TASK_QUEUE_TYPE, waitFor } from '../testkit/wait';
+import { benchTemporal, runBenchmark } from './stack';
 import { histogram, impliedBurst, maxInSlidingWindow } from './window-stats';
 
 const WINDOW_MS = 60_000;
@@ -78,17 +77,9 @@ const INJECTED_TIMEOUT_MS = 12_000;
 /** Every Mesh API route, token routes excepted: the calls the onboardings make. */
 const ONBOARDING_ROUTES = '^/v2/(?!token)';
 
-const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
-
 const envSchema = z.object({
   MESH_RATE_LIMIT_PER_MINUTE: envField.positiveInt(300, 'requests per minute'),
   BENCH_DURATION: envField.duration('3m'),
-  // Unset: the bench starts its own dev server (src/platform/config/temporal.ts would default to 127.0.0.1:7233).
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected host:port, e.g. 127.0.0.1:7233' })
-    .optional(),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
 });
 
 interface BenchOptions {
@@ -110,8 +101,6 @@ interface BenchOptions {
   serverErrorRate: number;
   timeoutRate: number;
   json: string | undefined;
-  temporalAddress: string | undefined;
-  namespace: string;
 }
 
 function options(): BenchOptions {
@@ -189,44 +178,6 @@ function options(): BenchOptions {
     serverErrorRate: share('server-error-rate', values['server-error-rate']) ?? 0,
     timeoutRate: share('timeout-rate', values['timeout-rate']) ?? 0,
     json: values.json,
-    temporalAddress: env.TEMPORAL_ADDRESS,
-    namespace: env.TEMPORAL_NAMESPACE,
-  };
-}
-
-interface Temporal {
-  address: string;
-  client: Client;
-  nativeConnection: NativeConnection;
-  /** Whether this bench started the server (then teardown discards it with every run on it). */
-  owned: boolean;
-  close(): Promise<void>;
-}
-
-async function connectTemporal(opts: BenchOptions): Promise<Temporal> {
-  if (opts.temporalAddress !== undefined) {
-    const nativeConnection = await NativeConnection.connect({ address: opts.temporalAddress });
-    const connection = await Connection.connect({ address: opts.temporalAddress });
-    return {
-      address: opts.temporalAddress,
-      client: new Client({ connection, namespace: opts.namespace }),
-      nativeConnection,
-      owned: false,
-      async close() {
-        await connection.close();
-        await nativeConnection.close();
-      },
-    };
-  }
-  const partitionArgs =
-    opts.serverPartitions === undefined ? [] : taskQueuePartitionArgs(opts.serverPartitions);
-  const { env } = await startLocalTemporal({ log, extraArgs: partitionArgs });
-  return {
-    address: env.address,
-    client: env.client,
-    nativeConnection: env.nativeConnection,
-    owned: true,
-    close: () => env.teardown(),
   };
 }
 
@@ -262,34 +213,10 @@ function applicant(i: number, runId: string, straightThrough: boolean): MeshCust
   };
 }
 
-async function inPool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(200);
-  }
-}
-
-/** The CLI binary the dev server will run from, for the machine line (undefined: a downloaded one). */
-async function temporalCliPath(): Promise<string | undefined> {
-  const cli = await resolveTemporalCli({ log, build: false });
-  return cli.kind === 'path' ? cli.path : undefined;
-}
-
 const fmt = (n: number, digits = 2): string => (Number.isInteger(n) ? String(n) : n.toFixed(digits));
 
 async function main(): Promise<void> {
   const opts = options();
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const workerConfig = loadOrExit(() => loadWorkerConfig());
   const plan = meshRateLimitPlan(opts.limit, {
     partitions: opts.partitions,
@@ -310,7 +237,8 @@ async function main(): Promise<void> {
     }),
   );
   // Before the dev server starts, so the load average is the machine's, not this run's.
-  const machine = await machineInfo(opts.temporalAddress === undefined ? await temporalCliPath() : undefined);
+  // TEMPORAL_ADDRESS (checked when the server is chosen below): a running server, else the CLI's own.
+  const machine = await machineInfo(process.env['TEMPORAL_ADDRESS'] === undefined ? undefined : null);
   const taskQueue = `bench-rate-limit-${runId}`;
   log(
     `limit ${opts.limit}/min → ${plan.activitiesPerSecond} activities/s on ${meshTaskQueue(taskQueue)} ` +
@@ -353,11 +281,18 @@ async function main(): Promise<void> {
   const address = sandboxApp.server.address();
   const sandboxUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 
-  log(
-    opts.temporalAddress === undefined ? 'starting a Temporal dev server' : `using ${opts.temporalAddress}`,
+  const temporal = await benchTemporal(
+    opts.serverPartitions === undefined ? [] : taskQueuePartitionArgs(opts.serverPartitions),
   );
-  const temporal = await connectTemporal(opts);
   const { client } = temporal;
+  // Aborted when the dev server dies or a worker of this process stops with an error.
+  const workerFailed = new AbortController();
+  const signal = AbortSignal.any([temporal.unexpectedExit, workerFailed.signal]);
+  const watchRun = (worker: Worker): Promise<void> =>
+    worker.run().catch((err: unknown) => {
+      workerFailed.abort(new Error(`a worker of this benchmark stopped: ${String(err)}`));
+      throw err;
+    });
   const workflowIds: string[] = [];
   const activityStarts: { at: number; name: string }[] = [];
   const connections: NativeConnection[] = [];
@@ -366,10 +301,7 @@ async function main(): Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
 
   try {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../src/workflows'),
-      logger: new DefaultLogger('WARN'),
-    });
+    const workflowBundle = await bundleOnce(require.resolve('../src/workflows'));
     const base = { connection: temporal.nativeConnection, namespace: client.options.namespace, taskQueue };
     // The production options, with the bundle built once above instead of at worker start.
     const { workflowsPath: _bundled, ...workflowOptions } = workflowWorkerOptions(
@@ -410,13 +342,16 @@ async function main(): Promise<void> {
       }),
     );
     workers.push(workflowWorker, ...meshWorkers);
-    const runs: Promise<void>[] = [workflowWorker.run()];
+    const runs: Promise<void>[] = [watchRun(workflowWorker)];
+    // Awaited in `finally`; a failure meanwhile aborts `signal` (watchRun), so none goes unnoticed.
     running = Promise.all(runs);
+    running.catch(() => undefined);
     // As src/worker/main.ts does: each worker process fetches its token before it polls.
     const runMeshWorkers = async (): Promise<void> => {
       await Promise.all(tokenProviders.map((tokens) => prefetchToken(tokens)));
-      runs.push(...meshWorkers.map((w) => w.run()));
+      runs.push(...meshWorkers.map(watchRun));
       running = Promise.all(runs);
+      running.catch(() => undefined);
     };
 
     const meshQueue = meshTaskQueue(taskQueue);
@@ -424,15 +359,26 @@ async function main(): Promise<void> {
       client.workflowService.describeTaskQueue({
         namespace: client.options.namespace,
         taskQueue: { name: meshQueue },
-        taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+        taskQueueType: TASK_QUEUE_TYPE.activity,
         reportStats: true,
         reportConfig: true,
       });
     const waitForPollers = () =>
-      waitUntil(`${opts.workers} workers polling ${meshQueue}`, 30_000, async () => {
-        const described = await describeMeshQueue();
-        return new Set(described.pollers.map((p) => p.identity)).size >= opts.workers;
-      });
+      waitFor(
+        async () => {
+          const identities = await pollerIdentities(client, client.options.namespace, {
+            name: meshQueue,
+            type: 'activity',
+          });
+          return new Set(identities).size >= opts.workers;
+        },
+        {
+          description: `${opts.workers} workers polling ${meshQueue}`,
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          signal,
+        },
+      );
 
     const ids = Array.from({ length: onboardings }, (_, i) => i);
     const startOnboardings = () =>
@@ -455,11 +401,16 @@ async function main(): Promise<void> {
       // start with every partition's bucket full.
       const enqueuedAt = Date.now();
       log(`backlog: starting ${onboardings} onboardings with no Mesh worker running`);
-      await startOnboardings();
-      await waitUntil(`${onboardings} Mesh tasks in the backlog`, 300_000, async () => {
-        const backlog = Number((await describeMeshQueue()).stats?.approximateBacklogCount ?? 0);
-        return backlog >= onboardings;
-      });
+      await abortable(startOnboardings(), signal);
+      await waitFor(
+        async () => Number((await describeMeshQueue()).stats?.approximateBacklogCount ?? 0) >= onboardings,
+        {
+          description: `${onboardings} Mesh tasks in the backlog`,
+          timeoutMs: 300_000,
+          intervalMs: 200,
+          signal,
+        },
+      );
       log(
         `backlog of ${onboardings} ready after ${fmt((Date.now() - enqueuedAt) / 1000, 1)} s; starting the Mesh workers`,
       );
@@ -471,7 +422,7 @@ async function main(): Promise<void> {
       // A burst arriving while idle workers poll: the buckets filled during the quiet time.
       await runMeshWorkers();
       await waitForPollers();
-      await delay(opts.idleMs);
+      await abortable(delay(opts.idleMs), signal);
       log(`burst: starting ${onboardings} onboardings while ${opts.workers} Mesh workers poll`);
       burstAt = Date.now();
       startsDone = startOnboardings().then(() => Date.now());
@@ -495,7 +446,7 @@ async function main(): Promise<void> {
     let closed = 0;
     let lastProgressAt = Date.now();
     while (Date.now() < endAt) {
-      await delay(Math.min(opts.untilComplete ? 1_000 : 15_000, endAt - Date.now()));
+      await abortable(delay(Math.min(opts.untilComplete ? 1_000 : 15_000, endAt - Date.now())), signal);
       if (opts.untilComplete) {
         closed = await closedRuns();
         if (closed >= onboardings) break;
@@ -718,8 +669,8 @@ async function main(): Promise<void> {
         timedOutRequests: timedOut,
         pass,
       };
-      // The BenchResult layout of bench/support/results.ts, so bench/run-all.ts takes the goal rows as they are.
-      const result = {
+      // The BenchResult layout of testkit/results.ts, so bench/run-all.ts takes the goal rows as they are.
+      const result: BenchResult = {
         name: basename(opts.json, '.json'),
         title: 'Mesh rate limit / provider budget',
         command: `npm run bench:rate-limit -- ${process.argv.slice(2).join(' ')}`,
@@ -728,7 +679,7 @@ async function main(): Promise<void> {
         goals,
         details,
       };
-      writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+      writeJson(opts.json, result);
     }
     process.exitCode = pass ? 0 : 1;
   } finally {
@@ -749,7 +700,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
-});
+runBenchmark('bench:rate-limit', main);

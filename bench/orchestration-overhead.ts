@@ -12,58 +12,36 @@
  * Flags: --onboardings N (1000) --concurrency N (25) --reviews N (300) --review-concurrency N (30)
  *        --quick (100 / 20 / 40 / 10). TEMPORAL_ADDRESS reuses a running server.
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { statusQuery, type OnboardingStatus } from '../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
-import { machineInfo } from './support/machine';
-import { report, type GoalRow } from './support/results';
+import { processMemory } from '../testkit/processes';
+import { log, report, type GoalRow } from '../testkit/results';
+import { percentile, round } from '../testkit/stats';
+import { abortable, inPool, waitFor } from '../testkit/wait';
 import {
-  analystDecides,
   benchRunId,
+  intOptions,
   onboardingInput,
-  prebuiltWorkflowBundle,
-  startBridge,
-  startFastSandbox,
-  UNLIMITED_MESH_RATE_PER_MINUTE,
+  runBenchmark,
+  startBenchStack,
   type Applicant,
-} from './support/stack';
-import { inPool, log, percentile, round } from './support/stats';
-import { startTemporal } from './support/temporal';
-import { WorkerProcess } from './support/worker-process';
+} from './stack';
 
 const THROUGHPUT_GOAL = 20;
 // Each query is a round trip through the worker: polling faster would mostly measure the poller.
 const STATUS_POLL_MS = 100;
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      onboardings: { type: 'string' },
-      concurrency: { type: 'string' },
-      reviews: { type: 'string' },
-      'review-concurrency': { type: 'string' },
-      quick: { type: 'boolean', default: false },
-    },
+  const o = intOptions({
+    onboardings: (quick) => (quick ? 100 : 1000),
+    concurrency: (quick) => (quick ? 20 : 25),
+    reviews: (quick) => (quick ? 40 : 300),
+    'review-concurrency': (quick) => (quick ? 10 : 30),
   });
-  const int = (flag: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
-    return n;
-  };
-  const quick = values.quick === true;
-  return {
-    onboardings: int('onboardings', values.onboardings, quick ? 100 : 1000),
-    concurrency: int('concurrency', values.concurrency, quick ? 20 : 25),
-    reviews: int('reviews', values.reviews, quick ? 40 : 300),
-    reviewConcurrency: int('review-concurrency', values['review-concurrency'], quick ? 10 : 30),
-    quick,
-  };
+  return { ...o, reviewConcurrency: o['review-concurrency'] };
 }
 
 interface Timing {
@@ -90,15 +68,20 @@ async function straightThrough(client: Client, taskQueue: string, runId: string,
   return { startedAt, doneAt: performance.now(), state: result.state };
 }
 
-async function waitForReview(handle: WorkflowHandle): Promise<OnboardingStatus> {
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (status.state === 'AWAITING_REVIEW' && status.case !== undefined) return status;
-    if (status.state !== 'SCREENING' && status.state !== 'AWAITING_REVIEW') {
-      throw new Error(`onboarding ended in ${status.state} before review`);
-    }
-    await delay(STATUS_POLL_MS);
-  }
+async function waitForReview(handle: WorkflowHandle, signal: AbortSignal): Promise<OnboardingStatus> {
+  const status = await waitFor(() => handle.query(statusQuery), {
+    until: (s) =>
+      (s.state === 'AWAITING_REVIEW' && s.case !== undefined) ||
+      !['SCREENING', 'AWAITING_REVIEW'].includes(s.state),
+    description: `${handle.workflowId} in AWAITING_REVIEW`,
+    timeoutMs: 120_000,
+    intervalMs: STATUS_POLL_MS,
+    retryErrors: false,
+    signal,
+  });
+  if (status.state !== 'AWAITING_REVIEW')
+    throw new Error(`onboarding ended in ${status.state} before review`);
+  return status;
 }
 
 async function reviewPath(
@@ -107,10 +90,11 @@ async function reviewPath(
   runId: string,
   i: number,
   decide: (caseIdentifier: string) => Promise<void>,
+  signal: AbortSignal,
 ): Promise<Timing> {
   const startedAt = performance.now();
   const handle = await start(client, taskQueue, 'review', `${runId}-rv-${i}`);
-  const waiting = await waitForReview(handle);
+  const waiting = await waitForReview(handle, signal);
   const awaitingAt = performance.now();
   await decide(waiting.case!.caseIdentifier);
   const decidedAt = performance.now();
@@ -125,13 +109,22 @@ async function reviewPath(
   };
 }
 
-async function closedLoop(count: number, concurrency: number, fn: (i: number) => Promise<Timing>) {
+/** `count` runs of `fn`, `concurrency` in flight; ends at once with `signal` (a process died). */
+async function closedLoop(
+  count: number,
+  concurrency: number,
+  signal: AbortSignal,
+  fn: (i: number) => Promise<Timing>,
+) {
   const timings: Timing[] = [];
   const began = performance.now();
-  await inPool(
-    Array.from({ length: count }, (_, i) => i),
-    concurrency,
-    async (i) => void timings.push(await fn(i)),
+  await abortable(
+    inPool(
+      Array.from({ length: count }, (_, i) => i),
+      concurrency,
+      async (i) => void timings.push(await fn(i)),
+    ),
+    signal,
   );
   const seconds = (performance.now() - began) / 1000;
   return { timings, seconds, perSecond: count / seconds };
@@ -156,28 +149,16 @@ function latency(
 
 async function main(): Promise<void> {
   const opts = options();
-  const temporal = await startTemporal();
-  const machine = await machineInfo(temporal.cliPath);
-  const taskQueue = benchRunId('bench-overhead');
+  const stack = await startBenchStack({ name: 'overhead', bridge: true });
+  const { temporal, taskQueue, unexpectedExit: signal } = stack;
   const runId = benchRunId('ovh');
-  const bridge = await startBridge(temporal.address, temporal.namespace, taskQueue);
-  const sandbox = await startFastSandbox([bridge.url]);
-  const worker = WorkerProcess.start({
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    sandboxUrl: sandbox.url,
-    workflowBundlePath: await prebuiltWorkflowBundle(),
-    meshRateLimitPerMinute: UNLIMITED_MESH_RATE_PER_MINUTE,
-  });
   try {
-    await worker.whenReady();
     const { client } = temporal;
     log('warm-up: 20 straight-through onboardings');
-    await closedLoop(20, 10, (i) => straightThrough(client, taskQueue, `${runId}-warm`, i));
+    await closedLoop(20, 10, signal, (i) => straightThrough(client, taskQueue, `${runId}-warm`, i));
 
     log(`straight-through: ${opts.onboardings} onboardings, ${opts.concurrency} in flight`);
-    const st = await closedLoop(opts.onboardings, opts.concurrency, (i) =>
+    const st = await closedLoop(opts.onboardings, opts.concurrency, signal, (i) =>
       straightThrough(client, taskQueue, runId, i),
     );
     const stLatency = latency(
@@ -186,11 +167,18 @@ async function main(): Promise<void> {
       (t) => t.doneAt,
     );
     const stWrong = st.timings.filter((t) => t.state !== 'APPROVED').length;
-    const stMemory = await worker.memory();
+    const stMemory = await processMemory(stack.worker.pid);
 
     log(`review path: ${opts.reviews} onboardings, ${opts.reviewConcurrency} in flight`);
-    const rv = await closedLoop(opts.reviews, opts.reviewConcurrency, (i) =>
-      reviewPath(client, taskQueue, runId, i, (caseIdentifier) => analystDecides(sandbox, caseIdentifier)),
+    const rv = await closedLoop(opts.reviews, opts.reviewConcurrency, signal, (i) =>
+      reviewPath(
+        client,
+        taskQueue,
+        runId,
+        i,
+        (caseIdentifier) => stack.control.decideCase(caseIdentifier, 'POSITIVE', 'benchmark decision'),
+        signal,
+      ),
     );
     const rvWrong = rv.timings.filter((t) => t.state !== 'APPROVED' || t.decisionSource !== 'webhook').length;
     const rvTotal = latency(
@@ -208,7 +196,7 @@ async function main(): Promise<void> {
       (t) => t.awaitingAt,
       (t) => t.doneAt,
     );
-    const memory = await worker.memory();
+    const memory = await processMemory(stack.worker.pid);
 
     const goals: GoalRow[] = [
       {
@@ -259,7 +247,7 @@ async function main(): Promise<void> {
       title: 'Benchmark 2: orchestration overhead (sandbox 0 ms, no account limit)',
       command: `npm run bench:overhead --${opts.quick ? ' --quick' : ''} --onboardings ${opts.onboardings} --concurrency ${opts.concurrency} --reviews ${opts.reviews} --review-concurrency ${opts.reviewConcurrency}`,
       finishedAt: new Date().toISOString(),
-      machine,
+      machine: stack.machine,
       goals,
       details: {
         straightThrough: { ...stLatency, perSecond: st.perSecond, seconds: st.seconds, wrong: stWrong },
@@ -280,14 +268,8 @@ async function main(): Promise<void> {
       },
     });
   } finally {
-    await worker.stop();
-    await bridge.close();
-    await sandbox.close();
-    await temporal.close();
+    await stack.close();
   }
 }
 
-main().catch((err: unknown) => {
-  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
-});
+runBenchmark('bench:overhead', main);

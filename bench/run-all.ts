@@ -11,12 +11,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
-import { describeMachine, machineInfo } from './support/machine';
-import { formatTable, metText, RESULTS_DIR, resultPath, writeResult, type GoalRow } from './support/results';
-import { log } from './support/stats';
+import { describeMachine, machineInfo } from '../testkit/machine';
+import { ROOT } from '../testkit/processes';
+import {
+  formatTable,
+  log,
+  metText,
+  RESULTS_DIR,
+  resultPath,
+  writeResult,
+  type GoalRow,
+} from '../testkit/results';
 
-const ROOT = resolve(__dirname, '..');
 const LIMIT = 300;
 
 interface Benchmark {
@@ -119,8 +125,7 @@ async function main(): Promise<void> {
   const scripts = (
     JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   ).scripts;
-  const cli = await resolveTemporalCli({ log, build: false });
-  const machine = await machineInfo(cli.kind === 'path' ? cli.path : undefined);
+  const machine = await machineInfo();
   const startedAt = new Date().toISOString();
   const outcomes: Outcome[] = [];
 

@@ -20,74 +20,39 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { statusQuery } from '../src/contracts/onboarding';
-import { caseWebhookBody, newWebhookSecret, standardWebhooksSigner } from './bridge-load';
-import { startRealStack, type WaitingOnboarding } from './bridge-stack';
-import { analystDecides } from './support/stack';
-import {
-  cpuMeter,
-  describeCpu,
-  distribution,
-  log,
-  machineInfo,
-  commandLine,
-  printGoalTable,
-  printMachine,
-  writeResult,
-  type GoalRow,
-} from './bridge-support';
+import { cpuMeter, describeCpu, machineInfo, type CpuReport } from '../testkit/machine';
+import { commandLine, log, report, type GoalRow } from '../testkit/results';
+import { distribution } from '../testkit/stats';
+import { abortable, delay, waitFor } from '../testkit/wait';
+import { caseWebhookBody, startRealStack, type WaitingOnboarding } from './bridge-stack';
+import { intOptions, runBenchmark } from './stack';
 
 const RESULT_NAME = 'webhook-to-decision';
 const GOAL_P99_MS = 250;
 const VISIBILITY_DEADLINE_MS = 10_000;
 
-interface Options {
-  quick: boolean;
-  onboardings: number;
-  rate: number;
-}
-
-function options(): Options {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      onboardings: { type: 'string' },
-      rate: { type: 'string' },
-    },
-  });
-  const quick = values.quick ?? false;
-  const int = (flag: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
-    return n;
-  };
-  return {
-    quick,
-    onboardings: int('onboardings', values.onboardings, quick ? 20 : 200),
-    rate: int('rate', values.rate, 5),
-  };
-}
-
-/** Milliseconds since `start` when `check` first holds; polls back to back with a small pause. */
+/**
+ * Milliseconds since `start` when `check` first holds; polls back to back with a small pause. A failing
+ * check, the deadline or `signal` (a process died) ends it.
+ */
 async function timeUntil(
   start: number,
   what: string,
   pauseMs: number,
+  signal: AbortSignal,
   check: () => Promise<boolean>,
 ): Promise<number> {
-  for (;;) {
-    if (await check()) return performance.now() - start;
-    if (performance.now() - start > VISIBILITY_DEADLINE_MS) {
-      throw new Error(`${what} not visible within ${VISIBILITY_DEADLINE_MS} ms`);
-    }
-    await delay(pauseMs);
-  }
+  await waitFor(check, {
+    description: what,
+    timeoutMs: Math.max(0, VISIBILITY_DEADLINE_MS - (performance.now() - start)),
+    intervalMs: pauseMs,
+    retryErrors: false,
+    signal,
+  });
+  return performance.now() - start;
 }
 
 interface Timing {
@@ -101,6 +66,7 @@ async function decide(
   url: string,
   onboarding: WaitingOnboarding,
   request: { body: string; headers: Record<string, string> },
+  signal: AbortSignal,
 ): Promise<Timing> {
   const handle = client.workflow.getHandle(onboarding.workflowId);
   const visibilityQuery = `WorkflowId = '${onboarding.workflowId}' AND KycOnboardingState = 'APPROVED'`;
@@ -113,10 +79,10 @@ async function decide(
   }
   // The state cannot change before the signal is durable, so polling starts with the acknowledgement.
   const [queryMs, searchAttributeMs] = await Promise.all([
-    timeUntil(arrival, `${onboarding.workflowId} APPROVED by query`, 2, async () => {
+    timeUntil(arrival, `${onboarding.workflowId} APPROVED by query`, 2, signal, async () => {
       return (await handle.query(statusQuery)).state === 'APPROVED';
     }),
-    timeUntil(arrival, `${onboarding.workflowId} APPROVED by search attribute`, 2, async () => {
+    timeUntil(arrival, `${onboarding.workflowId} APPROVED by search attribute`, 2, signal, async () => {
       for await (const _ of client.workflow.list({ query: visibilityQuery, pageSize: 1 })) return true;
       return false;
     }),
@@ -125,40 +91,30 @@ async function decide(
 }
 
 async function main(): Promise<void> {
-  const opts = options();
-  const machine = machineInfo();
-  printMachine(machine);
-  const secret = newWebhookSecret();
-  const signer = standardWebhooksSigner(secret);
-  const stack = await startRealStack({
-    name: RESULT_NAME,
-    onboardings: opts.onboardings,
-    webhookSecret: secret,
-  });
+  const opts = intOptions({ onboardings: (quick) => (quick ? 20 : 200), rate: () => 5 });
+  const machine = await machineInfo();
+  const stack = await startRealStack({ name: RESULT_NAME, onboardings: opts.onboardings });
   let timings: Timing[];
-  let cpu;
+  let cpu: CpuReport;
   try {
     const runId = randomUUID().slice(0, 8);
     const url = `${stack.bridgeUrl}${WEBHOOK_ROUTE}`;
     log(`deciding ${stack.onboardings.length} onboardings, ${opts.rate} per second`);
     const meter = cpuMeter(stack.pids);
     const startedAt = performance.now();
-    timings = await Promise.all(
-      stack.onboardings.map(async (onboarding, i) => {
-        // A fixed pace, not one after the other: decisions overlap as they would in a busy review team.
-        await delay(Math.max(0, startedAt + (i * 1000) / opts.rate - performance.now()));
-        // The decision is real before Mesh announces it: the run confirms it by reading its case.
-        await analystDecides(stack.sandbox, onboarding.caseIdentifier, 'POSITIVE');
-        const body = caseWebhookBody({
-          externalIdentifier: onboarding.externalIdentifier,
-          caseIdentifier: onboarding.caseIdentifier,
-          decisionType: 'POSITIVE',
-        });
-        return decide(stack.client, url, onboarding, {
-          body,
-          headers: signer.headers(`msg_bench_${runId}_${i}`, body),
-        });
-      }),
+    timings = await abortable(
+      Promise.all(
+        stack.onboardings.map(async (onboarding, i) => {
+          // A fixed pace, not one after the other: decisions overlap as they would in a busy review team.
+          await delay(Math.max(0, startedAt + (i * 1000) / opts.rate - performance.now()));
+          // The decision is real before Mesh announces it: the run confirms it by reading its case.
+          await stack.control.decideCase(onboarding.caseIdentifier, 'POSITIVE', 'benchmark decision');
+          const body = caseWebhookBody(onboarding, { decisionType: 'POSITIVE' });
+          const headers = stack.signer.headers(`msg_bench_${runId}_${i}`, body);
+          return decide(stack.client, url, onboarding, { body, headers }, stack.unexpectedExit);
+        }),
+      ),
+      stack.unexpectedExit,
     );
     cpu = meter.stop();
     log(describeCpu(cpu));
@@ -192,12 +148,9 @@ async function main(): Promise<void> {
       met: both.p99 <= GOAL_P99_MS,
     },
   ];
-  const title = `Webhook to decision (issue 6, benchmark 4)${opts.quick ? ' --quick' : ''}`;
-  printGoalTable(title, rows);
-  // The same layout as bench/support/results.ts, so one summary can read every benchmark's file.
-  const path = writeResult(RESULT_NAME, {
+  report({
     name: RESULT_NAME,
-    title,
+    title: `Webhook to decision (issue 6, benchmark 4)${opts.quick ? ' --quick' : ''}`,
     command: commandLine('bench:decision'),
     finishedAt: new Date().toISOString(),
     machine,
@@ -210,17 +163,6 @@ async function main(): Promise<void> {
       cpu,
     },
   });
-  process.stdout.write(`results: ${path}\n`);
-  process.exitCode = rows.every((r) => r.met !== false) ? 0 : 1;
 }
 
-main().then(
-  // The Temporal runtime keeps handles open after teardown: leave explicitly.
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench:decision failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBenchmark('bench:decision', main);

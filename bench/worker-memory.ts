@@ -16,67 +16,44 @@
  * Flags: --onboardings N (10000; --quick 500) --cache N (500, the worker's default) --heap MiB (384)
  *        --concurrency N (50 starts or signals in flight). TEMPORAL_ADDRESS reuses a running server.
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { caseDecisionSignal } from '../src/contracts/case-decision';
 import { onboardingWorkflowId } from '../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../src/workflows';
-import { machineInfo } from './support/machine';
-import { report } from './support/results';
-import {
-  analystDecides,
-  benchRunId,
-  onboardingInput,
-  prebuiltWorkflowBundle,
-  startFastSandbox,
-  UNLIMITED_MESH_RATE_PER_MINUTE,
-} from './support/stack';
-import { inPool, log, round, waitFor } from './support/stats';
-import { startTemporal } from './support/temporal';
-import { WorkerProcess } from './support/worker-process';
+import { processMemory } from '../testkit/processes';
+import { log, report } from '../testkit/results';
+import { round } from '../testkit/stats';
+import { abortable, inPool, waitFor } from '../testkit/wait';
+import { benchRunId, intOptions, onboardingInput, runBenchmark, startBenchStack } from './stack';
 
 const RSS_GOAL_MIB = 500;
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      onboardings: { type: 'string' },
-      cache: { type: 'string' },
-      heap: { type: 'string' },
-      concurrency: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-    },
+  const o = intOptions({
+    onboardings: (quick) => (quick ? 500 : 10_000),
+    cache: () => 500,
+    heap: () => 384,
+    concurrency: () => 50,
   });
-  const int = (flag: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--${flag}: expected a positive whole number, got "${text}"`);
-    return n;
-  };
-  return {
-    onboardings: int('onboardings', values.onboardings, values.quick === true ? 500 : 10_000),
-    cache: int('cache', values.cache, 500),
-    heapMiB: int('heap', values.heap, 384),
-    concurrency: int('concurrency', values.concurrency, 50),
-  };
+  return { onboardings: o.onboardings, cache: o.cache, heapMiB: o.heap, concurrency: o.concurrency };
 }
 
-/** Samples the worker's RSS every second while `work` runs; returns the highest sample. */
+/** Samples the worker's RSS every second while `work` runs (ended by `signal`); returns the highest sample. */
 async function watchRss<T>(
-  worker: WorkerProcess,
+  pid: number,
+  signal: AbortSignal,
   work: () => Promise<T>,
 ): Promise<{ result: T; maxRssMiB: number }> {
   let maxRssMiB = 0;
   const sample = async () => {
-    const { rssMiB } = await worker.memory();
+    const { rssMiB } = await processMemory(pid);
     maxRssMiB = Math.max(maxRssMiB, rssMiB);
   };
   const timer = setInterval(() => void sample().catch(() => undefined), 1_000);
   try {
-    const result = await work();
+    const result = await abortable(work(), signal);
     await sample();
     return { result, maxRssMiB };
   } finally {
@@ -90,31 +67,25 @@ async function count(client: Client, query: string): Promise<number> {
 
 async function main(): Promise<void> {
   const opts = options();
-  const temporal = await startTemporal();
-  const machine = await machineInfo(temporal.cliPath);
-  const { client } = temporal;
-  const taskQueue = benchRunId('bench-memory');
-  const runId = benchRunId('mem');
-  const sandbox = await startFastSandbox();
-  const worker = WorkerProcess.start({
-    temporalAddress: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue,
-    sandboxUrl: sandbox.url,
-    workflowBundlePath: await prebuiltWorkflowBundle(),
-    meshRateLimitPerMinute: UNLIMITED_MESH_RATE_PER_MINUTE,
-    nodeFlags: [`--max-old-space-size=${opts.heapMiB}`],
-    env: { WORKER_MAX_CACHED_WORKFLOWS: String(opts.cache) },
+  const stack = await startBenchStack({
+    name: 'memory',
+    worker: {
+      nodeFlags: [`--max-old-space-size=${opts.heapMiB}`],
+      env: { WORKER_MAX_CACHED_WORKFLOWS: String(opts.cache) },
+    },
   });
+  const { temporal, taskQueue, unexpectedExit: signal } = stack;
+  const { client } = temporal;
+  const memory = () => processMemory(stack.worker.pid);
+  const runId = benchRunId('mem');
   const ids = Array.from({ length: opts.onboardings }, (_, i) => `${runId}-${i}`);
   const inQueue = `TaskQueue="${taskQueue}"`;
   try {
-    await worker.whenReady();
-    const idle = await worker.memory();
+    const idle = await memory();
     log(`worker ready, RSS ${round(idle.rssMiB)} MiB; starting ${opts.onboardings} onboardings`);
 
     const startPhase = performance.now();
-    const waiting = await watchRss(worker, async () => {
+    const waiting = await watchRss(stack.worker.pid, signal, async () => {
       await inPool(ids, opts.concurrency, async (id) => {
         await client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
           taskQueue,
@@ -124,32 +95,35 @@ async function main(): Promise<void> {
       });
       log(`started in ${round((performance.now() - startPhase) / 1000)} s; waiting for all to await review`);
       return waitFor(
-        'every onboarding in AWAITING_REVIEW',
-        30 * 60_000,
         async () => {
           const n = await count(client, `${inQueue} AND KycOnboardingState="AWAITING_REVIEW"`);
           return n >= opts.onboardings ? n : undefined;
         },
-        2_000,
+        {
+          description: 'every onboarding in AWAITING_REVIEW',
+          timeoutMs: 30 * 60_000,
+          intervalMs: 2_000,
+          signal,
+        },
       );
     });
     const toWaitingS = (performance.now() - startPhase) / 1000;
-    const atRest = await worker.memory();
+    const atRest = await memory();
     log(`${waiting.result} waiting after ${round(toWaitingS)} s; RSS ${round(atRest.rssMiB)} MiB`);
 
     // The analyst decides every case first (the sandbox has no webhooks registered): a run acts on a
     // webhook's decision only once its own case read confirms it.
     const cases = new Map<string, string>();
     await inPool(ids, opts.concurrency, async (id) => {
-      const caseIdentifier = sandbox.context.store.customersByExternalId.get(id)?.caseIdentifiers[0];
+      const caseIdentifier = stack.sandbox.context.store.customersByExternalId.get(id)?.caseIdentifiers[0];
       if (caseIdentifier === undefined) throw new Error(`the sandbox has no case for ${id}`);
-      await analystDecides(sandbox, caseIdentifier);
+      await stack.control.decideCase(caseIdentifier, 'POSITIVE', 'benchmark decision');
       cases.set(id, caseIdentifier);
     });
     log(`analyst decided ${cases.size} cases; signalling every run`);
 
     const signalPhase = performance.now();
-    const decided = await watchRss(worker, async () => {
+    const decided = await watchRss(stack.worker.pid, signal, async () => {
       await inPool(ids, opts.concurrency, async (id, i) => {
         const caseIdentifier = cases.get(id)!;
         await client.workflow.getHandle(onboardingWorkflowId(id)).signal(caseDecisionSignal, {
@@ -163,17 +137,15 @@ async function main(): Promise<void> {
       });
       log(`signalled in ${round((performance.now() - signalPhase) / 1000)} s; waiting for all to complete`);
       return waitFor(
-        'every onboarding completed',
-        30 * 60_000,
         async () => {
           const n = await count(client, `${inQueue} AND ExecutionStatus="Completed"`);
           return n >= opts.onboardings ? n : undefined;
         },
-        1_000,
+        { description: 'every onboarding completed', timeoutMs: 30 * 60_000, intervalMs: 1_000, signal },
       );
     });
     const signalS = (performance.now() - signalPhase) / 1000;
-    const end = await worker.memory();
+    const end = await memory();
 
     log('reading every history for workflow task timeouts and failures');
     let timedOut = 0;
@@ -194,7 +166,7 @@ async function main(): Promise<void> {
         }
         if (event.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) failed += 1;
       }
-      if ((await handle.result()).state === 'APPROVED') approved += 1;
+      if ((await abortable(handle.result(), signal)).state === 'APPROVED') approved += 1;
     });
 
     const maxRss = Math.max(waiting.maxRssMiB, decided.maxRssMiB, end.peakRssMiB);
@@ -203,7 +175,7 @@ async function main(): Promise<void> {
       title: `Benchmark 5: worker memory with ${opts.onboardings} onboardings waiting for review`,
       command: `npm run bench:memory -- --onboardings ${opts.onboardings} --cache ${opts.cache} --heap ${opts.heapMiB}`,
       finishedAt: new Date().toISOString(),
-      machine,
+      machine: stack.machine,
       goals: [
         {
           figure: `worker RSS, ${opts.onboardings} waiting (cache ${opts.cache}, heap ${opts.heapMiB} MiB)`,
@@ -250,13 +222,8 @@ async function main(): Promise<void> {
       },
     });
   } finally {
-    await worker.stop();
-    await sandbox.close();
-    await temporal.close();
+    await stack.close();
   }
 }
 
-main().catch((err: unknown) => {
-  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
-});
+runBenchmark('bench:memory', main);

@@ -6,20 +6,19 @@
  *
  * Flags: --repetitions N (5; --quick 2). TEMPORAL_ADDRESS reuses a running server.
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@temporalio/client';
-import { machineInfo } from './support/machine';
-import { report } from './support/results';
+import { machineInfo } from '../testkit/machine';
+import { log, report } from '../testkit/results';
+import { median, round } from '../testkit/stats';
+import { waitForPollers } from '../testkit/wait';
 import {
   benchRunId,
-  prebuiltWorkflowBundle,
+  benchTemporal,
+  intOptions,
+  runBenchmark,
+  startBenchWorker,
   startFastSandbox,
-  UNLIMITED_MESH_RATE_PER_MINUTE,
-} from './support/stack';
-import { log, median, round, waitFor } from './support/stats';
-import { startTemporal } from './support/temporal';
-import { WorkerProcess } from './support/worker-process';
+} from './stack';
 
 const READY_GOAL_MS = 3_000;
 
@@ -28,55 +27,35 @@ interface Start {
   pollingMs: number;
 }
 
-async function firstPoller(client: Client, taskQueue: string): Promise<number> {
-  return waitFor(
-    `a poller on ${taskQueue}`,
-    120_000,
-    async () => {
-      const described = await client.workflowService.describeTaskQueue({
-        namespace: client.options.namespace,
-        taskQueue: { name: taskQueue },
-        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-      });
-      return described.pollers.length > 0 ? performance.now() : undefined;
-    },
-    25,
-  );
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { repetitions: { type: 'string' }, quick: { type: 'boolean', default: false } },
-  });
-  const repetitions =
-    values.repetitions !== undefined ? Number(values.repetitions) : values.quick === true ? 2 : 5;
-  if (!Number.isInteger(repetitions) || repetitions < 1)
-    throw new Error(`--repetitions: expected a positive whole number`);
-
-  const temporal = await startTemporal();
-  const machine = await machineInfo(temporal.cliPath);
+  const { repetitions } = intOptions({ repetitions: (quick) => (quick ? 2 : 5) });
+  const temporal = await benchTemporal();
+  const machine = await machineInfo(temporal.cliPath ?? null);
   const sandbox = await startFastSandbox();
-  const bundlePath = await prebuiltWorkflowBundle();
   const samples: Record<'prebuilt' | 'bundling', Start[]> = { prebuilt: [], bundling: [] };
   try {
     for (let i = 0; i < repetitions; i++) {
       for (const kind of ['prebuilt', 'bundling'] as const) {
         const taskQueue = benchRunId('bench-startup');
-        const worker = WorkerProcess.start({
-          temporalAddress: temporal.address,
-          namespace: temporal.namespace,
+        const worker = await startBenchWorker(temporal, sandbox, {
           taskQueue,
-          sandboxUrl: sandbox.url,
-          workflowBundlePath: kind === 'prebuilt' ? bundlePath : undefined,
-          meshRateLimitPerMinute: UNLIMITED_MESH_RATE_PER_MINUTE,
+          // The bundle is built once before the loop (startBenchWorker's prebuilt one); `undefined`: at start.
+          ...(kind === 'bundling' && { workflowBundlePath: undefined }),
           launcher: 'tsx',
         });
         try {
+          const signal = AbortSignal.any([temporal.unexpectedExit, worker.proc.unexpectedExit]);
           const [readyAt, pollingAt] = await Promise.all([
-            worker.whenReady(),
-            firstPoller(temporal.client, taskQueue),
+            worker.whenLogged(),
+            // Any poller on this run's own queue: under tsx the worker's pid is not the process's.
+            waitForPollers(
+              { connection: temporal.client, namespace: temporal.namespace },
+              [{ name: taskQueue, type: 'workflow' }],
+              { timeoutMs: 120_000, intervalMs: 25, signal },
+            ).then(() => performance.now()),
           ]);
-          const start = { readyMs: readyAt - worker.spawnedAt, pollingMs: pollingAt - worker.spawnedAt };
+          const spawnedAt = worker.proc.spawnedAt;
+          const start = { readyMs: readyAt - spawnedAt, pollingMs: pollingAt - spawnedAt };
           samples[kind].push(start);
           log(
             `${kind} #${i + 1}: ready ${Math.round(start.readyMs)} ms, polling ${Math.round(start.pollingMs)} ms`,
@@ -131,7 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exit(1);
-});
+runBenchmark('bench:startup', main);

@@ -5,22 +5,10 @@
  * case checks are set to an hour, so every decision must arrive by webhook.
  * Passes when every run ends as decided, via webhook, and every delivery that failed was retried and applied.
  */
+import { delay } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
-import {
-  casesOf,
-  checkWorkerTerms,
-  DECISION_STATE,
-  deliveries,
-  outcomes,
-  plan,
-  sample,
-  startOnboardings,
-  transitionCase,
-  waitForAllClosed,
-  waitForState,
-} from './support/onboardings';
-import { countOf } from './support/report';
-import { delay } from './support/wait';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
 
 export const bridgeRestart = defineDrill(
   'bridge-restart',
@@ -30,17 +18,21 @@ export const bridgeRestart = defineDrill(
     const stack = await startStack({ workerEnv: { REVIEW_POLL_INTERVAL: '1h' } });
     await stack.startWorker();
     await stack.startBridge();
-    const planned = plan(`br-${Date.now().toString(36)}`, size(40, 12), ['match']);
+    const planned = onboardings.plan('br', size(40, 12), ['match']);
     const decisionOf = (i: number) => (i % 3 === 2 ? 'NEGATIVE' : 'POSITIVE');
     report.step(`starting ${planned.length} onboardings that need review (case checks only after 1 h)`);
-    await startOnboardings(stack, planned);
-    await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
-    const cases = await casesOf(stack, planned);
+    const cases = await onboardings.startForReview(stack, planned);
 
     const gapMs = size(200, 150);
     const killAt = Math.floor(planned.length / 3);
     const termAt = Math.floor((2 * planned.length) / 3);
+    // The restarts run beside the decisions; one that fails fails the drill where it is awaited, never
+    // as an unhandled rejection meanwhile.
     let restarts: Promise<void> = Promise.resolve();
+    const restart = (step: () => Promise<void>) => {
+      restarts = restarts.then(step);
+      void restarts.catch(() => undefined);
+    };
     let termExit = '';
     report.step(`analyst decides ${planned.length} cases, one every ${gapMs} ms`);
     for (const [i, p] of planned.entries()) {
@@ -48,7 +40,7 @@ export const bridgeRestart = defineDrill(
         const bridge = stack.bridge!;
         bridge.kill('SIGKILL');
         report.step(`bridge ${bridge.pid} SIGKILLed after ${i} decisions`);
-        restarts = restarts.then(async () => {
+        restart(async () => {
           await bridge.exited;
           await stack.startBridge();
         });
@@ -57,27 +49,28 @@ export const bridgeRestart = defineDrill(
         await restarts;
         const bridge = stack.bridge!;
         report.step(`bridge ${bridge.pid} sent SIGTERM after ${i} decisions`);
-        restarts = restarts.then(async () => {
+        restart(async () => {
           const { code, signal, ms } = await bridge.stop('SIGTERM', 20_000);
           termExit = `${signal ?? `code ${String(code)}`} after ${ms} ms`;
           await stack.startBridge();
         });
       }
-      await transitionCase(stack, cases.get(p.externalIdentifier)!, 'DECISION', decisionOf(i));
-      await delay(gapMs);
+      await stack.control.decideCase(cases.get(p.externalIdentifier)!, decisionOf(i));
+      await delay(gapMs, undefined, { signal: stack.signal });
     }
     await restarts;
-    await waitForAllClosed(stack, planned.length, 60_000);
+    await onboardings.waitForAllClosed(stack, planned.length, 60_000);
     report.step('all onboardings closed');
 
-    const results = await outcomes(stack, planned);
+    const results = await onboardings.outcomes(stack, planned);
     const wrong = planned.filter(
-      (p, i) => results.get(p.externalIdentifier)?.status?.state !== DECISION_STATE[decisionOf(i)],
+      (p, i) =>
+        results.get(p.externalIdentifier)?.status?.state !== onboardings.DECISION_STATE[decisionOf(i)],
     );
     const notWebhook = planned.filter(
       (p) => results.get(p.externalIdentifier)?.status?.decision?.source !== 'webhook',
     );
-    const log = (await deliveries(stack)).filter((e) => e.type === 'CASE_TRANSITIONED');
+    const log = (await stack.control.deliveries()).filter((e) => e.type === 'CASE_TRANSITIONED');
     const failedIds = new Set(log.filter((e) => e.outcome === 'failed').map((e) => e.webhookId));
     const deliveredIds = new Set(log.filter((e) => e.outcome === 'delivered').map((e) => e.webhookId));
     const gaveUp = log.filter((e) => e.outcome === 'gave-up').length;
@@ -108,7 +101,7 @@ export const bridgeRestart = defineDrill(
       `${countOf(planned.length - wrong.length, planned.length)} as decided, ${notWebhook.length} not via webhook: ${sample(notWebhook.map((p) => p.externalIdentifier))}`,
     );
     report.check('SIGTERM stopped the bridge cleanly', termExit.startsWith('code 0'), `exit ${termExit}`);
-    checkWorkerTerms(report, stack, results);
+    onboardings.checkWorkerTerms(report, stack, results);
   },
 );
 

@@ -3,15 +3,15 @@
  * outage): runs every fault drill in turn against real processes, prints a summary table and writes
  * bench/results/drills.json. `--only worker-kill,webhook-storm` picks drills. Exit code 1 unless all pass.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeMachine, machineInfo } from '../testkit/machine';
+import { killAllProcesses, ROOT } from '../testkit/processes';
+import { formatTable, resultPath, writeJson } from '../testkit/results';
 import { bridgeRestart } from './bridge-restart';
 import { sandboxFaults } from './sandbox-faults';
 import { sigtermDrain } from './sigterm-drain';
-import { prebuiltBundle } from './support/bundle';
-import type { Drill } from './support/drill';
-import { killAllChildren } from './support/processes';
+import { drillWorkflowBundle, type Drill } from './support/drill';
 import type { DrillResult } from './support/report';
 import { temporalOutage } from './temporal-outage';
 import { webhookStorm } from './webhook-storm';
@@ -25,7 +25,7 @@ const DRILLS: Drill[] = [
   sandboxFaults,
   webhookStorm,
 ];
-const RESULTS_FILE = 'bench/results/drills.json';
+const RESULTS_FILE = resultPath('drills');
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -42,7 +42,8 @@ async function main(): Promise<number> {
   }
   const selected = DRILLS.filter((d) => only === undefined || only.includes(d.name));
   const startedAt = Date.now();
-  const workflowBundlePath = await prebuiltBundle();
+  const machine = await machineInfo();
+  const workflowBundlePath = await drillWorkflowBundle();
   const results: DrillResult[] = [];
   for (const drill of selected) results.push(await drill.run({ short, workflowBundlePath }));
   const totalMs = Date.now() - startedAt;
@@ -53,31 +54,24 @@ async function main(): Promise<number> {
     `${(r.durationMs / 1000).toFixed(1)} s`,
     `${r.checks.filter((c) => c.ok).length}/${r.checks.length}${r.error !== undefined ? ' (aborted)' : ''}`,
   ]);
-  const header = ['result', 'drill', 'time', 'checks'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
+  const table = formatTable(['result', 'drill', 'time', 'checks'], rows, '  ');
   process.stdout.write(
-    `\nFault drills (${short ? 'short' : 'full'} form), ${(totalMs / 1000).toFixed(1)} s in all\n`,
+    `\nFault drills (${short ? 'short' : 'full'} form), ${(totalMs / 1000).toFixed(1)} s in all\n` +
+      `  machine: ${describeMachine(machine)}\n`,
   );
-  process.stdout.write(`  ${line(header)}\n  ${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-  for (const row of rows) process.stdout.write(`  ${line(row)}\n`);
+  for (const line of table.split('\n')) process.stdout.write(`  ${line}\n`);
 
-  mkdirSync('bench/results', { recursive: true });
   const file = {
     form: short ? 'short' : 'full',
     command: `npm run drill${short ? ' -- --short' : ''}`,
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, node: process.version, platform: process.platform },
+    machine,
     totalMs,
     passed: results.every((r) => r.passed),
     drills: results,
   };
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(file, null, 2)}\n`);
-  process.stdout.write(`results: ${RESULTS_FILE}\n`);
+  writeJson(RESULTS_FILE, file);
+  process.stdout.write(`results: ${relative(ROOT, RESULTS_FILE)}\n`);
   return file.passed ? 0 : 1;
 }
 
@@ -87,7 +81,7 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    killAllChildren();
+    killAllProcesses();
     process.exitCode = 1;
   },
 );

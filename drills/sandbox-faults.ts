@@ -6,24 +6,11 @@
  * Onboardings of all kinds run through it and the analyst decides the cases as they open; then the faults
  * stop. Passes when every onboarding completes as screened or decided and no customer exists twice.
  */
+import { delay } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
-import {
-  addFault,
-  checkWorkerTerms,
-  clearFaults,
-  customerCount,
-  DECISION_STATE,
-  expectedWithoutReview,
-  outcomes,
-  plan,
-  sample,
-  sandboxCustomers,
-  startOnboardings,
-  transitionCase,
-  waitForAllClosed,
-} from './support/onboardings';
-import { countOf } from './support/report';
-import { delay } from './support/wait';
+import { checkOfficer, expectedUnlessRejected, startOfficer } from './support/officer';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
 
 export const sandboxFaults = defineDrill(
   'sandbox-faults',
@@ -35,7 +22,7 @@ export const sandboxFaults = defineDrill(
     });
     await stack.startWorker();
     await stack.startBridge();
-    const planned = plan(`sf-${Date.now().toString(36)}`, size(60, 15), ['clean', 'match', 'prohibited']);
+    const planned = onboardings.plan('sf', size(60, 15), ['clean', 'match', 'prohibited']);
     const decisionOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
     const faultWindowMs = size(45_000, 15_000);
 
@@ -62,12 +49,13 @@ export const sandboxFaults = defineDrill(
       { kind: 'drop-webhook', count: 1, match: {} },
       { kind: 'drop-webhook', probability: 0.3, match: {} },
     ] as const;
-    for (const fault of faults) await addFault(stack, fault);
+    for (const fault of faults) await stack.control.addFault(fault);
     report.step(
       `${faults.length} faults on for ${faultWindowMs / 1000} s; starting ${planned.length} onboardings (case checks every 5 s)`,
     );
     const faultsOnAt = Date.now();
-    await startOnboardings(stack, planned);
+    await onboardings.startOnboardings(stack, planned);
+    const officer = startOfficer(stack);
 
     // The analyst decides each case as soon as it opens.
     const decided = new Set<string>();
@@ -76,48 +64,52 @@ export const sandboxFaults = defineDrill(
       while (decided.size < matches.length && Date.now() < until) {
         for (const { p, i } of matches) {
           if (decided.has(p.externalIdentifier)) continue;
-          const caseIdentifier = (await sandboxCustomers(stack, p.externalIdentifier))[0]
+          const caseIdentifier = (await stack.control.customers(p.externalIdentifier))[0]
             ?.case_identifiers[0];
           if (caseIdentifier === undefined) continue;
-          await transitionCase(stack, caseIdentifier, 'DECISION', decisionOf(i));
+          await stack.control.decideCase(caseIdentifier, decisionOf(i));
           decided.add(p.externalIdentifier);
         }
-        await delay(500);
+        await delay(500, undefined, { signal: stack.signal });
       }
     };
     await analyst(faultsOnAt + faultWindowMs);
-    await delay(Math.max(0, faultsOnAt + faultWindowMs - Date.now()));
-    const applied = (await (await fetch(`${stack.sandbox.url}/_sandbox/faults`)).json()) as {
-      kind: string;
-      applied: number;
-    }[];
-    await clearFaults(stack);
+    await delay(Math.max(0, faultsOnAt + faultWindowMs - Date.now()), undefined, { signal: stack.signal });
+    const applied = await stack.control.faults();
+    await stack.control.clearFaults();
     report.step(`faults off; ${decided.size}/${matches.length} cases decided so far`);
     await analyst(Date.now() + 60_000);
     const offAt = Date.now();
-    await waitForAllClosed(stack, planned.length, size(180_000, 120_000));
+    await onboardings.waitForAllClosed(stack, planned.length, size(180_000, 120_000));
+    await officer.stop();
     report.step(
       `all onboardings closed ${((Date.now() - offAt) / 1000).toFixed(1)} s after the faults stopped`,
     );
 
-    const results = await outcomes(stack, planned);
+    const results = await onboardings.outcomes(stack, planned);
     const expected = (p: (typeof planned)[number], i: number) =>
-      p.applicant === 'match' ? DECISION_STATE[decisionOf(i)] : expectedWithoutReview(p.applicant);
+      expectedUnlessRejected(
+        officer,
+        p.externalIdentifier,
+        p.applicant === 'match'
+          ? onboardings.DECISION_STATE[decisionOf(i)]
+          : onboardings.expectedWithoutReview(p.applicant),
+      );
     const wrong = planned.filter(
       (p, i) => results.get(p.externalIdentifier)?.status?.state !== expected(p, i),
     );
-    const customers = await customerCount(stack, planned, results);
+    const customers = await onboardings.customerCount(stack, planned, results);
     const recovered = [...results.values()].filter((r) => r.status?.recoveredFromDuplicate === true).length;
     const byKind = new Map<string, number>();
     for (const f of applied) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + f.applied);
     const injected = [...byKind].map(([k, n]) => `${k} ${n}`).join(', ');
-    const rejectedMonitoringOn = (await sandboxCustomers(stack))
+    const rejectedMonitoringOn = (await stack.control.customers())
       .filter((c) =>
         planned.some(
           (p, i) => p.externalIdentifier === c.external_identifier && expected(p, i) === 'REJECTED',
         ),
       )
-      .filter((c) => (c as unknown as { monitoring_enabled: boolean }).monitoring_enabled).length;
+      .filter((c) => c.monitoring_enabled).length;
 
     report.note('onboardings', planned.length);
     for (const [kind, n] of byKind) report.note(`injected.${kind}`, n);
@@ -146,7 +138,8 @@ export const sandboxFaults = defineDrill(
       rejectedMonitoringOn === 0,
       `${rejectedMonitoringOn} rejected customers still monitored`,
     );
-    checkWorkerTerms(report, stack, results);
+    checkOfficer(report, officer, results);
+    onboardings.checkWorkerTerms(report, stack, results);
   },
 );
 

@@ -7,36 +7,28 @@
  * its start-to-close timeout, still one customer), every onboarding completed and each external
  * identifier has one customer.
  */
+import { inPool, waitFor } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
 import { activityAttempts, type ActivityAttempts } from './support/history';
-import {
-  addFault,
-  checkWorkerTerms,
-  customerCount,
-  expectedWithoutReview,
-  outcomes,
-  plan,
-  sample,
-  startOnboardings,
-  waitForAllClosed,
-} from './support/onboardings';
-import { countOf } from './support/report';
-import { inPool, waitUntil } from './support/wait';
+import { checkOfficer, expectedUnlessRejected, startOfficer } from './support/officer';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
 
 export const sigtermDrain = defineDrill(
   'sigterm-drain',
   'SIGTERM during an activity: the worker drains, the attempt is not lost',
   async ({ report, size, startStack }) => {
     const stack = await startStack({ bridge: false });
-    const planned = plan(`st-${Date.now().toString(36)}`, size(30, 8), ['clean', 'clean', 'prohibited']);
-    await addFault(stack, {
+    const planned = onboardings.plan('st', size(30, 8), ['clean', 'clean', 'prohibited']);
+    await stack.control.addFault({
       kind: 'latency',
       latencyMs: { min: 2000, max: 3000 },
       match: { path: 'create-and-screen' },
     });
     await stack.startWorker();
     report.step(`starting ${planned.length} onboardings (create-and-screen slowed to 2-3 s)`);
-    await startOnboardings(stack, planned);
+    await onboardings.startOnboardings(stack, planned);
+    const officer = startOfficer(stack);
 
     // Wait until screenings are running, then note exactly which.
     const running = async (): Promise<string[]> => {
@@ -48,13 +40,13 @@ export const sigtermDrain = defineDrill(
       });
       return ids;
     };
-    let inFlight: string[] = [];
-    await waitUntil(
-      'screenings in flight',
-      30_000,
-      async () => (inFlight = await running()).length >= Math.ceil(planned.length / 2),
-      100,
-    );
+    const inFlight = await waitFor(running, {
+      until: (ids) => ids.length >= Math.ceil(planned.length / 2),
+      description: 'screenings in flight',
+      timeoutMs: 30_000,
+      retryErrors: false,
+      signal: stack.signal,
+    });
     const worker = stack.worker!;
     const stop = worker.stop('SIGTERM', 30_000);
     report.step(`SIGTERM sent to worker ${worker.pid} with ${inFlight.length} screenings in flight`);
@@ -72,12 +64,15 @@ export const sigtermDrain = defineDrill(
     report.note('workerExitMs', ms);
 
     await stack.startWorker();
-    await waitForAllClosed(stack, planned.length, 90_000);
+    await onboardings.waitForAllClosed(stack, planned.length, 90_000);
+    await officer.stop();
     report.step('all onboardings closed');
 
-    const results = await outcomes(stack, planned);
+    const results = await onboardings.outcomes(stack, planned);
     const wrong = planned.filter(
-      (p) => results.get(p.externalIdentifier)?.status?.state !== expectedWithoutReview(p.applicant),
+      (p) =>
+        results.get(p.externalIdentifier)?.status?.state !==
+        expectedUnlessRejected(officer, p.externalIdentifier, onboardings.expectedWithoutReview(p.applicant)),
     );
     const all = await Promise.all(
       planned.map((p) => activityAttempts(stack, `onboarding-${p.externalIdentifier}`, 'createAndScreen')),
@@ -97,7 +92,7 @@ export const sigtermDrain = defineDrill(
     );
     const lostInPolls = repeatedIds.length - repeatedInFlight.length - repeatedOtherwise.length;
     report.note('tasksLostInAnInterruptedPoll', lostInPolls);
-    const customers = await customerCount(stack, planned, results);
+    const customers = await onboardings.customerCount(stack, planned, results);
 
     report.check(
       'the worker drained and exited 0 by itself within its grace time',
@@ -132,7 +127,8 @@ export const sigtermDrain = defineDrill(
         customers.mismatched.length === 0,
       `${customers.total} customers for ${planned.length} identifiers; not one: ${sample(customers.notOne)}; mismatched ${customers.mismatched.length}`,
     );
-    checkWorkerTerms(report, stack, results);
+    checkOfficer(report, officer, results);
+    onboardings.checkWorkerTerms(report, stack, results);
   },
 );
 

@@ -7,24 +7,48 @@
  * 2xx, no run was lost, every run ends as its decision says, and the decisions the sender gave up on
  * were found by the runs' own case checks.
  */
+import { WEBHOOK_ROUTE } from '../src/bridge/app';
+import { SANDBOX_DEV_WEBHOOK_SECRET } from '../src/sandbox/mesh';
+import { delay, inPool } from '../testkit/wait';
+import { casePayload, standardWebhookHeaders } from '../testkit/webhooks';
 import { defineDrill, runStandalone } from './support/drill';
-import {
-  casesOf,
-  checkWorkerTerms,
-  DECISION_STATE,
-  deliveries,
-  outcomes,
-  patchSettings,
-  plan,
-  sample,
-  startOnboardings,
-  transitionCase,
-  waitForAllClosed,
-  waitForState,
-} from './support/onboardings';
-import { sendProbe, type ProbeAnswer } from './support/probe';
-import { countOf } from './support/report';
-import { delay, inPool } from './support/wait';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
+
+interface ProbeAnswer {
+  sentAt: number;
+  ms: number;
+  /** The HTTP status, or 0 when no answer came (connection refused, reset, 10 s timeout). */
+  status: number;
+}
+
+/**
+ * Sends one signed, valid webhook the way Mesh would: a CASE_TRANSITIONED for a real onboarding's case,
+ * moved to a stage without a decision, so even an accepted probe changes no outcome.
+ */
+async function sendProbe(
+  bridgeUrl: string,
+  externalIdentifier: string,
+  caseIdentifier: string,
+): Promise<ProbeAnswer> {
+  const body = JSON.stringify(
+    casePayload({ caseIdentifier, externalIdentifier, customerIdentifier: 'cust_probe', decisionType: null }),
+  );
+  const headers = standardWebhookHeaders({ secret: SANDBOX_DEV_WEBHOOK_SECRET, body });
+  const sentAt = Date.now();
+  try {
+    const response = await fetch(`${bridgeUrl}${WEBHOOK_ROUTE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    return { sentAt, ms: Date.now() - sentAt, status: response.status };
+  } catch {
+    return { sentAt, ms: Date.now() - sentAt, status: 0 };
+  }
+}
 
 export const temporalOutage = defineDrill(
   'temporal-outage',
@@ -40,16 +64,14 @@ export const temporalOutage = defineDrill(
       sandbox: { webhookRetryDelaysMs: retryDelaysMs },
       workerEnv: { REVIEW_POLL_INTERVAL: '5s' },
     });
-    await patchSettings(stack, { webhookRetryDelaysMs: retryDelaysMs });
+    await stack.control.settings({ webhookRetryDelaysMs: retryDelaysMs });
     await stack.startWorker();
     await stack.startBridge();
 
-    const planned = plan(`to-${Date.now().toString(36)}`, size(40, 10), ['match']);
+    const planned = onboardings.plan('to', size(40, 10), ['match']);
     const decisionOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
     report.step(`starting ${planned.length} onboardings that need review (case checks every 5 s)`);
-    await startOnboardings(stack, planned);
-    await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
-    const cases = await casesOf(stack, planned);
+    const cases = await onboardings.startForReview(stack, planned);
     report.step(`${planned.length} awaiting review, ${cases.size} cases open`);
 
     // Probes all along the outage, one every 200 ms.
@@ -57,9 +79,10 @@ export const temporalOutage = defineDrill(
     const probes: ProbeAnswer[] = [];
     let probing = true;
     let upAt = Number.POSITIVE_INFINITY;
-    // Probes run until the bridge accepts one after the restart: that is when webhooks flow again.
+    // Probes run until the bridge accepts one after the restart: that is when webhooks flow again (or the
+    // drill is over, however it ends).
     const prober = (async () => {
-      while (probing) {
+      while (probing && stack.open) {
         const answer = await sendProbe(
           stack.bridgeUrl,
           first.externalIdentifier,
@@ -80,24 +103,26 @@ export const temporalOutage = defineDrill(
     const half = Math.ceil(planned.length / 2);
     const decide = (list: typeof planned, offset: number) =>
       inPool(list, 5, async (p, i) => {
-        await transitionCase(stack, cases.get(p.externalIdentifier)!, 'DECISION', decisionOf(offset + i));
+        await stack.control.decideCase(cases.get(p.externalIdentifier)!, decisionOf(offset + i));
       });
     await decide(planned.slice(0, half), 0);
     report.step(`analyst decided ${half} cases (their webhooks will run out of retries during the outage)`);
     // The rest late in the outage, so the sender's last retry comes after the restart.
-    await delay(Math.max(0, outageMs - retrySpanMs / 2 - (Date.now() - downAt)));
+    await delay(Math.max(0, outageMs - retrySpanMs / 2 - (Date.now() - downAt)), undefined, {
+      signal: stack.signal,
+    });
     await decide(planned.slice(half), half);
     report.step(`analyst decided ${planned.length - half} more cases`);
-    await delay(Math.max(0, outageMs - (Date.now() - downAt)));
+    await delay(Math.max(0, outageMs - (Date.now() - downAt)), undefined, { signal: stack.signal });
 
     upAt = Date.now();
-    const startMs = await stack.temporal.startProcess();
+    const startMs = await stack.restartTemporal();
     const restartedAt = Date.now();
     report.step(
       `Temporal restarted on ${stack.temporal.dbFile} in ${startMs} ms after ${((upAt - downAt) / 1000).toFixed(1)} s down`,
     );
 
-    await waitForAllClosed(stack, planned.length, 120_000);
+    await onboardings.waitForAllClosed(stack, planned.length, 120_000);
     const closedAt = Date.now();
     await Promise.race([prober, delay(60_000)]);
     probing = false;
@@ -117,7 +142,7 @@ export const temporalOutage = defineDrill(
     const falseOk = during.filter((p) => p.status >= 200 && p.status < 300).length;
     const not503 = during.filter((p) => p.status !== 503);
     const maxMs = Math.max(0, ...during.map((p) => p.ms));
-    const log = await deliveries(stack);
+    const log = await stack.control.deliveries();
     const transitioned = log.filter((e) => e.type === 'CASE_TRANSITIONED');
     const deliveredWhileDown = transitioned.filter((e) => {
       const at = Date.parse(e.at);
@@ -129,9 +154,10 @@ export const temporalOutage = defineDrill(
     const deliveredCases = new Set(
       transitioned.filter((e) => e.outcome === 'delivered').map((e) => e.caseIdentifier),
     );
-    const results = await outcomes(stack, planned);
+    const results = await onboardings.outcomes(stack, planned);
     const wrong = planned.filter(
-      (p, i) => results.get(p.externalIdentifier)?.status?.state !== DECISION_STATE[decisionOf(i)],
+      (p, i) =>
+        results.get(p.externalIdentifier)?.status?.state !== onboardings.DECISION_STATE[decisionOf(i)],
     );
     const gaveUp = planned.filter((p) => gaveUpCases.has(cases.get(p.externalIdentifier)));
     const notByCaseCheck = gaveUp.filter(
@@ -179,7 +205,7 @@ export const temporalOutage = defineDrill(
       stack.worker?.running === true && stack.bridge?.running === true && firstAccepted !== undefined,
       `worker ${stack.worker?.running ? 'running' : `exited ${JSON.stringify(stack.worker?.exitStatus)}`}, bridge ${stack.bridge?.running ? 'running' : `exited ${JSON.stringify(stack.bridge?.exitStatus)}`}, accepting again ${bridgeBackMs} ms after the restart`,
     );
-    checkWorkerTerms(report, stack, results);
+    onboardings.checkWorkerTerms(report, stack, results);
   },
 );
 

@@ -8,23 +8,33 @@
  * last real decision says and the bridge answered every delivery 2xx.
  */
 import { randomInt } from 'node:crypto';
+import { WEBHOOK_ROUTE } from '../src/bridge/app';
+import { HttpReceiver, pickHeaders, WEBHOOK_HEADERS, type ReceivedRequest } from '../testkit/http-receiver';
+import { inPool, waitFor } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
-import { CaptureFront } from './support/capture-front';
-import {
-  casesOf,
-  checkWorkerTerms,
-  DECISION_STATE,
-  outcomes,
-  plan,
-  sample,
-  startOnboardings,
-  transitionCase,
-  waitForAllClosed,
-  waitForState,
-} from './support/onboardings';
-import { countOf } from './support/report';
-import { WEBHOOK_PATH } from './support/stack';
-import { inPool, waitUntil } from './support/wait';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
+
+/** A real delivery of the sandbox, as caught before the bridge: to be replayed byte for byte. */
+interface Caught {
+  headers: Record<string, string>;
+  body: Buffer;
+  caseIdentifier: string;
+  decisionType: string | null;
+}
+
+function caught(request: ReceivedRequest): Caught {
+  const parsed = JSON.parse(request.body.toString('utf8')) as {
+    case_identifier?: string;
+    case_stage?: { decision_type?: string | null };
+  };
+  return {
+    headers: pickHeaders(request.headers, WEBHOOK_HEADERS),
+    body: request.body,
+    caseIdentifier: parsed.case_identifier ?? '',
+    decisionType: parsed.case_stage?.decision_type ?? null,
+  };
+}
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -38,7 +48,8 @@ export const webhookStorm = defineDrill(
   'webhook-storm',
   'a storm of duplicate and out-of-order webhooks',
   async ({ report, size, startStack }) => {
-    const front = await CaptureFront.start(WEBHOOK_PATH);
+    // Stands where the bridge would be: answers every delivery 200 and keeps it, signed headers and exact bytes.
+    const front = await HttpReceiver.start({ path: WEBHOOK_ROUTE });
     try {
       const stack = await startStack({
         sandbox: { webhookUrls: [front.url] },
@@ -47,37 +58,37 @@ export const webhookStorm = defineDrill(
       });
       await stack.startWorker();
       await stack.startBridge();
-      const planned = plan(`ws-${Date.now().toString(36)}`, size(40, 12), ['match']);
+      const planned = onboardings.plan('ws', size(40, 12), ['match']);
       const finalOf = (i: number) => (i % 2 === 0 ? 'POSITIVE' : 'NEGATIVE');
       report.step(`starting ${planned.length} onboardings that need review (case checks only after 1 h)`);
-      await startOnboardings(stack, planned);
-      await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
-      const cases = await casesOf(stack, planned);
+      const cases = await onboardings.startForReview(stack, planned);
 
       let transitions = 0;
       await inPool(planned, 5, async (p, i) => {
         const caseIdentifier = cases.get(p.externalIdentifier)!;
-        await transitionCase(stack, caseIdentifier, 'IN_REVIEW');
-        if (i % 3 === 0) await transitionCase(stack, caseIdentifier, 'DECISION', 'PARTIAL_POSITIVE');
-        await transitionCase(stack, caseIdentifier, 'DECISION', finalOf(i));
+        await stack.control.transitionCase(caseIdentifier, 'IN_REVIEW');
+        if (i % 3 === 0) await stack.control.decideCase(caseIdentifier, 'PARTIAL_POSITIVE');
+        await stack.control.decideCase(caseIdentifier, finalOf(i));
         transitions += i % 3 === 0 ? 3 : 2;
       });
       const expectedDeliveries = planned.length + transitions; // CASE_CREATED + CASE_TRANSITIONED each
-      await waitUntil(
-        `${expectedDeliveries} deliveries caught`,
-        30_000,
-        () => front.captured.length >= expectedDeliveries,
-      );
+      await waitFor(() => front.received.length >= expectedDeliveries, {
+        description: `${expectedDeliveries} deliveries caught`,
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        signal: stack.signal,
+      });
+      const real = front.received.map(caught);
       report.step(
-        `analyst made ${transitions} transitions; ${front.captured.length} real deliveries caught before the bridge`,
+        `analyst made ${transitions} transitions; ${real.length} real deliveries caught before the bridge`,
       );
 
       const copies = size(5, 3);
-      const storm = shuffle(front.captured.flatMap((d) => Array.from({ length: copies }, () => d)));
+      const storm = shuffle(real.flatMap((d) => Array.from({ length: copies }, () => d)));
       const answers: { status: number; duplicate: boolean }[] = [];
       const stormAt = Date.now();
       await inPool(storm, 20, async (d) => {
-        const response = await fetch(`${stack.bridgeUrl}${WEBHOOK_PATH}`, {
+        const response = await fetch(`${stack.bridgeUrl}${WEBHOOK_ROUTE}`, {
           method: 'POST',
           headers: d.headers,
           body: d.body,
@@ -91,12 +102,12 @@ export const webhookStorm = defineDrill(
         `storm: ${storm.length} deliveries (${copies} copies each, shuffled, 20 at a time) in ${stormMs} ms`,
       );
 
-      await waitForAllClosed(stack, planned.length, 60_000);
+      await onboardings.waitForAllClosed(stack, planned.length, 60_000);
       report.step('all onboardings closed');
 
-      const results = await outcomes(stack, planned);
+      const results = await onboardings.outcomes(stack, planned);
       const wrong = planned.filter(
-        (p, i) => results.get(p.externalIdentifier)?.status?.state !== DECISION_STATE[finalOf(i)],
+        (p, i) => results.get(p.externalIdentifier)?.status?.state !== onboardings.DECISION_STATE[finalOf(i)],
       );
       const notOk = answers.filter((a) => a.status < 200 || a.status >= 300);
       const duplicates = answers.filter((a) => a.duplicate).length;
@@ -113,7 +124,7 @@ export const webhookStorm = defineDrill(
       }).length;
 
       report.note('onboardings', planned.length);
-      report.note('realDeliveries', front.captured.length);
+      report.note('realDeliveries', real.length);
       report.note('stormDeliveries', storm.length);
       report.note('stormMs', stormMs);
       report.note('answeredDuplicate', duplicates);
@@ -134,7 +145,7 @@ export const webhookStorm = defineDrill(
         decisionBeforeReview > 0,
         `in ${decisionBeforeReview} of ${planned.length} cases the final decision arrived before an earlier stage`,
       );
-      checkWorkerTerms(report, stack, results);
+      onboardings.checkWorkerTerms(report, stack, results);
     } finally {
       await front.close();
     }

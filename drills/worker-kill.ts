@@ -6,21 +6,11 @@
  * Passes when every onboarding completes in the state its screening says and each external identifier
  * has exactly one Mesh customer, the one its run reports.
  */
+import { waitFor } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
-import {
-  addFault,
-  checkWorkerTerms,
-  customerCount,
-  expectedWithoutReview,
-  outcomes,
-  plan,
-  sample,
-  sandboxCustomers,
-  startOnboardings,
-  waitForAllClosed,
-} from './support/onboardings';
-import { countOf } from './support/report';
-import { waitUntil } from './support/wait';
+import { checkOfficer, expectedUnlessRejected, startOfficer } from './support/officer';
+import * as onboardings from './support/onboardings';
+import { countOf, sample } from './support/report';
 
 export const workerKill = defineDrill(
   'worker-kill',
@@ -29,31 +19,28 @@ export const workerKill = defineDrill(
     // A retried create-and-screen is treated as a duplicate (the guide's 409 behaviour, not the reference's
     // idempotent replay), so a customer created by a killed attempt must be recovered, not re-created.
     const stack = await startStack({ bridge: false, sandbox: { identicalRetry: 'duplicate' } });
-    const planned = plan(`wk-${Date.now().toString(36)}`, size(60, 12), [
-      'clean',
-      'clean',
-      'clean',
-      'prohibited',
-    ]);
-    await addFault(stack, {
+    const planned = onboardings.plan('wk', size(60, 12), ['clean', 'clean', 'clean', 'prohibited']);
+    await stack.control.addFault({
       kind: 'latency',
       latencyMs: { min: 500, max: 2500 },
       match: { path: 'create-and-screen' },
     });
     await stack.startWorker();
     report.step(`starting ${planned.length} onboardings (create-and-screen slowed to 0.5-2.5 s)`);
-    await startOnboardings(stack, planned);
+    await onboardings.startOnboardings(stack, planned);
+    const officer = startOfficer(stack);
 
     const ids = new Set(planned.map((p) => p.externalIdentifier));
     const createdSoFar = async () =>
-      (await sandboxCustomers(stack)).filter((c) => ids.has(c.external_identifier)).length;
+      (await stack.control.customers()).filter((c) => ids.has(c.external_identifier)).length;
     const killAfter = Math.ceil(planned.length / 3);
-    await waitUntil(
-      `${killAfter} customers created`,
-      60_000,
-      async () => (await createdSoFar()) >= killAfter,
-      50,
-    );
+    await waitFor(async () => (await createdSoFar()) >= killAfter, {
+      description: `${killAfter} customers created`,
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      retryErrors: false,
+      signal: stack.signal,
+    });
 
     // Which attempts are running right now: these are the ones the kill cuts off.
     let inFlight = 0;
@@ -72,17 +59,20 @@ export const workerKill = defineDrill(
     report.note('screeningsInFlightAtKill', inFlight);
 
     await stack.startWorker();
-    await waitForAllClosed(stack, planned.length, 120_000);
+    await onboardings.waitForAllClosed(stack, planned.length, 120_000);
+    await officer.stop();
     const recoveryMs = Date.now() - killedAt;
     report.step(`all onboardings closed ${(recoveryMs / 1000).toFixed(1)} s after the kill`);
     report.note('secondsFromKillToAllComplete', Math.round(recoveryMs / 100) / 10);
 
-    const results = await outcomes(stack, planned);
+    const results = await onboardings.outcomes(stack, planned);
     const wrong = planned.filter(
-      (p) => results.get(p.externalIdentifier)?.status?.state !== expectedWithoutReview(p.applicant),
+      (p) =>
+        results.get(p.externalIdentifier)?.status?.state !==
+        expectedUnlessRejected(officer, p.externalIdentifier, onboardings.expectedWithoutReview(p.applicant)),
     );
     const recovered = [...results.values()].filter((r) => r.status?.recoveredFromDuplicate === true).length;
-    const customers = await customerCount(stack, planned, results);
+    const customers = await onboardings.customerCount(stack, planned, results);
     report.note('recoveredFromDuplicate', recovered);
     report.note('customers', customers.total);
 
@@ -106,7 +96,8 @@ export const workerKill = defineDrill(
       inFlight > 0,
       `${inFlight} create-and-screen attempts were running when the worker died`,
     );
-    checkWorkerTerms(report, stack, results);
+    checkOfficer(report, officer, results);
+    onboardings.checkWorkerTerms(report, stack, results);
   },
 );
 

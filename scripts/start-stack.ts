@@ -23,8 +23,9 @@ import { loadSandboxConfig } from '../src/sandbox/config';
 import { loadTemporalConfig } from '../src/platform/config/temporal';
 import { meshTaskQueue } from '../src/contracts/onboarding';
 import { localEncryptionKey } from './local-encryption-key';
-import { LOCAL_TASK_QUEUE_PARTITIONS, splitHostPort } from './temporal-cli';
-import { isPortOpen, waitForHttp, waitForPollers, waitForPort } from './wait-for';
+import { isPortOpen, splitHostPort } from '../testkit/net';
+import { LOCAL_TASK_QUEUE_PARTITIONS } from '../testkit/temporal-cli';
+import { waitForHttp, waitForPollers, waitForPort } from '../testkit/wait';
 
 const ROOT = join(__dirname, '..');
 const useColour = process.stdout.isTTY && process.env['NO_COLOR'] === undefined;

@@ -10,14 +10,14 @@ import { dirname, resolve } from 'node:path';
 import { loadOrExit } from '../src/platform/config/env';
 import { loadTemporalConfig, type TemporalConfig } from '../src/platform/config/temporal';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
+import { splitHostPort } from '../testkit/net';
 import {
   LOCAL_TASK_QUEUE_PARTITIONS,
   resolveTemporalCli,
   searchAttributeArgs,
-  splitHostPort,
   taskQueuePartitionArgs,
-} from './temporal-cli';
-import { waitForHttp, waitForPort } from './wait-for';
+} from '../testkit/temporal-cli';
+import { waitForHttp, waitForPort } from '../testkit/wait';
 
 const log = (line: string): void => void process.stderr.write(`[temporal] ${line}\n`);
 

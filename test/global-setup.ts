@@ -1,16 +1,16 @@
 /**
  * Jest global setup: ONE real Temporal dev server for the whole run, on a free port, with the project's
- * custom search attributes (scripts/local-temporal.ts). The binary comes from scripts/temporal-cli.ts
+ * custom search attributes (testkit/temporal-server.ts). The binary comes from testkit/temporal-cli.ts
  * (found, or built with Go on a fresh machine: the first run then takes a few minutes; jest puts no
  * timeout on global setup). Test files reach it through `TEMPORAL_TEST_ADDRESS` (see test/helpers/temporal.ts).
  */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startLocalTemporal } from '../scripts/local-temporal';
+import { installRuntime, testLogLevel } from '../testkit/runtime';
+import { startLocalTemporal } from '../testkit/temporal-server';
 import { TEST_SERVER_ADDRESS_VAR, type GlobalWithTestServer } from './helpers/test-server-env';
 
 export default async function globalSetup(): Promise<void> {
   // This process never runs workers; the runtime only carries the server and its connections.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntime(testLogLevel());
   const { env, cli, timings } = await startLocalTemporal({
     log: (line) => process.stderr.write(`\n${line}`),
   });

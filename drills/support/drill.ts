@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { prebuiltBundle } from './bundle';
-import { killAllChildren } from './processes';
+import { prebuiltWorkflowBundle } from '../../testkit/bundle';
+import { killAllProcesses } from '../../testkit/processes';
+import { ProcessWatch } from '../../testkit/process-watch';
 import { DrillReport, type DrillOptions, type DrillResult } from './report';
 import { Stack, type StackOptions } from './stack';
 
@@ -19,28 +20,36 @@ export interface Drill {
   run(opts: DrillOptions): Promise<DrillResult>;
 }
 
+/**
+ * A drill: its body runs guarded by a watch over every process its stacks start, so a process that
+ * dies without the body asking (a crash, an OOM kill) ends the drill at once with that process's name
+ * and last lines, however long the step it was in would have waited.
+ */
 export function defineDrill(name: string, title: string, body: (ctx: DrillContext) => Promise<void>): Drill {
   return {
     name,
     title,
     async run(opts) {
       const report = new DrillReport(name, title, opts.short ? 'short' : 'full');
+      const watch = new ProcessWatch();
       const stacks: Stack[] = [];
       let error: unknown;
       try {
-        await body({
-          report,
-          opts,
-          size: (full, short) => (opts.short ? short : full),
-          startStack: async (options = {}) => {
-            const stack = await Stack.start(report, {
-              ...options,
-              workflowBundlePath: opts.workflowBundlePath,
-            });
-            stacks.push(stack);
-            return stack;
-          },
-        });
+        await watch.guard(
+          body({
+            report,
+            opts,
+            size: (full, short) => (opts.short ? short : full),
+            startStack: async (options = {}) => {
+              const stack = await Stack.start(report, watch, {
+                ...options,
+                workflowBundlePath: opts.workflowBundlePath,
+              });
+              stacks.push(stack);
+              return stack;
+            },
+          }),
+        );
       } catch (err) {
         error = err;
       }
@@ -55,16 +64,21 @@ export function defineDrill(name: string, title: string, body: (ctx: DrillContex
   };
 }
 
+/** The production workflow bundle, built once for every worker start of the drills (progress on stdout). */
+export function drillWorkflowBundle(): Promise<string> {
+  return prebuiltWorkflowBundle((line) => process.stdout.write(`${line}\n`));
+}
+
 /** `npx tsx drills/<name>.ts [--short]`: one drill on its own, exit code 1 unless it passed. */
 export function runStandalone(drill: Drill): void {
   const { values } = parseArgs({ options: { short: { type: 'boolean', default: false } } });
   (async () => {
-    const workflowBundlePath = await prebuiltBundle();
+    const workflowBundlePath = await drillWorkflowBundle();
     const result = await drill.run({ short: values.short ?? false, workflowBundlePath });
     process.exitCode = result.passed ? 0 : 1;
   })().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    killAllChildren();
+    killAllProcesses();
     process.exitCode = 1;
   });
 }

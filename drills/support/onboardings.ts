@@ -1,14 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { FaultInput } from '../../src/sandbox/mesh';
-import type { DeliveryLogEntry } from '../../src/sandbox/mesh';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
 import type { OnboardingStatus } from '../../src/contracts/onboarding';
+import { kycOnboardingState } from '../../src/contracts/search-attributes';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import type { onboardCustomer } from '../../src/workflows';
-import { countOf, type DrillReport } from './report';
+import type { SandboxCustomer } from '../../testkit/sandbox-control';
+import { inPool, waitFor } from '../../testkit/wait';
+import { countOf, sample, type DrillReport } from './report';
 import type { Stack } from './stack';
-import { inPool, waitUntil } from './wait';
 
 /** Names from the sandbox's screening table (docs/sandbox.md) and what they lead to. */
 export type Applicant = 'clean' | 'prohibited' | 'match';
@@ -24,10 +24,14 @@ export interface Planned {
   applicant: Applicant;
 }
 
-/** `count` applicants cycling through `kinds`, with external identifiers unique to this drill run. */
+/**
+ * `count` applicants cycling through `kinds`, with external identifiers unique to this drill run:
+ * `<prefix>-<start time, base 36>-<0001…>`.
+ */
 export function plan(prefix: string, count: number, kinds: readonly Applicant[]): Planned[] {
+  const run = `${prefix}-${Date.now().toString(36)}`;
   return Array.from({ length: count }, (_, i) => ({
-    externalIdentifier: `${prefix}-${String(i + 1).padStart(4, '0')}`,
+    externalIdentifier: `${run}-${String(i + 1).padStart(4, '0')}`,
     applicant: kinds[i % kinds.length]!,
   }));
 }
@@ -67,28 +71,48 @@ export async function countRuns(stack: Stack, query: string): Promise<number> {
   return count;
 }
 
+/** Waits until at least `expected` of this stack's onboardings match a visibility query (one call a poll). */
+async function waitForRuns(
+  stack: Stack,
+  query: string,
+  expected: number,
+  description: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(async () => (await countRuns(stack, query)) >= expected, {
+    description,
+    timeoutMs,
+    intervalMs: 500,
+    retryErrors: false,
+    signal: stack.signal,
+  });
+}
+
 export async function waitForState(
   stack: Stack,
   state: string,
   expected: number,
   timeoutMs: number,
 ): Promise<void> {
-  await waitUntil(
-    `${expected} onboardings in ${state}`,
-    timeoutMs,
-    async () => (await countRuns(stack, `KycOnboardingState = "${state}"`)) >= expected,
-    500,
-  );
+  const query = `KycOnboardingState = "${state}"`;
+  await waitForRuns(stack, query, expected, `${expected} onboardings in ${state}`, timeoutMs);
 }
 
-/** Waits until no onboarding of the stack is running; the visibility count is one cheap call per poll. */
+/** Waits until no onboarding of the stack is running; a timeout names the runs still open and their states. */
 export async function waitForAllClosed(stack: Stack, started: number, timeoutMs: number): Promise<void> {
-  await waitUntil(
-    `all ${started} onboardings to finish`,
-    timeoutMs,
-    async () => (await countRuns(stack, `ExecutionStatus != "Running"`)) >= started,
-    500,
-  );
+  const query = `ExecutionStatus != "Running"`;
+  try {
+    await waitForRuns(stack, query, started, `all ${started} onboardings to finish`, timeoutMs);
+  } catch (err) {
+    if (stack.signal.aborted) throw err;
+    const open: string[] = [];
+    for await (const run of stack.client.workflow.list({
+      query: `WorkflowType = "onboardCustomer" AND TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running"`,
+    })) {
+      open.push(`${run.workflowId} (${run.typedSearchAttributes.get(kycOnboardingState) ?? '?'})`);
+    }
+    throw new Error(`${(err as Error).message}; still running: ${sample(open, 5)}`);
+  }
 }
 
 export interface Outcome {
@@ -128,83 +152,28 @@ export async function outcomes(stack: Stack, planned: readonly Planned[]): Promi
   return out;
 }
 
-// ---- The sandbox's control routes (docs/sandbox.md) -----------------------------------------------
-
-async function control<T>(stack: Stack, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${stack.sandbox.url}${path}`, {
-    method,
-    ...(body !== undefined && {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-export interface SandboxCustomer {
-  identifier: string;
-  external_identifier: string;
-  case_identifiers: string[];
-}
-
-export async function sandboxCustomers(
-  stack: Stack,
-  externalIdentifier?: string,
-): Promise<SandboxCustomer[]> {
-  const query =
-    externalIdentifier === undefined ? '' : `?external_identifier=${encodeURIComponent(externalIdentifier)}`;
-  return (await control<{ customers: SandboxCustomer[] }>(stack, 'GET', `/_sandbox/customers${query}`))
-    .customers;
-}
-
-/** The analyst: moves a case to a stage (`IN_REVIEW`) or decides it (`DECISION` + decision). */
-export async function transitionCase(
-  stack: Stack,
-  caseIdentifier: string,
-  stage: 'IN_REVIEW' | 'DECISION',
-  decision?: string,
-): Promise<void> {
-  await control(stack, 'POST', `/_sandbox/cases/${caseIdentifier}/transition`, {
-    stage,
-    ...(decision !== undefined && { decision, note: `drill decision ${decision}` }),
-  });
-}
-
-export async function deliveries(stack: Stack): Promise<DeliveryLogEntry[]> {
-  return control<DeliveryLogEntry[]>(stack, 'GET', '/_sandbox/deliveries');
-}
-
-export async function addFault(
-  stack: Stack,
-  fault: Partial<FaultInput> & { kind: FaultInput['kind'] },
-): Promise<void> {
-  await control(stack, 'POST', '/_sandbox/faults', { match: {}, ...fault });
-}
-
-export async function clearFaults(stack: Stack): Promise<void> {
-  await control(stack, 'DELETE', '/_sandbox/faults');
-}
-
-export async function patchSettings(stack: Stack, settings: Record<string, unknown>): Promise<void> {
-  await control(stack, 'PATCH', '/_sandbox/settings', settings);
-}
-
-export async function sandboxStats(stack: Stack): Promise<Record<string, unknown>> {
-  return control<Record<string, unknown>>(stack, 'GET', '/_sandbox/stats');
-}
-
 /** The case each matched applicant got, read from the sandbox (works while Temporal is down). */
 export async function casesOf(stack: Stack, planned: readonly Planned[]): Promise<Map<string, string>> {
   const cases = new Map<string, string>();
   for (const p of planned) {
-    const [customer] = await sandboxCustomers(stack, p.externalIdentifier);
+    const [customer] = await stack.control.customers(p.externalIdentifier);
     const caseIdentifier = customer?.case_identifiers[0];
     if (caseIdentifier !== undefined) cases.set(p.externalIdentifier, caseIdentifier);
   }
   return cases;
+}
+
+/**
+ * Starts onboardings of applicants who all need review (`match`), waits until every run awaits review
+ * and returns the case each one got, for the analyst to decide.
+ */
+export async function startForReview(
+  stack: Stack,
+  planned: readonly Planned[],
+): Promise<Map<string, string>> {
+  await startOnboardings(stack, planned);
+  await waitForState(stack, 'AWAITING_REVIEW', planned.length, 60_000);
+  return casesOf(stack, planned);
 }
 
 // ---- Checks shared by the drills ------------------------------------------------------------------
@@ -223,7 +192,7 @@ export async function customerCount(
   planned: readonly Planned[],
   results: Map<string, Outcome>,
 ): Promise<CustomerCount> {
-  const all = await sandboxCustomers(stack);
+  const all = await stack.control.customers();
   const ids = new Set(planned.map((p) => p.externalIdentifier));
   const byId = new Map<string, SandboxCustomer[]>();
   for (const c of all) {
@@ -287,9 +256,3 @@ export function expectedWithoutReview(applicant: Applicant): string | undefined 
 }
 
 export const DECISION_STATE: Record<string, string> = { POSITIVE: 'APPROVED', NEGATIVE: 'REJECTED' };
-
-/** A short list for a check's detail: the first few items and how many more. */
-export function sample(items: readonly string[], max = 3): string {
-  if (items.length === 0) return 'none';
-  return items.slice(0, max).join(', ') + (items.length > max ? ` (+${items.length - max} more)` : '');
-}

@@ -64,7 +64,8 @@ export class DrillReport {
     const passed = message === undefined && this.checks.length > 0 && this.checks.every((c) => c.ok);
     this.out(`  checks:`);
     for (const c of this.checks) this.out(`    ${c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
-    if (message !== undefined) this.out(`    ✗ drill finished: ${message}`);
+    // The step above has the whole message (a dead process's last lines); the checklist its first line.
+    if (message !== undefined) this.out(`    ✗ drill finished: ${message.split('\n')[0]}`);
     const durationMs = Date.now() - this.startedAt;
     this.out(`  ${passed ? 'PASS' : 'FAIL'} ${this.drill} in ${(durationMs / 1000).toFixed(1)} s`);
     return {
@@ -85,3 +86,9 @@ export class DrillReport {
 }
 
 export const countOf = (n: number, of: number): string => `${n}/${of}`;
+
+/** A short list for a check's detail: the first few items and how many more. */
+export function sample(items: readonly string[], max = 3): string {
+  if (items.length === 0) return 'none';
+  return items.slice(0, max).join(', ') + (items.length > max ? ` (+${items.length - max} more)` : '');
+}

@@ -1,23 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { httpStatus } from '../../scripts/wait-for';
+import { Client, Connection } from '@temporalio/client';
 import {
   SANDBOX_DEV_WEBHOOK_SECRET,
   startSandbox,
   type Sandbox,
   type SandboxOptions,
 } from '../../src/sandbox/mesh';
-import { meshTaskQueue } from '../../src/contracts/onboarding';
-import { baseEnv, ChildProc, tsxArgs } from './processes';
-import { freePort } from './ports';
+import { WEBHOOK_ROUTE } from '../../src/bridge/app';
+import { startBridgeProcess } from '../../testkit/bridge';
+import { freePort } from '../../testkit/net';
+import type { ManagedProcess } from '../../testkit/processes';
+import type { ProcessWatch } from '../../testkit/process-watch';
+import { SandboxControl } from '../../testkit/sandbox-control';
+import { TemporalServerProcess } from '../../testkit/temporal-process';
+import { WorkerProcess, workerEnv, type WorkerEnvOptions } from '../../testkit/worker';
 import type { DrillReport } from './report';
-import { TemporalServer } from './temporal-server';
-import { waitUntil } from './wait';
-
-export const WEBHOOK_PATH = '/webhooks/complyadvantage';
 
 export interface StackOptions {
   workflowBundlePath: string | undefined;
@@ -34,18 +34,22 @@ export interface StackOptions {
 
 /**
  * One drill's world: a Temporal dev server (child process, SQLite file), the Mesh sandbox (in this
- * process), the worker and the bridge (child processes, started with their real entry points), a
- * Temporal client for starting and inspecting onboardings, and a unique task queue.
+ * process) and its control routes, the worker and the bridge (child processes, started with their real
+ * entry points), a Temporal client for starting and inspecting onboardings, and a unique task queue.
+ * Every process it starts is watched: one that dies without the drill asking aborts `signal` (and the
+ * drill, see drill.ts) at once, naming the process and its last lines.
  */
 export class Stack {
-  worker: ChildProc | undefined;
-  bridge: ChildProc | undefined;
+  worker: ManagedProcess | undefined;
+  bridge: ManagedProcess | undefined;
+  readonly control: SandboxControl;
   private workerStarts = 0;
   private bridgeStarts = 0;
+  private closed = false;
 
   private constructor(
     readonly dir: string,
-    readonly temporal: TemporalServer,
+    readonly temporal: TemporalServerProcess,
     readonly sandbox: Sandbox,
     readonly client: Client,
     private readonly connection: Connection,
@@ -53,21 +57,25 @@ export class Stack {
     readonly bridgePort: number,
     private readonly options: StackOptions,
     private readonly report: DrillReport,
-  ) {}
+    private readonly watch: ProcessWatch,
+  ) {
+    this.control = new SandboxControl(sandbox.url);
+  }
 
-  static async start(report: DrillReport, options: StackOptions): Promise<Stack> {
+  static async start(report: DrillReport, watch: ProcessWatch, options: StackOptions): Promise<Stack> {
     const dir = mkdtempSync(join(tmpdir(), `drill-${report.drill}-`));
     const cleanups: (() => Promise<unknown>)[] = [];
     try {
-      const temporal = await TemporalServer.start(dir);
+      const temporal = await TemporalServerProcess.start(dir);
       cleanups.push(() => temporal.stop('SIGKILL'));
+      watch.watch(temporal.process!);
       report.step(`Temporal dev server up on ${temporal.address} (SQLite ${temporal.dbFile})`);
       const bridgePort = await freePort();
       const sandbox = await startSandbox({
         port: 0,
         rateLimitPerMinute: 0,
         logLevel: 'silent',
-        ...(options.bridge !== false && { webhookUrls: [`http://127.0.0.1:${bridgePort}${WEBHOOK_PATH}`] }),
+        ...(options.bridge !== false && { webhookUrls: [`http://127.0.0.1:${bridgePort}${WEBHOOK_ROUTE}`] }),
         ...options.sandbox,
       });
       cleanups.push(() => sandbox.close());
@@ -84,6 +92,7 @@ export class Stack {
         bridgePort,
         options,
         report,
+        watch,
       );
       report.step(`sandbox on ${sandbox.url}; task queue ${taskQueue}`);
       return stack;
@@ -93,64 +102,57 @@ export class Stack {
     }
   }
 
-  workerEnv(): Record<string, string> {
+  /** Aborted once a process of the drill dies unasked: for every wait of the drill. */
+  get signal(): AbortSignal {
+    return this.watch.signal;
+  }
+
+  private workerOptions(): WorkerEnvOptions {
     return {
-      ...baseEnv(),
-      TEMPORAL_ADDRESS: this.temporal.address,
-      TEMPORAL_TASK_QUEUE: this.taskQueue,
-      MESH_BASE_URL: this.sandbox.url,
-      MESH_REALM: 'drills',
-      MESH_USERNAME: 'drills@example.com',
-      MESH_PASSWORD: 'sandbox',
-      MESH_SCREENING_CONFIGURATION_ID: 'sandbox-default',
+      temporalAddress: this.temporal.address,
+      taskQueue: this.taskQueue,
+      sandboxUrl: this.sandbox.url,
+      // The sandbox's account limit is off in most drills; the queue's rate limit must not be what they measure.
+      meshRateLimitPerMinute: 60_000,
+      workflowBundlePath: this.options.workflowBundlePath,
+      logLevel: 'warn',
       // Every drill's review policy: case checks on time (no jitter), no reminder or expiry within a drill.
       // REVIEW_POLL_INTERVAL stays the worker's default (6 h) unless the drill's workerEnv sets it.
-      REVIEW_POLL_JITTER: '0',
-      REVIEW_REMINDER: '1d',
-      REVIEW_DEADLINE: '1d',
-      // The sandbox's account limit is off in most drills; the queue's rate limit must not be what they measure.
-      MESH_RATE_LIMIT_PER_MINUTE: '60000',
-      WORKER_METRICS_ADDRESS: 'off',
-      LOG_LEVEL: 'warn',
-      ...(this.options.workflowBundlePath !== undefined && {
-        WORKFLOW_BUNDLE_PATH: this.options.workflowBundlePath,
-      }),
-      ...this.options.workerEnv,
+      review: { REVIEW_POLL_JITTER: '0', REVIEW_REMINDER: '1d', REVIEW_DEADLINE: '1d' },
+      ...(this.options.workerEnv !== undefined && { env: this.options.workerEnv }),
     };
   }
 
-  /** Starts `npm run worker`'s entry point and waits until it polls both of its task queues. */
-  async startWorker(): Promise<ChildProc> {
-    const startedAt = Date.now();
-    this.workerStarts += 1;
-    const worker = ChildProc.start(
-      `worker-${this.workerStarts}`,
-      process.execPath,
-      tsxArgs('src/worker/main.ts'),
-      this.workerEnv(),
-      this.dir,
-    );
-    this.worker = worker;
-    const identity = `${worker.pid}@`;
-    await waitUntil(`worker ${worker.pid} polling ${this.taskQueue} and its Mesh queue`, 90_000, async () => {
-      if (!worker.running) throw new Error(`the worker exited: ${worker.tail()}`);
-      const [workflows, activities] = await Promise.all([
-        this.pollers(this.taskQueue, 1),
-        this.pollers(meshTaskQueue(this.taskQueue), 2),
-      ]);
-      return workflows.some((p) => p.startsWith(identity)) && activities.some((p) => p.startsWith(identity));
-    });
-    this.report.step(`worker ${worker.pid} polling after ${Date.now() - startedAt} ms`);
-    return worker;
+  /** The worker's whole environment, as src/worker/main.ts reads it. */
+  workerEnv(): NodeJS.ProcessEnv {
+    return workerEnv(this.workerOptions());
   }
 
-  private async pollers(taskQueue: string, taskQueueType: 1 | 2): Promise<string[]> {
-    const described = await this.client.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: taskQueue },
-      taskQueueType,
+  /** False once the drill is over (or a process died unasked): background loops of a drill stop then. */
+  get open(): boolean {
+    return !this.closed && !this.signal.aborted;
+  }
+
+  private ensureOpen(what: string): void {
+    this.signal.throwIfAborted();
+    if (this.closed) throw new Error(`the drill is over: no ${what} started`);
+  }
+
+  /** Starts `npm run worker`'s entry point and waits until it polls both of its task queues. */
+  async startWorker(): Promise<ManagedProcess> {
+    this.ensureOpen('worker');
+    const startedAt = Date.now();
+    this.workerStarts += 1;
+    const name = `worker-${this.workerStarts}`;
+    const worker = WorkerProcess.start({
+      ...this.workerOptions(),
+      name,
+      logFile: join(this.dir, `${name}.log`),
     });
-    return described.pollers.map((p) => p.identity ?? '');
+    this.worker = this.watch.watch(worker.proc);
+    await this.watch.guard(worker.whenPolling(this.client, 90_000));
+    this.report.step(`worker ${worker.pid} polling after ${Date.now() - startedAt} ms`);
+    return worker.proc;
   }
 
   get bridgeUrl(): string {
@@ -158,35 +160,37 @@ export class Stack {
   }
 
   /** Starts `npm run bridge`'s entry point on the port the sandbox delivers to; waits for /healthz. */
-  async startBridge(): Promise<ChildProc> {
+  async startBridge(): Promise<ManagedProcess> {
+    this.ensureOpen('bridge');
     const startedAt = Date.now();
     this.bridgeStarts += 1;
-    const bridge = ChildProc.start(
-      `bridge-${this.bridgeStarts}`,
-      process.execPath,
-      tsxArgs('src/bridge/main.ts'),
-      {
-        ...baseEnv(),
-        TEMPORAL_ADDRESS: this.temporal.address,
-        TEMPORAL_TASK_QUEUE: this.taskQueue,
-        WEBHOOK_HOST: '127.0.0.1',
-        WEBHOOK_PORT: String(this.bridgePort),
-        WEBHOOK_SECRET: SANDBOX_DEV_WEBHOOK_SECRET,
-        BRIDGE_METRICS_ADDRESS: 'off',
-        LOG_LEVEL: 'warn',
-      },
-      this.dir,
+    const name = `bridge-${this.bridgeStarts}`;
+    const { proc } = await this.watch.guard(
+      startBridgeProcess({
+        name,
+        logFile: join(this.dir, `${name}.log`),
+        temporalAddress: this.temporal.address,
+        taskQueue: this.taskQueue,
+        port: this.bridgePort,
+        webhookSecret: SANDBOX_DEV_WEBHOOK_SECRET,
+        logLevel: 'warn',
+      }),
     );
-    this.bridge = bridge;
-    await waitUntil(`the bridge on ${this.bridgeUrl}`, 60_000, async () => {
-      if (!bridge.running) throw new Error(`the bridge exited: ${bridge.tail()}`);
-      return (await httpStatus(`${this.bridgeUrl}/healthz`)) === 200;
-    });
-    this.report.step(`bridge ${bridge.pid} answering after ${Date.now() - startedAt} ms`);
-    return bridge;
+    this.bridge = this.watch.watch(proc);
+    this.report.step(`bridge ${proc.pid} answering after ${Date.now() - startedAt} ms`);
+    return proc;
+  }
+
+  /** Starts the Temporal dev server again on its port and SQLite file; resolves once gRPC answers. */
+  async restartTemporal(): Promise<number> {
+    this.ensureOpen('Temporal server');
+    const ms = await this.temporal.startProcess();
+    this.watch.watch(this.temporal.process!);
+    return ms;
   }
 
   async close(keepDir = false): Promise<void> {
+    this.closed = true;
     await this.worker?.stop('SIGKILL', 5_000).catch(() => undefined);
     await this.bridge?.stop('SIGKILL', 5_000).catch(() => undefined);
     await this.connection.close().catch(() => undefined);

@@ -32,8 +32,8 @@ import {
   type OnboardingStatus,
 } from '../../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { historyToJson } from '../../test/workflows/helpers/history-json';
-import { startLocalTemporal } from '../local-temporal';
+import { historyToJson } from '../../testkit/history-json';
+import { startLocalTemporal } from '../../testkit/temporal-server';
 
 const OUT_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const IDENTITY = 'record-histories';

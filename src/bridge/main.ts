@@ -25,9 +25,10 @@ async function main(): Promise<void> {
   const logger = createBridgeLogger(logging.bridgeLevel);
 
   // Lazy: the bridge starts (and reports not-ready on /readyz, 503 on webhooks) while Temporal is still down.
-  // While Temporal is unreachable the sender must hear 503 within a second (issue 6) and retry later; the
-  // SDK's default of 10 gRPC attempts would hold each delivery until the 5 s signal deadline. Two quick
-  // retries (~0.5 s) still ride over a blip. TLS, mTLS and API key as configured (src/platform/config/temporal.ts).
+  // While Temporal is unreachable the sender must hear 503 within a second (drills/temporal-outage.ts)
+  // and retry later; the SDK's default of 10 gRPC attempts would hold each delivery until the 5 s signal
+  // deadline. Two quick retries (~0.5 s) still ride over a blip. TLS, mTLS and API key as configured
+  // (src/platform/config/temporal.ts).
   const connection = lazyTemporalBridgeConnection(temporal);
   // The decisions it signals (and the case reviews it starts) are encrypted like every other payload.
   const dataConverter = createDataConverter(

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { DecisionType } from '../contracts/case-decision';
 
 /**
- * The parts of a Mesh case webhook the bridge acts on (guide Step 3, Step 6 and Appendix C;
- * mesh-api-notes.md "Webhooks"). Everything else in the payload (notes, subjects, names) is dropped
+ * The parts of a Mesh case webhook the bridge acts on (docs/providers/mesh.md,
+ * "Webhooks"). Everything else in the payload (notes, subjects, names) is dropped
  * unread: it is personal data the bridge has no use for. The sender's sets of webhook types, case
  * types and decision types are open, so unknown values are accepted and reported, never refused.
  */
@@ -106,7 +106,8 @@ function firstIssue(error: z.ZodError): PayloadError {
 
 /**
  * `case_stage.decision_type` is the current source of truth; only when `case_stage` is absent does the
- * deprecated `case_state` count (guide Step 3). Both end states map to a decision, anything else is in progress.
+ * deprecated `case_state` count (docs/providers/mesh.md, "Cases and decisions"). Both end states map to
+ * a decision, anything else is in progress.
  */
 function decisionOf(
   stage: z.infer<typeof caseSchema>['case_stage'],
@@ -134,12 +135,19 @@ export function parseWebhookPayload(json: unknown): WebhookEvent {
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) throw firstIssue(envelope.error);
   const { api_version: apiVersion, webhook_type: webhookType, case_type: caseType } = envelope.data;
+  const ignored = (reason: IgnoredEvent['reason']): IgnoredEvent => ({
+    kind: 'ignored',
+    reason,
+    apiVersion,
+    webhookType,
+    caseType,
+  });
 
-  // Some events come twice, as v1 and v2: only v2 is acted on (mesh-api-notes.md). An absent version is
+  // Some events come twice, as v1 and v2: only v2 is acted on (docs/providers/mesh.md). An absent version is
   // read as v2, the current format, rather than risk dropping a real decision.
-  if (apiVersion !== undefined && apiVersion !== 'v2') return ignoredEvent('api-version', envelope.data);
-  if (!isKnown(KNOWN_WEBHOOK_TYPES, webhookType)) return ignoredEvent('webhook-type', envelope.data);
-  if (!isKnown(KNOWN_CASE_TYPES, caseType)) return ignoredEvent('case-type', envelope.data);
+  if (apiVersion !== undefined && apiVersion !== 'v2') return ignored('api-version');
+  if (!isKnown(KNOWN_WEBHOOK_TYPES, webhookType)) return ignored('webhook-type');
+  if (!isKnown(KNOWN_CASE_TYPES, caseType)) return ignored('case-type');
 
   const parsed = caseSchema.safeParse(json);
   if (!parsed.success) throw firstIssue(parsed.error);
@@ -163,21 +171,6 @@ export function parseWebhookPayload(json: unknown): WebhookEvent {
     decisionType: decisionOf(body.case_stage, body.case_state),
     ...(body.case_stage?.identifier !== undefined && { stageIdentifier: body.case_stage.identifier }),
     ...(body.case_stage?.display_name !== undefined && { stageName: body.case_stage.display_name }),
-  };
-}
-
-// Module level rather than a closure per call: tsx names every closure it creates (esbuild's keepNames),
-// about a quarter of a microsecond per webhook (bench/bridge-throughput.ts).
-function ignoredEvent(
-  reason: IgnoredEvent['reason'],
-  envelope: z.infer<typeof envelopeSchema>,
-): IgnoredEvent {
-  return {
-    kind: 'ignored',
-    reason,
-    apiVersion: envelope.api_version,
-    webhookType: envelope.webhook_type,
-    caseType: envelope.case_type,
   };
 }
 

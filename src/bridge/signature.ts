@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Secret } from '../platform/config/secret';
 
-/** Standard Webhooks refuses timestamps further off than this, either way (mesh-api-notes.md, "Webhooks"). */
+/** Standard Webhooks refuses timestamps further off than this, either way (docs/providers/mesh.md). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 
 /**
@@ -43,11 +43,11 @@ const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /**
- * Verifies a delivery against the raw request bytes, before anything parses them (mesh-api-notes.md,
+ * Verifies a delivery against the raw request bytes, before anything parses them (docs/providers/mesh.md,
  * "Webhooks"): Standard Webhooks v1 with any of the configured secrets (rotation), checked by the
  * `standardwebhooks` library (constant-time comparison included); and, only when `legacySecret` is set
  * and the delivery carries no Standard Webhooks header at all, the guide's `x-complyadvantage-signature`
- * hex HMAC (Appendix C). The guide's example re-serialises the parsed JSON, which breaks on any
+ * hex HMAC. The guide's example re-serialises the parsed JSON, which breaks on any
  * whitespace or key-order difference: here the HMAC always covers the bytes as received.
  */
 export function createSignatureVerifier(secrets: SignatureSecrets): SignatureVerifier {

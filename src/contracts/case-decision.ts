@@ -1,8 +1,9 @@
 import { defineSignal } from '@temporalio/workflow';
 
 /**
- * `case_stage.decision_type` from Mesh. The provider's set is open (PARTIAL_POSITIVE was added after
- * the guide was written), so any other string is carried through and handled as "unknown" by the workflow.
+ * `case_stage.decision_type` from Mesh. The provider's set is open (PARTIAL_POSITIVE came later than
+ * the other values, docs/providers/mesh.md "Cases and decisions"), so any other string is carried
+ * through and handled as "unknown" by the workflow.
  */
 export type DecisionType = 'POSITIVE' | 'NEGATIVE' | 'PARTIAL_POSITIVE' | (string & {});
 
@@ -16,7 +17,7 @@ export type DecisionSource = 'webhook' | 'case-check';
  */
 export interface CaseDecision {
   caseIdentifier: string;
-  /** Absent or null while the case is still in progress (guide, Step 3). */
+  /** Absent or null while the case is still in progress. */
   decisionType: DecisionType | null;
   caseType?: string;
   stageIdentifier?: string;

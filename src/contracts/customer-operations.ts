@@ -1,9 +1,9 @@
 import type { MeshCustomer } from './customer';
 
 /**
- * Operations on an already onboarded customer (guide Steps 4-5), each a short workflow so it is
- * durable, retried and visible in the Web UI. IDs hold the external identifier and a request id: the
- * same request started twice is one execution; a new request id is a new operation.
+ * Operations on an already onboarded customer (monitoring, data changes, offboarding), each a short
+ * workflow so it is durable, retried and visible in the Web UI. IDs hold the external identifier and a
+ * request id: the same request started twice is one execution; a new request id is a new operation.
  */
 
 export interface CustomerReference {

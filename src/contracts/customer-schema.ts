@@ -3,7 +3,7 @@ import type { MeshCustomer } from './customer';
 
 /**
  * The customer object as Mesh create-and-screen takes it, checked only for what Mesh requires
- * (guide, Step 2 "Required Request Fields"; mesh-api-notes.md "Create and screen"). Everything else
+ * (docs/providers/mesh.md, "Create and screen"). Everything else
  * passes through untouched, in either layout: the guide's (`date_of_birth`, `address` on the customer)
  * or the API reference's (`date_of_birth`, `address[]`, … under `customer.person`). Mesh itself
  * validates the formats of the optional fields and answers 400 with field errors.

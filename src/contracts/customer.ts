@@ -1,7 +1,8 @@
 /**
- * The customer object exactly as Mesh create-and-screen takes it (guide Appendix B and the API
- * reference's layout, see mesh-api-notes.md). The onboarding service's object is passed through
- * unchanged; only the fields below are read by this project. Validation lives in `src/providers/mesh/customer-schema.ts`.
+ * The customer object exactly as Mesh create-and-screen takes it, in the guide's or the reference's
+ * layout (docs/providers/mesh.md, "Create and screen"). The onboarding service's object is passed
+ * through unchanged; only the fields below are read by this project. Validation lives in
+ * `src/contracts/customer-schema.ts`.
  */
 export interface MeshPerson {
   first_name?: string;

@@ -2,10 +2,11 @@ import { defineQuery } from '@temporalio/workflow';
 import type { CaseDecision } from './case-decision';
 
 /**
- * The per-case review of an ongoing-monitoring case (guide Step 6). The webhook bridge starts it by
- * signal-with-start on `CASE_CREATED` (ID `monitoring-case-<case_identifier>`, see workflow-ids.ts) and
- * relays the case's decision to it with `caseDecisionSignal`. The type name is a contract between the
- * bridge (which starts it by name) and the worker (which registers the function of that name).
+ * The per-case review of an ongoing-monitoring case (docs/workflow.md, "After onboarding"). The
+ * webhook bridge starts it by signal-with-start on `CASE_CREATED` (ID `monitoring-case-<case_identifier>`,
+ * see workflow-ids.ts) and relays the case's decision to it with `caseDecisionSignal`. The type name is a
+ * contract between the bridge (which starts it by name) and the worker (which registers the function of
+ * that name).
  */
 export const MONITORING_CASE_REVIEW_WORKFLOW_TYPE = 'monitoringCaseReview';
 

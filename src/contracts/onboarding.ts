@@ -68,7 +68,7 @@ export const DEFAULT_ONBOARDING_POLICY: OnboardingPolicy = {
 
 /**
  * The same three spellings the starter accepts (`onboardingRequestSchema`): a boolean, `{enabled}`, or
- * Mesh's own request layout `{entity_screening: {enabled}}` (guide Appendix B), so a create-and-screen
+ * Mesh's own request layout `{entity_screening: {enabled}}`, so a create-and-screen
  * body can be used as input as is.
  */
 export type MonitoringOption = boolean | { enabled?: boolean } | { entity_screening: { enabled: boolean } };
@@ -84,7 +84,7 @@ export interface ScreeningConfiguration {
  */
 export interface OnboardingInput {
   customer: MeshCustomer;
-  /** Defaults to enabled: ongoing monitoring is the guide's standard workflow. */
+  /** Defaults to enabled: an onboarded customer stays under ongoing monitoring unless told otherwise. */
   monitoring?: MonitoringOption;
   /** Overrides the worker's MESH_SCREENING_CONFIGURATION_ID for this run. */
   configuration?: ScreeningConfiguration;

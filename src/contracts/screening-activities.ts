@@ -96,7 +96,7 @@ export interface SetMonitoringInput {
 
 export interface UpdateAndRescoreInput {
   customerIdentifier: string;
-  /** The full, merged customer: update-and-rescore replaces the whole record (the API reference). */
+  /** The full, merged customer: update-and-rescore replaces the whole record (docs/providers/mesh.md). */
   customer: MeshCustomer;
 }
 

@@ -11,7 +11,7 @@ existing configurations are listed first, and only what is missing or different 
 
   --url URL             the bridge as Mesh reaches it, e.g. https://kyc.example.com/webhooks/complyadvantage
                         (a bare origin gets ${WEBHOOK_ROUTE} appended); must be HTTPS
-  --case-state-updated  also register the deprecated CASE_STATE_UPDATED (guide Step 3), for accounts
+  --case-state-updated  also register the deprecated CASE_STATE_UPDATED (docs/providers/mesh.md), for accounts
                         that do not send CASE_TRANSITIONED
   --name NAME           prefix of the configuration names this tool owns (default "kyc-onboarding");
                         a configuration named "<NAME> <TYPE>" pointing elsewhere is moved to --url
@@ -23,7 +23,7 @@ existing configurations are listed first, and only what is missing or different 
 Mesh connection from the environment: MESH_BASE_URL and MESH_ACCESS_KEY+MESH_SECRET (or
 MESH_REALM+MESH_USERNAME+MESH_PASSWORD). Exit codes: 0 done, 1 Mesh refused or failed, 2 bad usage.`;
 
-/** The events the onboarding acts on (guide Step 3 and Step 6; mesh-api-notes.md "Webhooks"). */
+/** The events the onboarding acts on (docs/providers/mesh.md, "Webhooks"). */
 export const DEFAULT_WEBHOOK_TYPES = ['CASE_TRANSITIONED', 'CASE_CREATED'] as const;
 /** Deprecated, but some accounts only send this one (its payloads say CASE_STAGE_UPDATED). */
 export const STATE_UPDATED_TYPE = 'CASE_STATE_UPDATED';
@@ -65,7 +65,7 @@ const argsSchema = z
         code: 'custom',
         message:
           url.protocol === 'http:'
-            ? '--url: must use HTTPS (guide Step 3: "Your webhook endpoint URL (must be HTTPS)"); for the local sandbox only, add --allow-http'
+            ? '--url: must use HTTPS (Mesh sends webhooks to HTTPS endpoints only); for the local sandbox only, add --allow-http'
             : `--url: must use HTTPS, got ${url.protocol}`,
       });
       return z.NEVER;
@@ -133,7 +133,7 @@ export interface RegistrationPlan {
  * Decides, from the existing configurations, what makes `url` receive every wanted type exactly once:
  * a configuration already pointing at `url` is kept (re-activated if switched off); else one this tool
  * named earlier is moved to `url` (the bridge's address changed); else a new one is created. Mesh has
- * no DELETE (mesh-api-notes.md), so nothing is ever removed.
+ * no DELETE (docs/providers/mesh.md, "Webhooks"), so nothing is ever removed.
  */
 export function planRegistration(
   existing: readonly WebhookConfiguration[],

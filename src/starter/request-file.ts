@@ -6,11 +6,11 @@ import { policyOverridesSchema } from '../contracts/onboarding-schemas';
 import type { MeshCustomer } from '../contracts/customer';
 
 /**
- * The onboarding service's request (issue 3, "The workflow"): the customer, monitoring defaulting to
+ * The onboarding service's request (docs/onboarding-service.md): the customer, monitoring defaulting to
  * enabled, and an optional screening configuration overriding the environment's. Unlike the customer,
  * this envelope is ours, so unknown keys are refused: a typo such as `monitor` would otherwise be ignored.
  * `monitoring` is accepted as a boolean, as `{enabled}` or in the Mesh request's own shape
- * `{entity_screening: {enabled}}` (guide, Appendix B).
+ * `{entity_screening: {enabled}}` (docs/providers/mesh.md, "Create and screen").
  */
 export const onboardingRequestSchema = z.strictObject({
   customer: customerSchema,

@@ -13,7 +13,7 @@ const schema = z.object({
   WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('5m'),
   // The SDK's usual default: workflow tasks are millisecond CPU bursts.
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
-  // Little's law at 300/min: 4.3 calls/s × 10 s worst-case call ≈ 43 in flight, rounded up.
+  // Little's law at 300/min: 4.85 calls/s × 10 s worst-case call ≈ 49 in flight, rounded up.
   MESH_ACTIVITY_SLOTS: envField.positiveInt(50, 'a number of concurrent Mesh calls'),
   // One Mesh request may take up to its 10 s timeout; 15 s lets it finish instead of being sent again.
   WORKER_SHUTDOWN_GRACE_TIME: envField.duration('15s'),

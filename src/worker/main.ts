@@ -45,7 +45,6 @@ async function main(): Promise<void> {
     }),
   );
   const logger = Runtime.instance().logger;
-  absorbRepeatedSignals(logger, ['SIGINT', 'SIGTERM'], config.shutdownGraceTimeMs);
 
   // One token for all activities of this process: a token fetch is a Mesh call too.
   const tokenProvider = createTokenProvider({ config: meshConfig, logger });
@@ -88,38 +87,6 @@ async function main(): Promise<void> {
     logger.info('workers stopped');
   } finally {
     await connection.close();
-  }
-}
-
-/**
- * The SDK stops listening after the first shutdown signal, so a second one takes Node's default action
- * and kills the process in the middle of Mesh calls. A terminal's Ctrl-C (and `kill -- -<pgid>`)
- * reaches this process directly and again through tsx's relay, so the repeat within 2 s is ignored;
- * a later one is a person insisting, and exits at once.
- */
-function absorbRepeatedSignals(
-  logger: {
-    info(m: string, a?: Record<string, unknown>): void;
-    warn(m: string, a?: Record<string, unknown>): void;
-  },
-  signals: NodeJS.Signals[],
-  graceTimeMs: number,
-): void {
-  let firstAt: number | undefined;
-  for (const signal of signals) {
-    process.on(signal, () => {
-      const now = Date.now();
-      if (firstAt === undefined) {
-        firstAt = now;
-        logger.info('shutting down: polling stopped, in-flight Mesh calls may finish', {
-          signal,
-          graceTimeMs,
-        });
-      } else if (now - firstAt > 2_000) {
-        logger.warn('second shutdown signal: exiting without waiting for in-flight calls', { signal });
-        process.exit(130);
-      }
-    });
   }
 }
 

@@ -59,7 +59,7 @@ export function meshWorkerOptions(
     // Enforced by the server across all workers polling the queue: the account-wide provider budget.
     // Every worker must use the same value: the last poller's value wins on the server.
     maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
-    // Little's law: the allowed rate times a 10 s worst-case call (≈ 43 at 300/min), with room to spare.
+    // Little's law: the allowed rate times a 10 s worst-case call (4.85/s × 10 s ≈ 49 at 300/min).
     maxConcurrentActivityTaskExecutions: config.meshActivitySlots,
     // Longer than one Mesh request (10 s timeout), so calls in flight finish instead of being sent again.
     shutdownGraceTime: config.shutdownGraceTimeMs,

@@ -1,7 +1,7 @@
 /**
  * The provider budget arithmetic, in one place so the worker, the benchmarks and docs/workflow.md use
  * the same numbers. Mesh allows MESH_RATE_LIMIT_PER_MINUTE requests (default 300) per account
- * ("Rate Limit Management" in the onboarding guide), counted over any 60-second window.
+ * (docs/providers/mesh.md, "Errors and rate limits"), counted over any 60-second window.
  */
 
 export interface MeshRateLimitPlan {
@@ -30,9 +30,10 @@ export interface MeshRateLimitPlan {
 /**
  * Requests per minute the plan keeps free by default for calls that are not one per activity: a token
  * fetch per worker process (fetched before it polls, src/worker/main.ts), 308 redirects, duplicate recovery.
- * Issue 6 asks a 1,000-onboarding burst at 300/min to drain within 211 s (≥ 95 % of the budget), which
- * leaves room for about 3; measured (docs/workflow.md): 4.85/s with one partition, busiest window 297,
- * 0 × 429, drained in 209.9 s. Run many worker processes, or bulk multi-request activities, and raise it.
+ * The provider-budget benchmark asks a 1,000-onboarding burst at 300/min to drain within 211 s (≥ 95 %
+ * of the budget), which leaves room for about 3; measured (docs/workflow.md): 4.85/s with one partition,
+ * busiest window 297, 0 × 429, drained in 209.9 s. Run many worker processes, or bulk multi-request
+ * activities, and raise it.
  */
 export const DEFAULT_RESERVED_PER_MINUTE = 3;
 

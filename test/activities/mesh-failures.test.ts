@@ -17,12 +17,8 @@ import { CREDENTIALS_REFUSED_METRIC } from '../../src/providers/mesh/activity-fa
 import { Secret } from '../../src/providers/mesh/config';
 import { createMeshClient } from '../../src/providers/mesh/client';
 import type { TokenProvider } from '../../src/providers/mesh/token-provider';
-import {
-  guidePerson,
-  pollUntil,
-  screenInput,
-  useSandboxHarness,
-} from '../providers/mesh/support/sandbox-client';
+import { guidePerson, screenInput, useSandboxHarness } from '../helpers/mesh-sandbox';
+import { waitFor } from '../../testkit/wait';
 
 /**
  * Every class of Mesh failure as the Temporal failure an activity ends with: permanent ones
@@ -140,12 +136,16 @@ describe('Mesh activity failures (sandbox)', () => {
     const first = await failureOf(mockEnvironment({}, meter).run(activities.createAndScreen, screenInput()));
     expect(first).toMatchObject({ type: 'AUTHENTICATION_FAILED', nonRetryable: false });
     // Temporal's retries, by hand: the same activity again until it goes through.
-    const outcome = await pollUntil(
+    const outcome = await waitFor(
       () =>
         mockEnvironment({}, meter)
           .run(activities.createAndScreen, screenInput())
           .catch((e: unknown) => e),
-      (result) => !(result instanceof ApplicationFailure),
+      {
+        timeoutMs: 10_000,
+        until: (result) => !(result instanceof ApplicationFailure),
+        description: 'the condition',
+      },
     );
     expect(outcome).toMatchObject({ screeningResult: 'NO_PROFILES' });
     expect(meter.added.length).toBeGreaterThanOrEqual(1);
@@ -161,7 +161,7 @@ describe('Mesh activity failures (sandbox)', () => {
   });
 
   it('retries a 429 no sooner than Ratelimit-Reset', async () => {
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
     const failure = await failureOf(run(activities.createAndScreen, screenInput()));
     expect(failure).toMatchObject({ type: 'RATE_LIMITED', nonRetryable: false });
     expect(failure.nextRetryDelay).toBeGreaterThanOrEqual(7_000);
@@ -179,7 +179,7 @@ describe('Mesh activity failures (sandbox)', () => {
   ])(
     'never waits longer than the retry policy allows, whatever Ratelimit-Reset says (%s)',
     async (_what, retryPolicy, expected) => {
-      await h.fault({
+      await h.addFault({
         match: { path: 'create-and-screen' },
         kind: 'rate-limit',
         resetSeconds: 31_536_000,
@@ -205,7 +205,7 @@ describe('Mesh activity failures (sandbox)', () => {
   });
 
   it.each([500, 502, 503])('retries a %i as SERVER_ERROR', async (status) => {
-    await h.fault({ match: { path: '/monitor' }, kind: 'server-error', status, count: 1 });
+    await h.addFault({ match: { path: '/monitor' }, kind: 'server-error', status, count: 1 });
     const { customerIdentifier } = await run(activities.createAndScreen, screenInput());
     const failure = await failureOf(run(activities.setMonitoring, { customerIdentifier, enabled: false }));
     expect(failure).toMatchObject({ type: 'SERVER_ERROR', nonRetryable: false });
@@ -220,7 +220,7 @@ describe('Mesh activity failures (sandbox)', () => {
       mesh: h.client({ config: { requestTimeoutMs: 200 } }),
       logger: quiet,
     });
-    await h.fault({ match: { path: '/cases' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    await h.addFault({ match: { path: '/cases' }, kind: 'latency', latencyMs: 1_500, count: 1 });
     const failure = await failureOf(run(impatient.checkOnboardingCase, { customerIdentifier: 'cust_any' }));
     expect(failure).toMatchObject({ type: 'TIMEOUT', nonRetryable: false });
   });
@@ -235,7 +235,7 @@ describe('Mesh activity failures (sandbox)', () => {
   });
 
   it('gives up a slow call as soon as the activity is cancelled (a worker shutting down), not at the timeout', async () => {
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
     const env = mockEnvironment();
     const attempt = env.run(activities.createAndScreen, screenInput());
     // Cancel once the request is at the sandbox.

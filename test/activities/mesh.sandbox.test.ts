@@ -8,10 +8,11 @@ import {
   company,
   externalId,
   guidePerson,
-  pollUntil,
+  recoveredMatch,
   screenInput,
   useSandboxHarness,
-} from '../providers/mesh/support/sandbox-client';
+} from '../helpers/mesh-sandbox';
+import { waitFor } from '../../testkit/wait';
 
 /**
  * The Mesh activities as Temporal runs them (inside an activity context, MockActivityEnvironment)
@@ -122,14 +123,7 @@ describe('Mesh activities (sandbox)', () => {
             ...guidePerson('Victor Bout', ext),
             email_address: 'new@example.com',
           });
-          expect(second).toMatchObject({
-            customerIdentifier: first.customerIdentifier,
-            externalIdentifier: ext,
-            riskLevel: 'MEDIUM-RISK',
-            screeningResult: 'HAS_PROFILES',
-            caseIdentifier: first.caseIdentifier,
-            recoveredFromDuplicate: true,
-          });
+          expect(second).toMatchObject(recoveredMatch(first, ext));
           expect(await h.customerCount(ext)).toBe(1);
           expect(logged.at(-1)).toContain('"recoveredFromDuplicate":true');
         });
@@ -137,12 +131,7 @@ describe('Mesh activities (sandbox)', () => {
     );
 
     it('recovers after a lost response: the retried activity finds the customer the first attempt created', async () => {
-      await h.settings({ identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
-      await h.fault({
-        match: { method: 'POST', path: 'create-and-screen' },
-        kind: 'lost-response',
-        count: 1,
-      });
+      await h.loseNextScreeningAnswer({ duplicateShape: 'conflict-guide' });
       const customer = guidePerson('Test CleanUser');
       await expect(screen(customer)).rejects.toMatchObject({ type: 'NETWORK', nonRetryable: false });
       const recovered = await screen(customer);
@@ -162,13 +151,17 @@ describe('Mesh activities (sandbox)', () => {
       // A clock that never moves: the client keeps its token until Mesh refuses it as expired.
       const stale = createActivities({ mesh: h.client({ clock: { now: () => 0 } }), logger: quiet });
       const customers: string[] = [];
-      const stats = await pollUntil(
+      const stats = await waitFor(
         async () => {
           const outcome = await inActivity(stale.createAndScreen, screenInput());
           customers.push(outcome.customerIdentifier);
           return h.stats();
         },
-        (s) => (s.byStatus['401'] ?? 0) >= 1,
+        {
+          timeoutMs: 10_000,
+          until: (s) => (s.byStatus['401'] ?? 0) >= 1,
+          description: 'the condition',
+        },
       );
       // Every attempt screened its customer; an expired token cost one token request, not a failure.
       expect(new Set(customers).size).toBe(customers.length);
@@ -193,9 +186,7 @@ describe('Mesh activities (sandbox)', () => {
         checkedAt: '2026-02-03T04:05:06.000Z',
       });
 
-      await h.control.post(`cases/${caseIdentifier!}/transition`, {
-        json: { stage: 'DECISION', decision: 'POSITIVE' },
-      });
+      await h.decideCase(caseIdentifier!, 'POSITIVE');
       const decided = await run('checkOnboardingCase', {
         customerIdentifier,
         caseIdentifier: caseIdentifier!,
@@ -210,10 +201,11 @@ describe('Mesh activities (sandbox)', () => {
       expect(await run('checkOnboardingCase', { customerIdentifier })).toEqual({
         checkedAt: '2026-02-03T04:05:06.000Z',
       });
-      const found = await pollUntil(
-        () => run('checkOnboardingCase', { customerIdentifier }),
-        (result) => result.case !== undefined,
-      );
+      const found = await waitFor(() => run('checkOnboardingCase', { customerIdentifier }), {
+        timeoutMs: 10_000,
+        until: (result) => result.case !== undefined,
+        description: 'the condition',
+      });
       expect(found.case).toMatchObject({
         caseType: 'CUSTOMER_ONBOARDING',
         decisionType: null,

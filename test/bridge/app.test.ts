@@ -12,7 +12,7 @@ import {
   newSecret,
   standardWebhookHeaders,
   type CasePayloadOptions,
-} from './webhook-signing';
+} from '../../testkit/webhooks';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest on Node 20 cannot load it.
 // It is only used for inject's `cookies` option, which these tests never pass. (A jest transform for
@@ -50,32 +50,25 @@ function testBridge(overrides: Partial<BridgeAppConfig> = {}): TestBridge {
   return { app, signaller, logs };
 }
 
-/** A signed POST to the webhook route, exactly as Mesh sends it. */
-function signed(body: string | Buffer, headers: Record<string, string> = {}, id?: string): InjectOptions {
+/** A JSON POST of `body` to the webhook route with `headers`. */
+function post(body: string | Buffer, headers: Record<string, string>): InjectOptions {
   return {
     method: 'POST',
     url: WEBHOOK_ROUTE,
     payload: body,
-    headers: {
-      'content-type': 'application/json',
-      ...standardWebhookHeaders({ secret: SECRET, body, ...(id !== undefined && { id }) }),
-      ...headers,
-    },
+    headers: { 'content-type': 'application/json', ...headers },
   };
+}
+
+/** A signed POST to the webhook route, exactly as Mesh sends it. */
+function signed(body: string | Buffer, headers: Record<string, string> = {}, id?: string): InjectOptions {
+  const signature = standardWebhookHeaders({ secret: SECRET, body, ...(id !== undefined && { id }) });
+  return post(body, { ...signature, ...headers });
 }
 
 /** A POST signed only the guide's legacy way (`x-complyadvantage-signature`, no id, no timestamp). */
 function legacyDelivery(body: string, headers: Record<string, string> = {}): InjectOptions {
-  return {
-    method: 'POST',
-    url: WEBHOOK_ROUTE,
-    payload: body,
-    headers: {
-      'content-type': 'application/json',
-      'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body),
-      ...headers,
-    },
-  };
+  return post(body, { 'X-ComplyAdvantage-Signature': legacySignature(LEGACY, body), ...headers });
 }
 
 function delivery(options: CasePayloadOptions = {}, id?: string): InjectOptions {

@@ -15,23 +15,15 @@ import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/cont
 import { kycMarkedForOffboarding } from '../../src/contracts/search-attributes';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer, type monitoringCaseReview } from '../../src/workflows';
-import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection, waitFor } from '../helpers/temporal';
-import {
-  closedPort,
-  FakeMesh,
-  startBridge,
-  SwitchableProxy,
-  uniqueExternalIdentifier,
-  type RunningBridge,
-} from './temporal-harness';
-import {
-  casePayload,
-  legacySignature,
-  newSecret,
-  standardWebhookHeaders,
-  type CasePayloadOptions,
-} from './webhook-signing';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
+import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
+import { waitFor } from '../../testkit/wait';
+import { startInProcessBridge, type InProcessBridge } from '../../testkit/bridge';
+import { freePort, TcpProxy } from '../../testkit/net';
+import { externalId } from '../helpers/mesh-sandbox';
+import { FakeMesh } from './fake-mesh';
+import { casePayload, legacySignature, newSecret, signedCaseWebhook } from '../../testkit/webhooks';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
 
 const SECRET = newSecret();
 
@@ -52,8 +44,11 @@ interface Posted {
   body: Record<string, unknown>;
 }
 
-/** One signed delivery over real HTTP; `headers` fixes the webhook id and timestamp for redeliveries. */
-async function post(bridge: RunningBridge, body: string, headers: Record<string, string>): Promise<Posted> {
+/** One signed delivery over real HTTP; its `headers` fix the webhook id and timestamp for redeliveries. */
+async function post(
+  bridge: InProcessBridge,
+  { body, headers }: { body: string; headers: Record<string, string> },
+): Promise<Posted> {
   const res = await fetch(bridge.url, {
     method: 'POST',
     body,
@@ -62,9 +57,21 @@ async function post(bridge: RunningBridge, body: string, headers: Record<string,
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-function signedDelivery(options: CasePayloadOptions): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify(casePayload(options));
-  return { body, headers: standardWebhookHeaders({ secret: SECRET, body }) };
+/** A bridge on a fresh task queue for each test of the calling describe block, closed after it. */
+function useBridgePerTest(prefix: string): { bridge: InProcessBridge; taskQueue: string } {
+  const each = {} as { bridge: InProcessBridge; taskQueue: string };
+  beforeEach(async () => {
+    each.taskQueue = uniqueTaskQueue(prefix);
+    each.bridge = await startInProcessBridge({
+      temporalAddress: t.address,
+      taskQueue: each.taskQueue,
+      secrets: [SECRET],
+    });
+  });
+  afterEach(async () => {
+    await each.bridge.close();
+  });
+  return each;
 }
 
 function onboardingInput(externalIdentifier: string): OnboardingInput {
@@ -93,14 +100,12 @@ describe('Temporal signaller', () => {
       source: 'webhook',
       receivedAt: new Date().toISOString(),
     };
-    await expect(signaller.signalOnboarding(uniqueExternalIdentifier(), decision)).resolves.toBe(
-      'workflow-not-found',
-    );
+    await expect(signaller.signalOnboarding(externalId(), decision)).resolves.toBe('workflow-not-found');
     await expect(signaller.isReady()).resolves.toBe(true);
   });
 
   it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}` });
+    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
     const signaller = createTemporalSignaller({
       client: new Client({ connection }),
       namespace: 'default',
@@ -129,20 +134,13 @@ describe('Temporal signaller', () => {
 });
 
 describe('webhooks into running workflows', () => {
-  let bridge: RunningBridge;
-  let taskQueue: string;
-  beforeEach(async () => {
-    taskQueue = uniqueTaskQueue('bridge');
-    bridge = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
-  });
-  afterEach(async () => {
-    await bridge.close();
-  });
+  const each = useBridgePerTest('bridge');
 
   it('applies a decision that arrived while screening was still retrying, once screening finds profiles', async () => {
+    const { bridge, taskQueue } = each;
     const mesh = new FakeMesh({ screeningResult: 'HAS_PROFILES' });
     mesh.screeningOpen = false;
-    const externalIdentifier = uniqueExternalIdentifier();
+    const externalIdentifier = externalId();
     const workflowId = onboardingWorkflowId(externalIdentifier);
 
     await withWorkers(taskQueue, mesh, async () => {
@@ -159,12 +157,12 @@ describe('webhooks into running workflows', () => {
 
       // The analyst decided at Mesh (an earlier attempt's screening opened the case); the webhook says so.
       mesh.decide(`case-${externalIdentifier}`, 'POSITIVE');
-      const decision = signedDelivery({
+      const decision = signedCaseWebhook(SECRET, {
         externalIdentifier,
         caseIdentifier: `case-${externalIdentifier}`,
         decisionType: 'POSITIVE',
       });
-      expect(await post(bridge, decision.body, decision.headers)).toEqual({
+      expect(await post(bridge, decision)).toEqual({
         status: 200,
         body: { status: 'signalled', workflow: 'onboarding' },
       });
@@ -185,8 +183,9 @@ describe('webhooks into running workflows', () => {
   });
 
   it('acknowledges a decision for an onboarding that has already finished, without starting another', async () => {
+    const { bridge, taskQueue } = each;
     const mesh = new FakeMesh({ screeningResult: 'NO_PROFILES', riskLevel: 'LOW-RISK' });
-    const externalIdentifier = uniqueExternalIdentifier();
+    const externalIdentifier = externalId();
     await withWorkers(taskQueue, mesh, async () => {
       const result = await t.client.workflow.execute(onboardCustomer, {
         taskQueue,
@@ -195,8 +194,8 @@ describe('webhooks into running workflows', () => {
       });
       expect(result.state).toBe('APPROVED');
     });
-    const late = signedDelivery({ externalIdentifier, decisionType: 'NEGATIVE' });
-    expect(await post(bridge, late.body, late.headers)).toEqual({
+    const late = signedCaseWebhook(SECRET, { externalIdentifier, decisionType: 'NEGATIVE' });
+    expect(await post(bridge, late)).toEqual({
       status: 200,
       body: { status: 'no-running-workflow', workflow: 'onboarding' },
     });
@@ -207,16 +206,16 @@ describe('webhooks into running workflows', () => {
 
 describe('Temporal unreachable', () => {
   it('answers 503 while Temporal is down, and the same delivery retried after it is back reaches the workflow', async () => {
-    const proxy = await SwitchableProxy.create(t.address);
+    const proxy = await TcpProxy.start(t.address, { up: false });
     const taskQueue = uniqueTaskQueue('bridge-outage');
-    const bridge = await startBridge({
+    const bridge = await startInProcessBridge({
       temporalAddress: proxy.address,
       taskQueue,
       secrets: [SECRET],
       signalTimeoutMs: 1_500,
     });
     const mesh = new FakeMesh({ screeningResult: 'HAS_PROFILES' });
-    const externalIdentifier = uniqueExternalIdentifier();
+    const externalIdentifier = externalId();
     try {
       await withWorkers(taskQueue, mesh, async () => {
         const handle = await t.client.workflow.start(onboardCustomer, {
@@ -231,12 +230,12 @@ describe('Temporal unreachable', () => {
 
         // The analyst rejects at Mesh; the webhook reporting it is what the outage holds up.
         mesh.decide(`case-${externalIdentifier}`, 'NEGATIVE');
-        const delivery = signedDelivery({
+        const delivery = signedCaseWebhook(SECRET, {
           externalIdentifier,
           caseIdentifier: `case-${externalIdentifier}`,
           decisionType: 'NEGATIVE',
         });
-        const refused = await post(bridge, delivery.body, delivery.headers);
+        const refused = await post(bridge, delivery);
         expect(refused.status).toBe(503);
         expect(refused.body).toEqual({
           statusCode: 503,
@@ -249,7 +248,7 @@ describe('Temporal unreachable', () => {
         // The sender retries the very same delivery (same webhook-id and signature) after 1, 5 and 10 s.
         const accepted = await waitFor(
           async () => {
-            const res = await post(bridge, delivery.body, delivery.headers);
+            const res = await post(bridge, delivery);
             return res.status === 200 ? res : undefined;
           },
           { timeoutMs: 20_000, intervalMs: 1_000, description: 'the retried delivery to be accepted' },
@@ -268,26 +267,30 @@ describe('Temporal unreachable', () => {
 });
 
 describe('monitoring cases', () => {
-  let bridge: RunningBridge;
-  let taskQueue: string;
-  beforeEach(async () => {
-    taskQueue = uniqueTaskQueue('bridge-monitoring');
-    bridge = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
-  });
-  afterEach(async () => {
-    await bridge.close();
-  });
+  const each = useBridgePerTest('bridge-monitoring');
+
+  /** A monitoring case of a fresh customer, and its signed webhooks: CASE_CREATED, and a decision. */
+  function monitoringCase() {
+    const externalIdentifier = externalId();
+    const caseIdentifier = `case-m-${externalIdentifier}`;
+    const monitoring = { externalIdentifier, caseIdentifier, caseType: 'CUSTOMER_MONITORING' };
+    return {
+      caseIdentifier,
+      created: () =>
+        signedCaseWebhook(SECRET, { ...monitoring, webhookType: 'CASE_CREATED', decisionType: null }),
+      decided: (decisionType: string) => signedCaseWebhook(SECRET, { ...monitoring, decisionType }),
+    };
+  }
 
   it('reviews a new monitoring case and marks the customer for offboarding on a NEGATIVE decision', async () => {
+    const { bridge, taskQueue } = each;
     const mesh = new FakeMesh();
-    const externalIdentifier = uniqueExternalIdentifier();
-    const caseIdentifier = `case-m-${externalIdentifier}`;
-    const workflowId = monitoringCaseWorkflowId(caseIdentifier);
-    const monitoring = { externalIdentifier, caseIdentifier, caseType: 'CUSTOMER_MONITORING' };
+    const monitoring = monitoringCase();
+    const workflowId = monitoringCaseWorkflowId(monitoring.caseIdentifier);
 
     await withWorkers(taskQueue, mesh, async () => {
-      const created = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
-      expect(await post(bridge, created.body, created.headers)).toEqual({
+      const created = monitoring.created();
+      expect(await post(bridge, created)).toEqual({
         status: 200,
         body: { status: 'signalled', workflow: 'monitoring-case' },
       });
@@ -296,9 +299,13 @@ describe('monitoring cases', () => {
       expect((await handle.query(monitoringCaseStatusQuery)).state).toBe('AWAITING_DECISION');
 
       // The same delivery reaching a restarted bridge (its in-memory dedupe is gone): the workflow drops it.
-      const restarted = await startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET] });
+      const restarted = await startInProcessBridge({
+        temporalAddress: t.address,
+        taskQueue,
+        secrets: [SECRET],
+      });
       try {
-        expect((await post(restarted, created.body, created.headers)).status).toBe(200);
+        expect((await post(restarted, created)).status).toBe(200);
       } finally {
         await restarted.close();
       }
@@ -307,8 +314,8 @@ describe('monitoring cases', () => {
         description: 'the workflow to drop the redelivery',
       });
 
-      const negative = signedDelivery({ ...monitoring, decisionType: 'NEGATIVE' });
-      expect((await post(bridge, negative.body, negative.headers)).status).toBe(200);
+      const negative = monitoring.decided('NEGATIVE');
+      expect((await post(bridge, negative)).status).toBe(200);
       const result = await handle.result();
       expect(result.state).toBe('MARKED_FOR_OFFBOARDING');
 
@@ -328,19 +335,20 @@ describe('monitoring cases', () => {
     });
 
     // A late delivery for the closed case is acknowledged and does not re-open it.
-    const late = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
-    expect(await post(bridge, late.body, late.headers)).toEqual({
+    const late = monitoring.created();
+    expect(await post(bridge, late)).toEqual({
       status: 200,
       body: { status: 'case-closed', workflow: 'monitoring-case' },
     });
   });
 
   it('drops a replayed legacy delivery in the workflow once the bridge has forgotten it', async () => {
+    const { taskQueue } = each;
     const legacySecret = 'legacy-secret-for-replay';
     const legacyBridge = () =>
-      startBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET], legacySecret });
+      startInProcessBridge({ temporalAddress: t.address, taskQueue, secrets: [SECRET], legacySecret });
     const mesh = new FakeMesh();
-    const externalIdentifier = uniqueExternalIdentifier();
+    const externalIdentifier = externalId();
     const caseIdentifier = `case-m-${externalIdentifier}`;
     const body = JSON.stringify(
       casePayload({
@@ -357,7 +365,7 @@ describe('monitoring cases', () => {
     await withWorkers(taskQueue, mesh, async () => {
       const first = await legacyBridge();
       try {
-        expect(await post(first, body, headers)).toEqual({
+        expect(await post(first, { body, headers })).toEqual({
           status: 200,
           body: { status: 'signalled', workflow: 'monitoring-case' },
         });
@@ -371,7 +379,7 @@ describe('monitoring cases', () => {
 
       const restarted = await legacyBridge();
       try {
-        expect((await post(restarted, body, headers)).status).toBe(200);
+        expect((await post(restarted, { body, headers })).status).toBe(200);
       } finally {
         await restarted.close();
       }
@@ -383,22 +391,21 @@ describe('monitoring cases', () => {
   });
 
   it('handles a decision that overtakes its CASE_CREATED: the review closes, the late CASE_CREATED is acknowledged', async () => {
+    const { bridge, taskQueue } = each;
     const mesh = new FakeMesh();
-    const externalIdentifier = uniqueExternalIdentifier();
-    const caseIdentifier = `case-m-${externalIdentifier}`;
-    const monitoring = { externalIdentifier, caseIdentifier, caseType: 'CUSTOMER_MONITORING' };
+    const monitoring = monitoringCase();
 
     await withWorkers(taskQueue, mesh, async () => {
-      const positive = signedDelivery({ ...monitoring, decisionType: 'POSITIVE' });
-      expect((await post(bridge, positive.body, positive.headers)).status).toBe(200);
+      const positive = monitoring.decided('POSITIVE');
+      expect((await post(bridge, positive)).status).toBe(200);
       const handle = t.client.workflow.getHandle<typeof monitoringCaseReview>(
-        monitoringCaseWorkflowId(caseIdentifier),
+        monitoringCaseWorkflowId(monitoring.caseIdentifier),
       );
       const result = await handle.result();
       expect(result.state).toBe('CLEARED');
     });
-    const created = signedDelivery({ ...monitoring, webhookType: 'CASE_CREATED', decisionType: null });
-    expect(await post(bridge, created.body, created.headers)).toEqual({
+    const created = monitoring.created();
+    expect(await post(bridge, created)).toEqual({
       status: 200,
       body: { status: 'case-closed', workflow: 'monitoring-case' },
     });

@@ -3,88 +3,15 @@
  * run: SIGTERM while a delivery is in flight lets that delivery finish and be acknowledged, refuses new
  * work, and exits 0; its output carries no secret.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { httpStatus, waitForHttp } from '../../scripts/wait-for';
-import { testConnection, uniqueTaskQueue, waitFor, type TestConnection } from '../helpers/temporal';
-import { closedPort, uniqueExternalIdentifier } from './temporal-harness';
-import { casePayload, newSecret, standardWebhookHeaders } from './webhook-signing';
-
-/**
- * A TCP pass-through to Temporal that holds every connection until `release()`: the bridge's signal is
- * then provably in flight for as long as the test wants.
- */
-class HoldingProxy {
-  private readonly held: Array<() => void> = [];
-  private released = false;
-  private readonly sockets = new Set<Socket>();
-  private readonly server: Server;
-  private port = 0;
-  private firstConnection!: () => void;
-  /** Resolves when the bridge has opened its first connection to "Temporal". */
-  readonly connected = new Promise<void>((resolve) => (this.firstConnection = resolve));
-
-  private constructor(target: { host: string; port: number }) {
-    this.server = createServer((client) => {
-      const pipe = () => {
-        const upstream = connect(target.port, target.host);
-        this.sockets.add(client).add(upstream);
-        client.on('error', () => upstream.destroy());
-        upstream.on('error', () => client.destroy());
-        client.pipe(upstream).pipe(client);
-      };
-      if (this.released) pipe();
-      else this.held.push(pipe);
-      this.firstConnection();
-    });
-  }
-
-  static async start(targetAddress: string): Promise<HoldingProxy> {
-    const [host = '127.0.0.1', port] = targetAddress.split(':');
-    const proxy = new HoldingProxy({ host, port: Number(port) });
-    proxy.port = await closedPort();
-    await new Promise<void>((resolve) => proxy.server.listen(proxy.port, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get address(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  release(): void {
-    this.released = true;
-    for (const pipe of this.held.splice(0)) pipe();
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const ROOT = join(__dirname, '..', '..');
-
-function startBridgeProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = '';
-  // Plain node with tsx's loader: one process, so SIGTERM reaches the bridge itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bridge/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
+import { startBridgeProcess } from '../../testkit/bridge';
+import { freePort, httpStatus, TcpProxy } from '../../testkit/net';
+import { waitFor } from '../../testkit/wait';
+import { casePayload, newSecret, standardWebhookHeaders } from '../../testkit/webhooks';
+import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
+import { externalId } from '../helpers/mesh-sandbox';
 
 let t: TestConnection;
 beforeAll(async () => {
@@ -97,22 +24,24 @@ afterAll(async () => {
 describe('bridge shutdown', () => {
   it('finishes and acknowledges the delivery in flight on SIGTERM, refuses new ones, and exits 0', async () => {
     const secret = newSecret();
-    const proxy = await HoldingProxy.start(t.address);
-    const port = await closedPort();
+    // Every connection to "Temporal" waits until `release()`: the bridge's signal is then provably in
+    // flight for as long as the test wants.
+    const proxy = await TcpProxy.start(t.address, { hold: true });
+    const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const bridge = startBridgeProcess({
-      TEMPORAL_ADDRESS: proxy.address,
-      WEBHOOK_HOST: '127.0.0.1',
-      WEBHOOK_PORT: String(port),
-      WEBHOOK_SECRET: secret,
+    const { proc: bridge } = await startBridgeProcess({
+      temporalAddress: proxy.address,
+      taskQueue: 'unused',
+      port,
+      webhookSecret: secret,
       // Longer than the test holds the call, so the answer is the signal's, not a timeout's.
-      WEBHOOK_SIGNAL_TIMEOUT: '30s',
+      env: { WEBHOOK_SIGNAL_TIMEOUT: '30s' },
+      keepLines: Infinity,
+      timeoutMs: 30_000,
     });
     try {
-      await waitForHttp(`${base}/healthz`, { timeoutMs: 30_000 });
-
       // A waiting onboarding (no worker needed: the server accepts signals for it all the same).
-      const externalIdentifier = uniqueExternalIdentifier('SHUTDOWN');
+      const externalIdentifier = externalId('SHUTDOWN');
       const handle = await t.client.workflow.start(onboardCustomer, {
         taskQueue: uniqueTaskQueue('shutdown'),
         workflowId: onboardingWorkflowId(externalIdentifier),
@@ -127,7 +56,7 @@ describe('bridge shutdown', () => {
       });
       await proxy.connected;
 
-      bridge.child.kill('SIGTERM');
+      bridge.kill('SIGTERM');
       await waitFor(() => bridge.output().includes('shutting down'), {
         timeoutMs: 10_000,
         description: 'the bridge to start shutting down',
@@ -140,7 +69,7 @@ describe('bridge shutdown', () => {
         },
         { timeoutMs: 10_000, description: 'the bridge to stop taking requests' },
       );
-      expect(bridge.child.exitCode).toBeNull();
+      expect(bridge.running).toBe(true);
 
       proxy.release();
       const response = await delivery;
@@ -148,7 +77,7 @@ describe('bridge shutdown', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'signalled', workflow: 'onboarding' });
       // Promptly: the answered socket does not hold the shutdown for its keep-alive timeout.
-      expect(await exitOf(bridge.child)).toBe(0);
+      expect((await bridge.exited).code).toBe(0);
       const history = await handle.fetchHistory();
       const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
       expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual([
@@ -157,8 +86,8 @@ describe('bridge shutdown', () => {
       expect(bridge.output()).not.toContain(secret);
       await handle.terminate('test finished');
     } finally {
-      if (bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
-      await proxy.close();
+      bridge.kill('SIGKILL');
+      await proxy.down();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { parseWebhookPayload, PayloadError } from '../../src/bridge/payload';
-import { casePayload } from './webhook-signing';
+import { casePayload } from '../../testkit/webhooks';
 
 function fieldOf(fn: () => unknown): string | undefined {
   try {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Secret } from '../../src/providers/mesh/config';
 import { Webhook } from 'standardwebhooks';
 import { createSignatureVerifier, type SignatureCheck } from '../../src/bridge/signature';
-import { legacySignature, newSecret, standardWebhookHeaders } from './webhook-signing';
+import { legacySignature, newSecret, standardWebhookHeaders } from '../../testkit/webhooks';
 
 const BODY = '{"api_version":"v2","webhook_type":"CASE_TRANSITIONED","case_identifier":"case_1"}';
 const now = () => Math.floor(Date.now() / 1000);

@@ -13,11 +13,7 @@ import {
 } from '../../src/register-webhooks/register';
 import { MeshError, type MeshApi } from '../../src/providers/mesh/api';
 import type { MeshWebhooks, WebhookConfiguration } from '../../src/providers/mesh/webhooks';
-import {
-  startHarness,
-  useSandboxHarness,
-  type SandboxHarness,
-} from '../providers/mesh/support/sandbox-client';
+import { startHarness, useSandboxHarness, type SandboxHarness } from '../helpers/mesh-sandbox';
 
 const BRIDGE_URL = 'https://kyc.example.com/webhooks/complyadvantage';
 

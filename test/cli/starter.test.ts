@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { externalId, startHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
+import { externalId, startHarness, type SandboxHarness } from '../helpers/mesh-sandbox';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
-import { withSandboxWorkers } from '../workflows/helpers/sandbox-workers';
+import { withSandboxWorkers } from '../helpers/mesh-sandbox';
 
 /**
  * `npm run starter` as a person runs it: the real CLI (src/starter/main.ts through tsx) in a child process,

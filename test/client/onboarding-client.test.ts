@@ -1,14 +1,18 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { OnboardingClient, OnboardingInputError, OnboardingRefusedError } from '../../src/client';
-import { useTestConnection, waitFor } from '../helpers/temporal';
+import { useTestConnection } from '../helpers/temporal';
+import { waitFor } from '../../testkit/wait';
 import {
   callsTo,
+  caseWebhook,
   decideCase,
   fakeActivities,
-  screeningOutcome,
+  hasProfiles,
   uniqueCustomer,
   waitForState,
   withOnboardingWorkers,
-} from '../workflows/helpers/onboarding-harness';
+  type FakeCases,
+} from '../helpers/onboarding';
 
 /**
  * The client module the onboarding service (and the starter) uses: typed calls on the workflow's own
@@ -16,8 +20,25 @@ import {
  */
 const t = useTestConnection();
 
-const hasProfiles = () =>
-  screeningOutcome({ screeningResult: 'HAS_PROFILES', riskLevel: 'MEDIUM-RISK', caseIdentifier: 'case-1' });
+/**
+ * With the workers running, starts through the client an onboarding whose screening has profiles (case
+ * `case-1`), and hands the client and the run to `fn` once it awaits review.
+ */
+async function inReview(
+  fn: (
+    onboarding: OnboardingClient,
+    run: { id: string; handle: WorkflowHandle; cases: FakeCases },
+  ) => Promise<void>,
+): Promise<void> {
+  const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
+  await withOnboardingWorkers(activities, async (taskQueue) => {
+    const onboarding = new OnboardingClient({ client: t.client, taskQueue });
+    const customer = uniqueCustomer();
+    const { handle } = await onboarding.start({ customer });
+    await waitForState(handle, 'AWAITING_REVIEW');
+    await fn(onboarding, { id: customer.external_identifier, handle, cases });
+  });
+}
 
 describe('OnboardingClient', () => {
   it('starts once per external identifier and returns the existing onboarding on a repeat', async () => {
@@ -56,14 +77,7 @@ describe('OnboardingClient', () => {
   });
 
   it('amends, lets an officer decide, and answers each call with the status', async () => {
-    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (taskQueue) => {
-      const onboarding = new OnboardingClient({ client: t.client, taskQueue });
-      const customer = uniqueCustomer();
-      const { handle } = await onboarding.start({ customer });
-      await waitForState(handle, 'AWAITING_REVIEW');
-      const id = customer.external_identifier;
-
+    await inReview(async (onboarding, { id, handle, cases }) => {
       const amended = await onboarding.amend(id, {
         customer: { person: { nationality: ['GB'] } },
         requestId: 'r-1',
@@ -77,14 +91,7 @@ describe('OnboardingClient', () => {
       expect((refused as OnboardingRefusedError).type).toBe('UpdateRefused');
       expect((refused as Error).message).toContain('is open');
 
-      await decideCase(handle, cases, {
-        caseIdentifier: 'case-1',
-        caseType: 'CUSTOMER_ONBOARDING',
-        decisionType: 'PARTIAL_POSITIVE',
-        source: 'webhook',
-        webhookId: 'w-1',
-        receivedAt: new Date().toISOString(),
-      });
+      await decideCase(handle, cases, caseWebhook('PARTIAL_POSITIVE', { webhookId: 'w-1' }));
       await waitFor(async () => (await onboarding.status(id)).escalated, {
         timeoutMs: 20_000,
         description: 'escalation',
@@ -99,13 +106,7 @@ describe('OnboardingClient', () => {
   });
 
   it('withdraws with the final status, and checks a request before sending it', async () => {
-    const { activities } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (taskQueue) => {
-      const onboarding = new OnboardingClient({ client: t.client, taskQueue });
-      const customer = uniqueCustomer();
-      const { handle } = await onboarding.start({ customer });
-      await waitForState(handle, 'AWAITING_REVIEW');
-      const id = customer.external_identifier;
+    await inReview(async (onboarding, { id }) => {
       await expect(
         onboarding.amend(id, { customer: { external_identifier: 'other' } }),
       ).rejects.toBeInstanceOf(OnboardingInputError);

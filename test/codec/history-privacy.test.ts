@@ -15,11 +15,11 @@ import {
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
 import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
-import { externalId, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
-import { fakeActivities, testPolicy, waitForState } from '../workflows/helpers/onboarding-harness';
-import { sandboxActivities } from '../workflows/helpers/sandbox-workers';
+import { externalId, useSandboxHarness } from '../helpers/mesh-sandbox';
+import { fakeActivities, testPolicy, waitForState } from '../helpers/onboarding';
+import { sandboxActivities } from '../helpers/mesh-sandbox';
 import { keyConfig } from './support';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
 
 /**
  * With ENCRYPTION_KEY set, nothing a person could be identified by reaches Temporal in the clear: the
@@ -209,9 +209,7 @@ describe('the raw workflow history with ENCRYPTION_KEY set', () => {
       const handle = await start(tq, subject.customer);
       const waiting: OnboardingStatus = await waitForState(handle, 'AWAITING_REVIEW');
       // The analyst clears the case at Mesh; the webhook reporting it is confirmed by one case read.
-      await h.control.post(`cases/${waiting.case!.caseIdentifier}/transition`, {
-        json: { stage: 'DECISION', decision: 'POSITIVE' },
-      });
+      await h.decideCase(waiting.case!.caseIdentifier, 'POSITIVE');
       await handle.signal(caseDecisionSignal, {
         caseIdentifier: waiting.case!.caseIdentifier,
         caseType: 'CUSTOMER_ONBOARDING',

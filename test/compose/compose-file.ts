@@ -37,12 +37,23 @@ export interface Service {
   volumes?: string[];
   init?: boolean;
   restart?: string;
+  user?: string;
+  read_only?: boolean;
+  tmpfs?: string[];
+  security_opt?: string[];
+  cap_drop?: string[];
+  mem_limit?: string;
+  networks?: string[];
 }
 
 export interface ComposeFile {
   services: Record<string, Service>;
   configs?: Record<string, { content?: string; file?: string }>;
   volumes?: Record<string, unknown>;
+  networks?: Record<
+    string,
+    { internal?: boolean; ipam?: { config?: { subnet?: string; gateway?: string }[] } } | null
+  >;
 }
 
 /** What compose prints when a `${VAR:?message}` variable is missing: it starts nothing. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { TypedSearchAttributes, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { buildWorkflowBundle, DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../scripts/build-workflow-bundle';
-import { resolveTemporalCli } from '../../scripts/temporal-cli';
+import { resolveTemporalCli } from '../../testkit/temporal-cli';
 import { WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { buildCodecServer } from '../../src/codec-server/app';
 import { loadBridgeConfig } from '../../src/bridge/config';
@@ -26,14 +26,15 @@ import { meshTaskQueue } from '../../src/contracts/onboarding';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { workflowWorkerOptions } from '../../src/worker/options';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
+import { bundleOnce } from '../../testkit/bundle';
+import { historyFromJson } from '../../testkit/history-json';
 import {
-  bundleOnce,
   installTestRuntime,
   runWorker,
+  testConnection,
   testServerAddress,
   uniqueTaskQueue,
 } from '../helpers/temporal';
-import { historyFromJson } from '../workflows/helpers/history-json';
 import {
   MissingVariableError,
   parsePort,
@@ -44,13 +45,15 @@ import {
   type ComposeFile,
   type Service,
 } from './compose-file';
-import { loadConfigSchemas, loadersReachedBy, type ConfigSchemas } from './known-variables';
+import { loadConfigSchemas, loadersReachedBy, sourceOfCommand, type ConfigSchemas } from './known-variables';
 
 /**
- * docker-compose.yml, checked without Docker (none runs here): services, images, ports, healthchecks and
- * start order; every variable of the app services against the config schemas and through the loaders
- * each process really calls; the wiring between the services; and the scripts it runs (search attribute
- * registration, healthchecks, the prebuilt workflow bundle) run for real against the test Temporal server.
+ * docker-compose.yml and the Dockerfile, checked without Docker (none runs here): services, images, ports,
+ * healthchecks, start order, networks and container hardening; every variable of the app services against
+ * the config schemas and through the loaders each process really calls; the wiring between the services;
+ * and the scripts it runs (schema job, namespace and search attribute registration, healthchecks, the
+ * prebuilt workflow bundle) run for real: against a stand-in for temporal-sql-tool, and against the test
+ * Temporal server.
  */
 const run = promisify(execFile);
 
@@ -75,24 +78,35 @@ const PRODUCTION_RUNS: Record<string, Env> = {
 };
 
 const APP_SERVICES = ['codec-server', 'sandbox', 'worker', 'bridge'] as const;
-/** What each app container runs: its command, and the starter through `docker compose run worker`. */
-const SCRIPTS_RUN_BY: Record<(typeof APP_SERVICES)[number], string[]> = {
-  'codec-server': ['codec-server'],
-  sandbox: ['sandbox'],
-  worker: ['worker', 'starter'],
-  bridge: ['bridge'],
-};
+/** The one-shot jobs of the admin-tools image. */
+const JOBS = ['temporal-schema', 'temporal-admin-tools'] as const;
+/** The starter, through `docker compose run --rm worker node dist/starter/main.js ...` (docs/compose.md). */
+const STARTER_COMMAND = ['node', 'dist/starter/main.js'];
+/** What each app container runs: its own command, and the worker's also the starter. */
+const COMMANDS_RUN_BY = (name: (typeof APP_SERVICES)[number]): string[][] => [
+  service(name).command ?? [],
+  ...(name === 'worker' ? [STARTER_COMMAND] : []),
+];
 
 const compose = readComposeFile(SANDBOX_RUN);
-const service = (name: string, file: ComposeFile = compose): Service => {
+function service(name: string, file: ComposeFile = compose): Service {
   const found = file.services[name];
   if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
   return found;
-};
+}
 const envOf = (name: string, file: ComposeFile = compose): Env => service(name, file).environment ?? {};
 const publishedPorts = (name: string) => (service(name).ports ?? []).map(parsePort);
 const metadataType = (key: (typeof CUSTOM_SEARCH_ATTRIBUTES)[number]) =>
   `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`;
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+/** The Dockerfile's stages in order: base image, stage name, and the instructions of each. */
+const stages = dockerfile
+  .split(/^(?=FROM )/m)
+  .filter((part) => part.startsWith('FROM '))
+  .map((part) => {
+    const [, image = '', name] = /^FROM (\S+)(?: AS (\S+))?$/m.exec(part) ?? [];
+    return { image, name, text: part };
+  });
 
 let schemas: ConfigSchemas;
 beforeAll(async () => {
@@ -100,7 +114,7 @@ beforeAll(async () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('defines PostgreSQL, Temporal, its admin job and UI, the codec server, worker and bridge, and the sandbox as a profile', () => {
+  it('defines PostgreSQL, its schema job, Temporal, its admin job and UI, the codec server, worker and bridge, and the sandbox as a profile', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       'bridge',
       'codec-server',
@@ -108,6 +122,7 @@ describe('docker-compose.yml', () => {
       'sandbox',
       'temporal',
       'temporal-admin-tools',
+      'temporal-schema',
       'temporal-ui',
       'worker',
     ]);
@@ -119,22 +134,56 @@ describe('docker-compose.yml', () => {
     expect(SANDBOX_RUN.COMPOSE_PROFILES).toBe('sandbox');
   });
 
-  it('runs Temporal Server 1.29 on PostgreSQL 16 with a persistent volume, and the UI 2.42', () => {
-    expect(service('postgresql').image).toBe('postgres:16');
+  it("runs Temporal's production server image, the version of the test server, on PostgreSQL 16 with a persistent volume, and the UI 2.42", async () => {
+    const t = await testConnection();
+    let serverVersion: string;
+    try {
+      serverVersion = (await t.client.workflowService.getSystemInfo({})).serverVersion;
+    } finally {
+      await t.close();
+    }
+    expect(serverVersion).toMatch(/^1\.29\.\d+$/);
+
+    expect(service('postgresql').image).toMatch(/^postgres:16\.\d+$/);
     expect(service('postgresql').volumes).toEqual(['postgresql-data:/var/lib/postgresql/data']);
     expect(Object.keys(compose.volumes ?? {})).toEqual(['postgresql-data']);
 
-    const temporal = service('temporal');
-    expect(temporal.image).toMatch(/^temporalio\/auto-setup:1\.29\.\d+$/);
-    expect(service('temporal-admin-tools').image).toMatch(/^temporalio\/admin-tools:1\.29\.\d+-/);
+    // Not the dev-only auto-setup image: the schema and the namespace are the one-shot jobs' work.
+    expect(service('temporal').image).toBe(`temporalio/server:${serverVersion}`);
+    for (const job of JOBS) {
+      expect([job, service(job).image]).toEqual([
+        job,
+        expect.stringMatching(`^temporalio/admin-tools:${serverVersion}-`),
+      ]);
+    }
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:2\.42\.\d+$/);
-    expect(envOf('temporal')).toMatchObject({
+    expect(envOf('temporal')).toEqual({
       DB: 'postgres12',
+      DB_PORT: '5432',
       POSTGRES_SEEDS: 'postgresql',
       POSTGRES_USER: envOf('postgresql').POSTGRES_USER,
       POSTGRES_PWD: envOf('postgresql').POSTGRES_PASSWORD,
-      SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES: 'true',
+      DYNAMIC_CONFIG_FILE_PATH: '/etc/temporal/config/dynamicconfig/kyc-onboarding.yaml',
+      BIND_ON_IP: '0.0.0.0',
     });
+  });
+
+  it("pins every image to an exact version, the Dockerfile's Node included", () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      if (s.build !== undefined) {
+        expect([name, s.image]).toEqual([name, 'kyc-onboarding-orchestrator:local']);
+        continue;
+      }
+      // postgres:16.15, temporalio/server:1.29.1, temporalio/admin-tools:1.29.1-tctl-..., temporalio/ui:2.42.1
+      expect([name, s.image]).toEqual([
+        name,
+        expect.stringMatching(/^[a-z/-]+:\d+\.\d+(\.\d+)?(-[\w.-]+)?$/),
+      ]);
+    }
+    // One Node release for every stage: a supported LTS line (24, "Krypton", until April 2028), exact.
+    const nodeImages = new Set(stages.map((s) => s.image));
+    expect(nodeImages.size).toBe(1);
+    expect([...nodeImages][0]).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
   });
 
   it("gives the Mesh queue the partitions the worker's rate limit is computed with, every other queue Temporal's 4", () => {
@@ -166,6 +215,7 @@ describe('docker-compose.yml', () => {
     );
     expect(published).toEqual({
       postgresql: [],
+      'temporal-schema': [],
       temporal: ['127.0.0.1:7233->7233'],
       'temporal-admin-tools': [],
       'temporal-ui': ['127.0.0.1:8080->8080'],
@@ -191,53 +241,142 @@ describe('docker-compose.yml', () => {
     expect(containerPorts('sandbox')).toEqual([4010]);
   });
 
-  it('builds the app services from the Dockerfile and starts each through its npm script', () => {
-    const scripts = (
-      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    ).scripts;
+  it('builds the app services from the Dockerfile and starts each as node dist/<process>/main.js, not through npm', () => {
     for (const name of APP_SERVICES) {
       const s = service(name);
-      expect([name, s.build, s.init]).toEqual([name, '.', true]);
-      expect(s.command).toEqual(['npm', 'run', '--silent', name]);
-      expect(scripts[name]).toBeDefined();
+      // tini is the image's entrypoint; compose's own init would put a second one in front of it.
+      expect([name, s.build, s.init]).toEqual([name, '.', undefined]);
+      expect([name, s.command]).toEqual([name, ['node', `dist/${name}/main.js`]]);
+      // Compiled from src/<process>/main.ts.
+      expect(sourceOfCommand(s.command ?? [])).toBe(join(ROOT, 'src', name, 'main.ts'));
     }
+    sourceOfCommand(STARTER_COMMAND);
   });
 
-  it('builds a non-root image that carries the prebuilt workflow bundle the worker is pointed at', () => {
-    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)].map((m) => m[1]);
-    expect(stages).toEqual(['node:20-slim', 'deps', 'node:20-slim']);
-    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    const bundleCopy = /^COPY --from=workflow-bundle \/app\/(\S+) (\S+)$/m.exec(dockerfile);
-    expect(bundleCopy?.[1]).toBe(DEFAULT_WORKFLOW_BUNDLE_PATH);
-    expect(dockerfile).toContain(
-      `RUN npx tsx scripts/build-workflow-bundle.ts ${DEFAULT_WORKFLOW_BUNDLE_PATH}`,
+  it('builds with dev dependencies and runs node dist/... under tini as a non-root user, without npm or tsx', () => {
+    expect(stages.map((s) => s.name)).toEqual(['build', 'production-dependencies', undefined]);
+    const [build, deps, runtime] = stages.map((s) => s.text);
+
+    // Build: every dependency, then `npm run build` (tsc with tsconfig.build.json + the workflow bundle).
+    expect(build).toMatch(/^RUN npm ci$/m);
+    expect(build).toMatch(/^COPY tsconfig\.json tsconfig\.build\.json \.\/$/m);
+    expect(build).toMatch(/^RUN npm run build$/m);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(pkg.scripts['build']).toContain('tsc -p tsconfig.build.json');
+    expect(pkg.scripts['build']).toContain('scripts/build-workflow-bundle.ts');
+    expect(pkg.dependencies['tsx']).toBeUndefined();
+    expect(pkg.devDependencies['tsx']).toBeDefined();
+
+    // Runtime: production dependencies and dist/ only, no package manager, tini as PID 1, node as its child.
+    expect(deps).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime?.match(/^COPY .*$/gm)).toEqual([
+      'COPY --from=production-dependencies /app/node_modules ./node_modules',
+      'COPY --from=build /app/dist ./dist',
+    ]);
+    expect(runtime).toMatch(/rm -rf \/usr\/local\/lib\/node_modules\/npm\b/);
+    expect(runtime).toMatch(/rm -f \/usr\/local\/bin\/npm \/usr\/local\/bin\/npx\b/);
+    expect(runtime).toMatch(
+      /^RUN apt-get update\s+\\\s+&& apt-get install -y --no-install-recommends tini\b/m,
     );
-    expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^WORKDIR \/app$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    expect(runtime).not.toMatch(/\b(npm|npx|tsx) (run|ci|install)\b|"npm"|"tsx"/);
+
+    // The worker is pointed at the bundle the build stage wrote into dist/.
     expect(loadWorkerConfig(envOf('worker')).workflowBundlePath).toBe(
-      posix.join('/app', bundleCopy?.[2] ?? ''),
+      posix.join('/app', DEFAULT_WORKFLOW_BUNDLE_PATH),
     );
 
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
-    expect(ignored).toEqual(
-      expect.arrayContaining([
-        'node_modules',
-        '.git',
-        '.env',
-        'scripts',
-        '!scripts/build-workflow-bundle.ts',
-      ]),
+    // The build context is exactly what the build stage copies.
+    const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    expect(allowed).toEqual([
+      '*',
+      '!package.json',
+      '!package-lock.json',
+      '!tsconfig.json',
+      '!tsconfig.build.json',
+      '!src',
+      '!scripts/build-workflow-bundle.ts',
+    ]);
+    const copied = [...(build ?? '').matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(
+      (m) => m[1]?.split(' ') ?? [],
+    );
+    expect(copied.sort()).toEqual(
+      allowed
+        .slice(1)
+        .map((a) => a.slice(1))
+        .sort(),
     );
   });
 
-  it('starts in order: PostgreSQL healthy, Temporal healthy, search attributes registered, then the app', () => {
+  it('hardens every container: read-only root (tmpfs where it writes), no new privileges, no capabilities, a memory limit', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      expect([name, s.read_only, s.security_opt, s.cap_drop]).toEqual([
+        name,
+        true,
+        ['no-new-privileges:true'],
+        ['ALL'],
+      ]);
+      expect([name, s.mem_limit]).toEqual([name, expect.stringMatching(/^\d+[mg]$/)]);
+      // Only tmpfs mounts and the database's volume are writable.
+      expect([name, s.volumes]).toEqual([name, name === 'postgresql' ? expect.any(Array) : undefined]);
+      expect([name, s.tmpfs]).toEqual([name, expect.arrayContaining(['/tmp'])]);
+    }
+    // PostgreSQL starts as its own user (no root entrypoint that drops privileges), socket on tmpfs.
+    expect(service('postgresql').user).toBe('postgres');
+    expect(service('postgresql').tmpfs).toEqual(['/var/run/postgresql', '/tmp']);
+    // Temporal's configuration is rendered onto tmpfs, and the server reads it from there.
+    const serverScript = service('temporal').command?.[0] ?? '';
+    expect(serverScript).toContain(
+      'dockerize -template /etc/temporal/config/config_template.yaml:/tmp/temporal/config/docker.yaml',
+    );
+    expect(serverScript).toMatch(
+      /^exec temporal-server --root \/tmp\/temporal --config config --env docker start$/m,
+    );
+  });
+
+  it('keeps the database on an internal network with the schema job and Temporal alone, and the bridge on a network of its own', () => {
+    const members = (network: string) =>
+      Object.entries(compose.services)
+        .filter(([, s]) => (s.networks ?? ['default']).includes(network))
+        .map(([name]) => name)
+        .sort();
+    expect(Object.keys(compose.networks ?? {}).sort()).toEqual(['database', 'default', 'webhooks']);
+    expect(compose.networks?.['database']).toEqual({ internal: true });
+    expect(members('database')).toEqual(['postgresql', 'temporal', 'temporal-schema']);
+    expect(service('postgresql').networks).toEqual(['database']);
+    // The bridge reaches the Temporal frontend and nothing else; the sandbox delivers webhooks to it.
+    expect(service('bridge').networks).toEqual(['webhooks']);
+    expect(members('webhooks')).toEqual(['bridge', 'sandbox', 'temporal']);
+    expect(members('default')).toEqual([
+      'codec-server',
+      'sandbox',
+      'temporal',
+      'temporal-admin-tools',
+      'temporal-ui',
+      'worker',
+    ]);
+  });
+
+  it('starts in order: PostgreSQL healthy, schema up to date, Temporal healthy, namespace and search attributes registered, then the app', () => {
     const dependsOn = Object.fromEntries(
       Object.entries(compose.services).map(([name, s]) => [name, s.depends_on ?? {}]),
     );
     expect(dependsOn).toEqual({
       postgresql: {},
-      temporal: { postgresql: { condition: 'service_healthy' } },
+      'temporal-schema': { postgresql: { condition: 'service_healthy' } },
+      temporal: {
+        postgresql: { condition: 'service_healthy' },
+        'temporal-schema': { condition: 'service_completed_successfully' },
+      },
       'temporal-admin-tools': { temporal: { condition: 'service_healthy' } },
       'temporal-ui': {
         temporal: { condition: 'service_healthy' },
@@ -258,11 +397,16 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('gives every long-running service a healthcheck and lets the one-shot admin job exit', () => {
+  it('gives every long-running service a healthcheck and lets the one-shot jobs exit', () => {
     for (const [name, s] of Object.entries(compose.services)) {
-      if (name === 'temporal-admin-tools') {
-        expect(s.healthcheck).toBeUndefined();
-        expect(s.restart).toBe('no');
+      if ((JOBS as readonly string[]).includes(name)) {
+        expect([name, s.healthcheck, s.restart, s.entrypoint]).toEqual([
+          name,
+          undefined,
+          'no',
+          ['/bin/sh', '-c'],
+        ]);
+        expect([name, s.command?.length]).toEqual([name, 1]);
         continue;
       }
       expect([name, s.healthcheck?.test[0]]).toEqual([name, 'CMD']);
@@ -298,10 +442,11 @@ describe('docker-compose.yml', () => {
 
     it('reaches a config loader for every process it starts', () => {
       for (const name of APP_SERVICES) {
-        for (const script of SCRIPTS_RUN_BY[name]) {
-          const { loaders } = loadersReachedBy(script);
-          expect([script, loaders.length > 0]).toEqual([script, true]);
-          expect([script, loaders.filter((l) => !schemas.loaders.has(l))]).toEqual([script, []]);
+        for (const command of COMMANDS_RUN_BY(name)) {
+          const entry = command.join(' ');
+          const { loaders } = loadersReachedBy(sourceOfCommand(command));
+          expect([entry, loaders.length > 0]).toEqual([entry, true]);
+          expect([entry, loaders.filter((l) => !schemas.loaders.has(l))]).toEqual([entry, []]);
         }
       }
     });
@@ -314,12 +459,12 @@ describe('docker-compose.yml', () => {
       const file = readComposeFile(env);
       const failures: string[] = [];
       for (const name of APP_SERVICES) {
-        for (const script of SCRIPTS_RUN_BY[name]) {
-          for (const loaderName of loadersReachedBy(script).loaders) {
+        for (const command of COMMANDS_RUN_BY(name)) {
+          for (const loaderName of loadersReachedBy(sourceOfCommand(command)).loaders) {
             try {
               schemas.loaders.get(loaderName)?.(envOf(name, file));
             } catch (err) {
-              failures.push(`${name} (npm run ${script}) ${loaderName}: ${(err as Error).message}`);
+              failures.push(`${name} (${command.join(' ')}) ${loaderName}: ${(err as Error).message}`);
             }
           }
         }
@@ -446,7 +591,7 @@ describe('docker-compose.yml', () => {
           'kyc.a1b2c.tmprl.cloud',
         ]);
       }
-      for (const name of ['codec-server', 'temporal-admin-tools', 'temporal-ui']) {
+      for (const name of ['codec-server', 'temporal-schema', 'temporal-admin-tools', 'temporal-ui']) {
         expect([name, envOf(name, file).TEMPORAL_API_KEY]).toEqual([name, undefined]);
       }
       // Unset, they arrive empty, which means unset: plaintext to the compose temporal service.
@@ -464,15 +609,74 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  describe('search attribute registration (temporal-admin-tools)', () => {
+  describe('schema job (temporal-schema)', () => {
+    const script = service('temporal-schema').command?.[0] ?? '';
+    const dir = mkdtempSync(join(tmpdir(), 'temporal-schema-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    /**
+     * The script with a stand-in for the image's temporal-sql-tool that records each call (its arguments
+     * and the SQL_* environment it reads) and fails the call named by FAIL_ON.
+     */
+    const runSchemaScript = async (failOn = '') => {
+      const log = join(dir, `calls-${randomUUID()}.log`);
+      const tool = join(dir, 'temporal-sql-tool');
+      writeFileSync(
+        tool,
+        [
+          '#!/bin/sh',
+          'echo "$SQL_PLUGIN $SQL_USER@$SQL_HOST:$SQL_PORT $*" >> "$CALLS"',
+          'case "$*" in "$FAIL_ON") echo "failed: $*" >&2; exit 1 ;; esac',
+        ].join('\n'),
+      );
+      chmodSync(tool, 0o755);
+      const env = { ...envOf('temporal-schema'), PATH: `${dir}:/usr/bin:/bin`, CALLS: log, FAIL_ON: failOn };
+      let code = 0;
+      try {
+        await run('/bin/sh', ['-c', script], { env, timeout: 10_000 });
+      } catch (err) {
+        code = (err as { code?: number }).code ?? -1;
+      }
+      const calls = readFileSync(log, 'utf8').trim().split('\n');
+      return { code, calls };
+    };
+
+    it("creates both databases and brings each schema to the image's version, as the PostgreSQL user", async () => {
+      expect(envOf('temporal-schema')).toEqual({
+        SQL_PLUGIN: envOf('temporal').DB,
+        SQL_HOST: envOf('temporal').POSTGRES_SEEDS,
+        SQL_PORT: envOf('temporal').DB_PORT,
+        SQL_USER: envOf('postgresql').POSTGRES_USER,
+        SQL_PASSWORD: envOf('postgresql').POSTGRES_PASSWORD,
+      });
+      const { code, calls } = await runSchemaScript();
+      expect(code).toBe(0);
+      const as = 'postgres12 temporal@postgresql:5432';
+      const schemas = '/etc/temporal/schema/postgresql/v12';
+      expect(calls).toEqual([
+        `${as} --db temporal create-database`,
+        `${as} --db temporal setup-schema -v 0.0`,
+        `${as} --db temporal update-schema -d ${schemas}/temporal/versioned`,
+        `${as} --db temporal_visibility create-database`,
+        `${as} --db temporal_visibility setup-schema -v 0.0`,
+        `${as} --db temporal_visibility update-schema -d ${schemas}/visibility/versioned`,
+      ]);
+    });
+
+    it('stops at the first failure, so the server does not start on a half-made schema', async () => {
+      const { code, calls } = await runSchemaScript('--db temporal setup-schema -v 0.0');
+      expect(code).not.toBe(0);
+      expect(calls).toHaveLength(2);
+    });
+  });
+
+  describe('namespace and search attribute registration (temporal-admin-tools)', () => {
     const admin = service('temporal-admin-tools');
     const script = admin.command?.[0] ?? '';
     const attributes = (envOf('temporal-admin-tools').KYC_SEARCH_ATTRIBUTES ?? '').split(/\s+/);
 
     it('registers exactly CUSTOM_SEARCH_ATTRIBUTES, with their types', () => {
       expect(attributes).toEqual(CUSTOM_SEARCH_ATTRIBUTES.map(metadataType));
-      expect(admin.entrypoint).toEqual(['/bin/sh', '-c']);
-      expect(admin.command).toHaveLength(1);
     });
 
     /** The real Temporal CLI (the admin-tools image has the same), talking to the test server. */
@@ -488,7 +692,11 @@ describe('docker-compose.yml', () => {
     };
 
     const runScript = async (namespace: string, registered: string[]) => {
-      const env = { ...(await cliEnv(namespace)), KYC_SEARCH_ATTRIBUTES: registered.join(' ') };
+      const env = {
+        ...(await cliEnv(namespace)),
+        TEMPORAL_NAMESPACE_RETENTION: envOf('temporal-admin-tools').TEMPORAL_NAMESPACE_RETENTION ?? '',
+        KYC_SEARCH_ATTRIBUTES: registered.join(' '),
+      };
       try {
         // The script's own deadline is minutes; a hang here should fail this test, not outlive it.
         const { stdout } = await run('/bin/sh', ['-c', script], { env, timeout: 30_000 });
@@ -513,15 +721,22 @@ describe('docker-compose.yml', () => {
       return Object.entries(customAttributes).map(([name, type]) => `${name}=${typeName(type)}`);
     };
 
-    it('creates them in a fresh namespace, succeeds again when they exist, and stops on a type conflict', async () => {
+    it('creates the namespace and the attributes, succeeds again when they exist, and stops on a type conflict', async () => {
       const namespace = `compose-${randomUUID()}`;
-      await run('temporal', ['operator', 'namespace', 'create', '-n', namespace], {
-        env: await cliEnv(namespace),
-      });
 
       const first = await runScript(namespace, attributes);
       expect(first.code).toBe(0);
+      expect(first.output).toContain(`namespace ${namespace} created (retention 24h)`);
       expect(first.output).toContain(`search attributes ready in namespace ${namespace}`);
+      const { stdout } = await run(
+        'temporal',
+        ['operator', 'namespace', 'describe', '-n', namespace, '-o', 'json'],
+        {
+          env: await cliEnv(namespace),
+        },
+      );
+      const described = JSON.parse(stdout) as { config?: { workflowExecutionRetentionTtl?: string } };
+      expect(described.config?.workflowExecutionRetentionTtl).toBe('86400s');
       expect((await registeredIn(namespace)).sort()).toEqual(
         CUSTOM_SEARCH_ATTRIBUTES.map(metadataType).sort(),
       );
@@ -529,6 +744,7 @@ describe('docker-compose.yml', () => {
       // Every `docker compose up` runs it again.
       const again = await runScript(namespace, attributes);
       expect(again.code).toBe(0);
+      expect(again.output).toContain(`namespace ${namespace} exists`);
 
       const conflicting = attributes.map((a) => (a.startsWith('KycRiskLevel=') ? 'KycRiskLevel=Bool' : a));
       const conflict = await runScript(namespace, conflicting);

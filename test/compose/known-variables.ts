@@ -5,8 +5,8 @@ import { ROOT } from './compose-file';
 
 /**
  * The application's configuration schemas as the compose test sees them: every `*_ENV_VARIABLES` list and
- * every `load*Config` function exported by a module in src/config, discovered rather than listed, so a
- * new section is checked the day it appears. And, per npm script, the loaders its entry point reaches.
+ * every `load*Config` function exported by a module in src/, discovered rather than listed, so a new
+ * section is checked the day it appears. And, per process the image runs, the loaders its entry point reaches.
  */
 export type ConfigLoader = (env?: Env) => unknown;
 
@@ -16,14 +16,24 @@ export interface ConfigSchemas {
   loaders: Map<string, ConfigLoader>;
 }
 
-const CONFIG_DIR = join(ROOT, 'src', 'config');
+const SRC = join(ROOT, 'src');
+const CONFIG_EXPORT = /^export (?:const [A-Z_]+_ENV_VARIABLES\b|function load[A-Z]\w*Config\b)/m;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
 
 export async function loadConfigSchemas(): Promise<ConfigSchemas> {
   const variables = new Map<string, string>();
   const loaders = new Map<string, ConfigLoader>();
-  const files = readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  // Only the modules that declare a section are imported (not every workflow and route of src/).
+  const files = sourceFiles(SRC).filter((file) => CONFIG_EXPORT.test(readFileSync(file, 'utf8')));
   for (const file of files.sort()) {
-    const exports = (await import(join(CONFIG_DIR, file))) as Record<string, unknown>;
+    const exports = (await import(file)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exports)) {
       if (name.endsWith('_ENV_VARIABLES') && Array.isArray(value)) {
         for (const variable of value as unknown[]) variables.set(String(variable), name);
@@ -35,17 +45,20 @@ export async function loadConfigSchemas(): Promise<ConfigSchemas> {
   return { variables, loaders };
 }
 
-/** The file `npm run <script>` starts, from package.json (`tsx <file>`). */
-export function entryPointOf(script: string): string {
-  const scripts = (
-    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-      scripts: Record<string, string>;
-    }
-  ).scripts;
-  const command = scripts[script];
-  const match = command === undefined ? null : /^tsx\s+(\S+\.ts)\b/.exec(command);
-  if (match?.[1] === undefined) throw new Error(`npm script ${script} is not "tsx <file>": ${command}`);
-  return join(ROOT, match[1]);
+/**
+ * The TypeScript behind a compiled entry point the image runs: `node dist/worker/main.js` was compiled
+ * from src/worker/main.ts (tsconfig.build.json: rootDir src, outDir dist).
+ */
+export function sourceOfCommand(command: readonly string[]): string {
+  const [program, entry] = command;
+  const match = entry === undefined ? null : /^dist\/(\S+)\.js$/.exec(entry);
+  if (program !== 'node' || match?.[1] === undefined) {
+    throw new Error(`not "node dist/<file>.js": ${command.join(' ')}`);
+  }
+  const source = join(SRC, `${match[1]}.ts`);
+  if (!existsSync(source))
+    throw new Error(`${entry} has no source: ${relative(ROOT, source)} does not exist`);
+  return source;
 }
 
 function resolveImport(from: string, specifier: string): string | undefined {
@@ -61,13 +74,13 @@ const VALUE_IMPORT = /^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'
 const LOADER_CALL = /(?<!function\s+)\b(load[A-Z]\w*Config)\s*\(/g;
 
 /**
- * The config loaders the entry point of `npm run <script>` calls, directly or through the project
- * modules it imports (type-only imports excluded): the sections whose variables that process reads.
+ * The config loaders an entry point calls, directly or through the project modules it imports
+ * (type-only imports excluded): the sections whose variables that process reads.
  */
-export function loadersReachedBy(script: string): { loaders: string[]; files: string[] } {
+export function loadersReachedBy(entry: string): { loaders: string[]; files: string[] } {
   const seen = new Set<string>();
   const loaders = new Set<string>();
-  const queue = [entryPointOf(script)];
+  const queue = [entry];
   while (queue.length > 0) {
     const file = queue.pop();
     if (file === undefined || seen.has(file)) continue;

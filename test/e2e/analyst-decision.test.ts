@@ -18,15 +18,10 @@ import type { MeshCustomer } from '../../src/contracts/customer';
 import { FINAL_STATES, type OnboardingInput, type OnboardingStatus } from '../../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { startBridge, type RunningBridge } from '../bridge/temporal-harness';
+import { startInProcessBridge, type InProcessBridge } from '../../testkit/bridge';
 import { useTestConnection } from '../helpers/temporal';
-import { externalId, guidePerson, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
-import {
-  testPolicy,
-  waitForState,
-  waitForStatus,
-  withOnboardingWorkers,
-} from '../workflows/helpers/onboarding-harness';
+import { externalId, guidePerson, useSandboxHarness } from '../helpers/mesh-sandbox';
+import { testPolicy, waitForState, waitForStatus, withOnboardingWorkers } from '../helpers/onboarding';
 import { DroppingFront } from './dropping-front';
 
 const ANALYST_NOTE = 'Different date of birth: confirmed false positive';
@@ -39,7 +34,7 @@ const harness = useSandboxHarness();
 interface Stack {
   taskQueue: string;
   mesh: MeshApi;
-  bridge: RunningBridge;
+  bridge: InProcessBridge;
   onboard(customer: MeshCustomer, extra?: Partial<OnboardingInput>): Promise<StartedOnboarding>;
 }
 
@@ -61,10 +56,11 @@ async function withStack(
   let bridgeLogs: string[] = [];
   let front: DroppingFront | undefined;
   await withOnboardingWorkers(createActivities({ mesh }), async (taskQueue) => {
-    const bridge = await startBridge({
+    const bridge = await startInProcessBridge({
       temporalAddress: t.address,
       taskQueue,
       secrets: [SANDBOX_DEV_WEBHOOK_SECRET],
+      keepLogs: true,
     });
     bridgeLogs = bridge.logs;
     try {
@@ -124,13 +120,11 @@ async function withStack(
 
 /** The sandbox's analyst route (sandbox contract: POST /_sandbox/cases/{id}/transition). */
 async function analystDecides(caseIdentifier: string, decision: string): Promise<void> {
-  await harness.control.post(`cases/${caseIdentifier}/transition`, {
-    json: { stage: 'DECISION', decision, note: ANALYST_NOTE },
-  });
+  await harness.decideCase(caseIdentifier, decision, ANALYST_NOTE);
 }
 
 async function deliveries(): Promise<DeliveryLogEntry[]> {
-  return (await harness.control.get('deliveries')).body as unknown as DeliveryLogEntry[];
+  return harness.deliveries();
 }
 
 function caseOf(status: OnboardingStatus): string {

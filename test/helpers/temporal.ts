@@ -1,45 +1,34 @@
 /**
- * Helpers for tests that run workflows on the ONE real dev server jest starts per run (test/global-setup.ts).
+ * Jest's side of the test kit: connections to the ONE real dev server jest starts per run
+ * (test/global-setup.ts). Waiting, bundling, ports and processes are testkit/'s, shared with the
+ * benchmarks and drills.
  *
  *   testServerAddress()          host:port of the shared server (env TEMPORAL_TEST_ADDRESS); throws if absent.
- *   installTestRuntime()         Runtime with DefaultLogger('WARN'), once per test file; called by testConnection().
+ *   installTestRuntime()         the quiet test Runtime (testkit/runtime.ts: ERROR, or TEST_LOG_LEVEL),
+ *                                once per test file; called by testConnection() and runWorker().
  *   testConnection()             { client, connection, nativeConnection, address, namespace, close() } to the
  *                                shared server. Open in beforeAll, `await t.close()` in afterAll.
  *   useTestConnection()          the same, with those two hooks registered for the calling file or describe block.
  *   uniqueTaskQueue(prefix)      a fresh task queue per test, so workers of different tests never steal tasks.
  *   uniqueWorkflowId(prefix)     a fresh workflow id (contract-shaped ids such as onboardingWorkflowId(ext) are
  *                                made unique through a unique external identifier instead).
- *   bundleOnce(workflowsPath)    bundleWorkflowCode once per path per test file (a bundle takes seconds).
  *   runWorker(options, fn)       creates a Worker on the shared server and runs `fn` while it polls; the worker
  *                                shuts down when `fn` settles. `options` = WorkerOptions without `connection`.
- *   waitFor(fn, { timeoutMs })   polls `fn` until it returns something other than undefined/false/null and
- *                                returns that; on the deadline throws naming `description` and the last error.
- *                                Use it instead of sleeping to wait for a state (e.g. poll a query).
  *
  * Example:
- *   let t: TestConnection;
- *   beforeAll(async () => { t = await testConnection(); });
- *   afterAll(async () => { await t.close(); });
+ *   const t = useTestConnection();
  *   it('...', async () => {
  *     const taskQueue = uniqueTaskQueue('onboarding');
- *     const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));
+ *     const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));  // testkit/bundle.ts
  *     const result = await runWorker({ taskQueue, workflowBundle, activities: fakes }, () =>
  *       t.client.workflow.execute(onboarding, { taskQueue, workflowId: uniqueWorkflowId('onboarding'), args: [input] }),
  *     );
  *   });
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-  type WorkerOptions,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { installRuntime, testLogLevel } from '../../testkit/runtime';
 import { TEST_SERVER_ADDRESS_VAR } from './test-server-env';
 
 export const TEST_NAMESPACE = 'default';
@@ -54,16 +43,8 @@ export function testServerAddress(): string {
   return address;
 }
 
-let runtimeInstalled = false;
-
 export function installTestRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already instantiated by something in this test file (e.g. a Worker created first): keep that one.
-  }
+  installRuntime(testLogLevel());
 }
 
 export interface TestConnection {
@@ -139,17 +120,6 @@ export function uniqueWorkflowId(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
 }
 
-const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
-
-export function bundleOnce(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  let bundle = bundles.get(workflowsPath);
-  if (bundle === undefined) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-    bundles.set(workflowsPath, bundle);
-  }
-  return bundle;
-}
-
 /** One connection for all workers of a test file, opened on first use and closed by jest when the file ends. */
 let workerConnection: Promise<NativeConnection> | undefined;
 
@@ -175,32 +145,5 @@ if (typeof afterAll === 'function') {
   });
 }
 
-export interface WaitForOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  /** Named in the timeout error: what was being waited for. */
-  description?: string;
-}
-
-export async function waitFor<T>(
-  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  opts: WaitForOptions,
-): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined && value !== null && value !== false) return value;
-      lastError = undefined;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const what = opts.description ?? 'condition';
-      const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await delay(opts.intervalMs ?? 100);
-  }
-}
+/** Kept here for test files that import it with the connection helpers; it lives in testkit/wait.ts. */
+export { waitFor } from '../../testkit/wait';

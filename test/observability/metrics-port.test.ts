@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { ConfigError } from '../../src/platform/config/env';
 import { metricsAddressProblem, type HostPort } from '../../src/platform/config/metrics';
 import { startMetricsServer } from '../../src/platform/metrics/metrics-server';
-import { freePort } from '../helpers/free-port';
+import { freePort } from '../../testkit/net';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -12,16 +12,13 @@ import { workerRuntimeOptions } from '../../src/platform/temporal/worker-runtime
 import { meshTaskQueue, type OnboardingInput, type OnboardingStatus } from '../../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { FakeSignaller } from '../bridge/fake-signaller';
-import { casePayload, newSecret, standardWebhookHeaders } from '../bridge/webhook-signing';
-import { freePort } from '../helpers/free-port';
-import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection, waitFor } from '../helpers/temporal';
-import {
-  fakeActivities,
-  screeningOutcome,
-  testPolicy,
-  uniqueCustomer,
-} from '../workflows/helpers/onboarding-harness';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
+import { casePayload, newSecret, standardWebhookHeaders } from '../../testkit/webhooks';
+import { freePort } from '../../testkit/net';
+import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
+import { waitFor } from '../../testkit/wait';
+import { fakeActivities, screeningOutcome, testPolicy, uniqueCustomer } from '../helpers/onboarding';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
 
 /**
  * The worker's Prometheus endpoint on the real dev server (jest's global setup): the Runtime is

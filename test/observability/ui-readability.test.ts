@@ -2,15 +2,16 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { meshTaskQueue, type OnboardingInput } from '../../src/contracts/onboarding';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { bundleOnce, runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
 import {
   fakeActivities,
   screeningOutcome,
   testPolicy,
   uniqueCustomer,
   waitForState,
-} from '../workflows/helpers/onboarding-harness';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
+} from '../helpers/onboarding';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
 
 /**
  * What a compliance analyst reads in the Web UI without opening payloads: the run's current details

@@ -1,4 +1,5 @@
 import { SCREENING_RULES } from '../../src/sandbox/mesh';
+import { guideCompanyRequest, guidePersonRequest } from './guide-requests';
 import { at, eventually, externalId, personBody, text, useSandbox } from './sandbox-client';
 
 const SYNC = '/v2/workflows/sync/create-and-screen';
@@ -8,24 +9,6 @@ describe('sandbox create-and-screen', () => {
   const api = useSandbox({ rateLimitPerMinute: 0, backgroundStepDelayMs: 50 }, { resetBeforeEach: false });
   afterEach(async () => {
     await api.control('PATCH', '/settings', { caseCreationDelayMs: 0 });
-  });
-
-  const guidePersonRequest = (external: string) => ({
-    customer: {
-      external_identifier: external,
-      person: { first_name: 'John', last_name: 'Smith' },
-      date_of_birth: { day: 21, month: 10, year: 2000 },
-      nationality: ['US'],
-      email_address: 'john.smith@example.com',
-      address: {
-        address_line_1: '123 Main Street',
-        country_subdivision: 'New York',
-        postal_code: '10001',
-        country: 'US',
-      },
-    },
-    configuration: { screening_configuration_identifier: 'your-screening-config-id' },
-    monitoring: { entity_screening: { enabled: true } },
   });
 
   it("answers the guide's person request (Appendix B) with the guide's response shape", async () => {
@@ -55,21 +38,7 @@ describe('sandbox create-and-screen', () => {
   });
 
   it("answers the guide's company request (Appendix B) the same way", async () => {
-    const res = await api.post(ALERTING, {
-      customer: {
-        external_identifier: externalId('COMP'),
-        company: { legal_name: 'Example Corp Inc' },
-        registration_number: '12345678',
-        address: {
-          address_line_1: '123 Main Street',
-          country_subdivision: 'New York',
-          postal_code: '10001',
-          country: 'US',
-        },
-      },
-      configuration: { screening_configuration_identifier: 'your-screening-config-id' },
-      monitoring: { entity_screening: { enabled: true } },
-    });
+    const res = await api.post(ALERTING, guideCompanyRequest(externalId('COMP')));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       status: 'COMPLETED',

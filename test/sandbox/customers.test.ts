@@ -1,3 +1,4 @@
+import { GUIDE_UPDATE_REQUEST } from './guide-requests';
 import { at, personBody, text, useSandbox } from './sandbox-client';
 
 const ALERTING = '/v2/workflows/sync/create-and-screen?last_sync_step=ALERTING';
@@ -56,17 +57,10 @@ describe('sandbox customers and cases', () => {
 
   it("answers the guide's update request (Appendix E) with the guide's shape, and the record is replaced", async () => {
     const { customerId } = await create(personBody({ full_name: 'Mia Mediumrisk' }));
-    const res = await api.patch(`/v2/customers/${customerId}/workflows/sync/update-and-rescore`, {
-      customer: {
-        address: {
-          address_line_1: '789 New Street',
-          country_subdivision: 'London',
-          postal_code: 'SW1A 1AA',
-          country: 'GB',
-        },
-        email_address: 'john.new@example.com',
-      },
-    });
+    const res = await api.patch(
+      `/v2/customers/${customerId}/workflows/sync/update-and-rescore`,
+      GUIDE_UPDATE_REQUEST,
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       workflow_instance_identifier: expect.any(String),
@@ -84,7 +78,10 @@ describe('sandbox customers and cases', () => {
       },
     });
     const after = await api.get(`/v2/customers/${customerId}`);
-    expect(after.body).toMatchObject({ email_address: 'john.new@example.com', version: 2 });
+    expect(after.body).toMatchObject({
+      email_address: GUIDE_UPDATE_REQUEST.customer.email_address,
+      version: 2,
+    });
     expect(at(after.body, 'person')).toBeUndefined();
   });
 

@@ -1,14 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { SANDBOX_DEV_WEBHOOK_SECRET, startSandbox, type Sandbox } from '../../src/sandbox/mesh';
+import { guideCompanyRequest, guidePersonRequest, GUIDE_UPDATE_REQUEST } from './guide-requests';
 import { at, eventually, Receiver, SandboxClient, text, type Received } from './sandbox-client';
 
 /**
  * The issue's "done when": the sandbox answers the onboarding guide's own example requests
  * (complyadvantage-mesh-onboarding-guide.txt, Appendices A-F) with the guide's example shapes and fires
- * signed webhooks. Request bodies and example responses below are copied from the guide; only the
- * external identifiers are made unique per run. (The guide's text shows e-mail addresses as
- * "[email protected]"; they are kept verbatim.)
+ * signed webhooks. Request bodies (guide-requests.ts) and example responses below are copied from the
+ * guide; only the external identifiers are made unique per run. (The guide's text shows e-mail addresses
+ * as "[email protected]"; they are kept verbatim.)
  */
 
 // Appendix A
@@ -23,62 +24,7 @@ const GUIDE_TOKEN_RESPONSE = {
   expires_in: 86400,
 };
 
-// Appendix B
-const guidePersonRequest = (external: string) => ({
-  customer: {
-    external_identifier: external,
-    person: {
-      first_name: 'John',
-      last_name: 'Smith',
-    },
-    date_of_birth: {
-      day: 21,
-      month: 10,
-      year: 2000,
-    },
-    nationality: ['US'],
-    email_address: '[email protected]',
-    address: {
-      address_line_1: '123 Main Street',
-      country_subdivision: 'New York',
-      postal_code: '10001',
-      country: 'US',
-    },
-  },
-  configuration: {
-    screening_configuration_identifier: 'your-screening-config-id',
-  },
-  monitoring: {
-    entity_screening: {
-      enabled: true,
-    },
-  },
-});
-
-const guideCompanyRequest = (external: string) => ({
-  customer: {
-    external_identifier: external,
-    company: {
-      legal_name: 'Example Corp Inc',
-    },
-    registration_number: '12345678',
-    address: {
-      address_line_1: '123 Main Street',
-      country_subdivision: 'New York',
-      postal_code: '10001',
-      country: 'US',
-    },
-  },
-  configuration: {
-    screening_configuration_identifier: 'your-screening-config-id',
-  },
-  monitoring: {
-    entity_screening: {
-      enabled: true,
-    },
-  },
-});
-
+// Appendix B (the requests: guide-requests.ts)
 const GUIDE_CREATE_RESPONSE = {
   workflow_instance_identifier: 'wf_abc123def456',
   status: 'COMPLETED',
@@ -189,18 +135,7 @@ const GUIDE_MONITORING_RESPONSE = {
   },
 };
 
-// Appendix E
-const GUIDE_UPDATE_REQUEST = {
-  customer: {
-    address: {
-      address_line_1: '789 New Street',
-      country_subdivision: 'London',
-      postal_code: 'SW1A 1AA',
-      country: 'GB',
-    },
-    email_address: '[email protected]',
-  },
-};
+// Appendix E (the request: guide-requests.ts)
 const GUIDE_UPDATE_RESPONSE = {
   workflow_instance_identifier: 'wf_update_abc123',
   status: 'COMPLETED',

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../helpers/free-port';
+import { freePort } from '../../testkit/net';
 import { eventually } from './sandbox-client';
 
 /** `npm run sandbox` (src/sandbox/main.ts) as a real process, configured only through SANDBOX_* variables. */

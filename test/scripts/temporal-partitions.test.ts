@@ -4,8 +4,8 @@
  * ignored without a word, so this starts a server with them and asks it.
  */
 import type { Client } from '@temporalio/client';
-import { startLocalTemporal, type LocalTemporal } from '../../scripts/local-temporal';
-import { LOCAL_TASK_QUEUE_PARTITIONS, taskQueuePartitionArgs } from '../../scripts/temporal-cli';
+import { startLocalTemporal, type LocalTemporal } from '../../testkit/temporal-server';
+import { LOCAL_TASK_QUEUE_PARTITIONS, taskQueuePartitionArgs } from '../../testkit/temporal-cli';
 import { meshTaskQueue } from '../../src/contracts/onboarding';
 import { testConnection, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
 

@@ -5,13 +5,13 @@ import { CUSTOM_SEARCH_ATTRIBUTES, kycOnboardingState } from '../../src/contract
 import { createSmokeActivities } from '../fixtures/smoke-activities';
 import { smokeGreeting } from '../fixtures/smoke-workflows';
 import {
-  bundleOnce,
   runWorker,
   testConnection,
   uniqueTaskQueue,
   uniqueWorkflowId,
   type TestConnection,
 } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
 
 describe('the Temporal dev server started for the test run', () => {
   let t: TestConnection;

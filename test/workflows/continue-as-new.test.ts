@@ -4,16 +4,12 @@ import { amendCustomerUpdate, meshTaskQueue, statusQuery } from '../../src/contr
 import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer } from '../../src/workflows';
-import { startLocalTemporal, type LocalTemporal } from '../../scripts/local-temporal';
-import { bundleOnce, installTestRuntime, uniqueTaskQueue, waitFor } from '../helpers/temporal';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
-import {
-  callsTo,
-  fakeActivities,
-  screeningOutcome,
-  testPolicy,
-  uniqueCustomer,
-} from './helpers/onboarding-harness';
+import { startLocalTemporal, type LocalTemporal } from '../../testkit/temporal-server';
+import { installTestRuntime, uniqueTaskQueue } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
+import { waitFor } from '../../testkit/wait';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
+import { callsTo, fakeActivities, screeningOutcome, testPolicy, uniqueCustomer } from '../helpers/onboarding';
 
 /**
  * A review polled every second for weeks must never reach Temporal's history limit: the run continues

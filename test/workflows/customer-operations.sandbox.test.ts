@@ -16,10 +16,10 @@ import {
   guidePerson,
   screenInput,
   useSandboxHarness,
-} from '../providers/mesh/support/sandbox-client';
+  withSandboxWorkers,
+} from '../helpers/mesh-sandbox';
 import { useTestConnection } from '../helpers/temporal';
-import { testPolicy, waitForState } from './helpers/onboarding-harness';
-import { withSandboxWorkers } from './helpers/sandbox-workers';
+import { testPolicy, waitForState } from '../helpers/onboarding';
 
 /**
  * The operations on an onboarded customer (guide Steps 4-5), each its own workflow, on the real dev
@@ -39,23 +39,22 @@ async function onboarded(
 
 const atMesh = (customerIdentifier: string) => h.client().getCustomer(customerIdentifier);
 
+/** Runs one operation's workflow to its result, with the workers running. */
+function execute<A, R>(workflow: (input: A) => Promise<R>, workflowId: string, input: A): Promise<R> {
+  return withSandboxWorkers(h, (taskQueue) =>
+    t.client.workflow.execute(workflow, { taskQueue, workflowId, args: [input] }),
+  );
+}
+
 describe('updateCustomerData', () => {
   it('re-scores changed data merged into the stored record and returns the new risk level', async () => {
     const { customer, customerIdentifier } = await onboarded();
     const ext = customer.external_identifier;
-    const result = await withSandboxWorkers(h, (taskQueue) =>
-      t.client.workflow.execute(updateCustomerData, {
-        taskQueue,
-        workflowId: updateCustomerDataWorkflowId(ext, 'r1'),
-        args: [
-          {
-            externalIdentifier: ext,
-            customer: { person: { first_name: 'Hugo', last_name: 'Highrisk' } },
-            requestId: 'r1',
-          },
-        ],
-      }),
-    );
+    const result = await execute(updateCustomerData, updateCustomerDataWorkflowId(ext, 'r1'), {
+      externalIdentifier: ext,
+      customer: { person: { first_name: 'Hugo', last_name: 'Highrisk' } },
+      requestId: 'r1',
+    });
     expect(result).toEqual({
       externalIdentifier: ext,
       customerIdentifier,
@@ -77,20 +76,12 @@ describe('updateCustomerData', () => {
     await h.settings({ updateAndRescoreAcceptsPost: false });
     const { customer, customerIdentifier } = await onboarded('Victor Bout');
     const ext = customer.external_identifier;
-    const result = await withSandboxWorkers(h, (taskQueue) =>
-      t.client.workflow.execute(updateCustomerData, {
-        taskQueue,
-        workflowId: updateCustomerDataWorkflowId(ext, 'r1'),
-        args: [
-          {
-            externalIdentifier: ext,
-            customerIdentifier,
-            customer: { person: { first_name: 'Lena', last_name: 'Lowrisk' } },
-            requestId: 'r1',
-          },
-        ],
-      }),
-    );
+    const result = await execute(updateCustomerData, updateCustomerDataWorkflowId(ext, 'r1'), {
+      externalIdentifier: ext,
+      customerIdentifier,
+      customer: { person: { first_name: 'Lena', last_name: 'Lowrisk' } },
+      requestId: 'r1',
+    });
     expect(result).toMatchObject({ previousRiskLevel: 'MEDIUM-RISK', riskLevel: 'LOW-RISK' });
   });
 });
@@ -119,17 +110,13 @@ describe('setCustomerMonitoring', () => {
   });
 
   it('fails visibly, without retrying forever, for a customer Mesh does not know', async () => {
-    const failure = await withSandboxWorkers(h, (taskQueue) =>
-      t.client.workflow
-        .execute(setCustomerMonitoring, {
-          taskQueue,
-          workflowId: setCustomerMonitoringWorkflowId('NOBODY-1', 'x'),
-          args: [{ externalIdentifier: 'NOBODY-1', enabled: false, requestId: 'x' }],
-        })
-        .then(
-          () => undefined,
-          (err: unknown) => err,
-        ),
+    const failure = await execute(setCustomerMonitoring, setCustomerMonitoringWorkflowId('NOBODY-1', 'x'), {
+      externalIdentifier: 'NOBODY-1',
+      enabled: false,
+      requestId: 'x',
+    }).then(
+      () => undefined,
+      (err: unknown) => err,
     );
     expect(failure).toBeInstanceOf(Error);
     expect(JSON.stringify((failure as Error & { cause?: { cause?: unknown } }).cause?.cause)).toContain(
@@ -142,13 +129,11 @@ describe('offboardCustomer', () => {
   it('switches monitoring off for a customer whose onboarding finished long ago', async () => {
     const { customer, customerIdentifier } = await onboarded();
     const ext = customer.external_identifier;
-    const result = await withSandboxWorkers(h, (taskQueue) =>
-      t.client.workflow.execute(offboardCustomer, {
-        taskQueue,
-        workflowId: offboardCustomerWorkflowId(ext, 'o1'),
-        args: [{ externalIdentifier: ext, reason: 'account closed', requestId: 'o1' }],
-      }),
-    );
+    const result = await execute(offboardCustomer, offboardCustomerWorkflowId(ext, 'o1'), {
+      externalIdentifier: ext,
+      reason: 'account closed',
+      requestId: 'o1',
+    });
     expect(result).toMatchObject({
       externalIdentifier: ext,
       customerIdentifier,

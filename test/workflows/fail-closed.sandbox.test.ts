@@ -10,10 +10,16 @@ import {
   type OnboardingDefaults,
   type OnboardingStatus,
 } from '../../src/contracts/onboarding';
-import { externalId, useSandboxHarness, type SandboxHarness } from '../providers/mesh/support/sandbox-client';
-import { useTestConnection, waitFor } from '../helpers/temporal';
-import { waitForState, waitForStatus, withOnboardingWorkers } from './helpers/onboarding-harness';
-import { sandboxActivities } from './helpers/sandbox-workers';
+import {
+  person as sandboxPerson,
+  sandboxActivities,
+  screeningRequests as countScreenings,
+  useSandboxHarness,
+  type SandboxHarness,
+} from '../helpers/mesh-sandbox';
+import { useTestConnection } from '../helpers/temporal';
+import { waitFor } from '../../testkit/wait';
+import { waitForState, waitForStatus, withOnboardingWorkers } from '../helpers/onboarding';
 
 /**
  * The onboarding service's contract against the Mesh sandbox: every run here is started exactly as
@@ -30,11 +36,6 @@ const WORKER_DEFAULTS: OnboardingDefaults = {
   policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: 1_000, reviewPollJitter: 0 },
 };
 
-const person = (firstName: string, lastName: string): MeshCustomer => ({
-  external_identifier: externalId('SVC'),
-  person: { first_name: firstName, last_name: lastName },
-});
-
 /** Exactly the onboarding service's call, untyped: nothing but the customer. */
 function startAsTheService(taskQueue: string, customer: MeshCustomer): Promise<WorkflowHandle> {
   return t.client.workflow.start('onboardCustomer', {
@@ -49,11 +50,11 @@ function withWorkers<R>(harness: SandboxHarness, fn: (taskQueue: string) => Prom
 }
 
 async function analyst(caseIdentifier: string, decision: string): Promise<void> {
-  await h.control.post(`cases/${caseIdentifier}/transition`, { json: { stage: 'DECISION', decision } });
+  await h.decideCase(caseIdentifier, decision);
 }
 
-const screeningRequests = async () =>
-  (await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen'] ?? 0;
+const person = (firstName: string, lastName: string) => sandboxPerson(firstName, lastName, 'SVC');
+const screeningRequests = () => countScreenings(h);
 
 describe('the onboarding service starts with { customer } only', () => {
   it('approves a clean customer straight through with the worker screening configuration', async () => {
@@ -101,8 +102,7 @@ describe('duplicates never approve on a guess', () => {
    * when the retry meets the duplicate. Mesh may answer that retry in any of the three documented shapes.
    */
   async function lostResponseWithLaggingCase(shape: DuplicateShape): Promise<void> {
-    await h.settings({ identicalRetry: 'duplicate', duplicateShape: shape, caseCreationDelayMs: 4_000 });
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'lost-response', count: 1 });
+    await h.loseNextScreeningAnswer({ duplicateShape: shape, caseCreationDelayMs: 4_000 });
   }
 
   it.each(['errored-200', 'conflict-guide'] as const)(
@@ -191,7 +191,7 @@ describe('a credentials problem pauses, it does not fail', () => {
   });
 
   it('waits through gateway 403s on a data call', async () => {
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'gateway-forbidden', count: 2 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'gateway-forbidden', count: 2 });
     await withWorkers(h, async (tq) => {
       const handle = await startAsTheService(tq, person('Test', 'CleanUser'));
       expect(await handle.result()).toMatchObject({ state: 'APPROVED' });
@@ -243,7 +243,12 @@ describe('decisions against the sandbox', () => {
       const handle = await startAsTheService(tq, person('Victor', 'Bout'));
       const ownCase = (await waitForState(handle, 'AWAITING_REVIEW')).case!.caseIdentifier;
       // A slow first change keeps the run busy while the approval and a second change arrive.
-      await h.fault({ match: { path: 'update-and-rescore' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+      await h.addFault({
+        match: { path: 'update-and-rescore' },
+        kind: 'latency',
+        latencyMs: 1_500,
+        count: 1,
+      });
       await handle.signal(updateCustomerSignal, { customer: { person: { nationality: ['GB'] } } });
       await waitFor(
         async () =>

@@ -9,26 +9,32 @@ import {
   withdrawApplicationUpdate,
   type OnboardingInput,
 } from '../../src/contracts/onboarding';
-import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
-import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { onboardCustomer, updateCustomerData } from '../../src/workflows';
+import { caseDecisionSignal } from '../../src/contracts/case-decision';
+import { updateCustomerData } from '../../src/workflows';
 import {
   offboardCustomerWorkflowId,
   updateCustomerDataWorkflowId,
 } from '../../src/contracts/customer-operations';
-import { useTestConnection, waitFor } from '../helpers/temporal';
-import { TEST_ONBOARDING_DEFAULTS } from '../helpers/onboarding-worker';
+import { useTestConnection } from '../helpers/temporal';
+import { waitFor } from '../../testkit/wait';
 import {
   callsTo,
+  caseWebhook as webhook,
   decideCase,
   fakeActivities,
+  hasProfiles,
+  heldScreening,
+  onboardingsOn,
   screeningOutcome,
+  TEST_ONBOARDING_DEFAULTS,
   testPolicy,
   uniqueCustomer,
   waitForState,
   waitForStatus,
   withOnboardingWorkers,
-} from './helpers/onboarding-harness';
+  type FakeCases,
+  type OnboardingHandle,
+} from '../helpers/onboarding';
 
 /**
  * The fail-closed rules of issue 10, each against the real dev server with typed fake activities:
@@ -42,27 +48,7 @@ function customerOnly(policy = testPolicy()): OnboardingInput {
   return { customer: uniqueCustomer(), policy };
 }
 
-function start(taskQueue: string, input: OnboardingInput) {
-  return t.client.workflow.start(onboardCustomer, {
-    taskQueue,
-    workflowId: onboardingWorkflowId(input.customer.external_identifier),
-    args: [input],
-  });
-}
-
-function webhook(decisionType: string | null, extra: Partial<CaseDecision> = {}): CaseDecision {
-  return {
-    caseIdentifier: 'case-1',
-    caseType: 'CUSTOMER_ONBOARDING',
-    decisionType,
-    source: 'webhook',
-    receivedAt: new Date().toISOString(),
-    ...extra,
-  };
-}
-
-const hasProfiles = () =>
-  screeningOutcome({ screeningResult: 'HAS_PROFILES', riskLevel: 'MEDIUM-RISK', caseIdentifier: 'case-1' });
+const { start, inReview } = onboardingsOn(t);
 
 /** The Update's refusal as the caller sees it: the validator's (or the handler's) ApplicationFailure. */
 async function refusalOf(pending: Promise<unknown>): Promise<ApplicationFailure> {
@@ -240,9 +226,7 @@ describe('never approve on a guess', () => {
 
   it('ignores, counts and logs a decision naming another case once the run knows its own', async () => {
     const { activities, calls, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       // A late webhook of an old case of this customer, and a replayed one of a stranger's case.
       await decideCase(
         handle,
@@ -265,9 +249,7 @@ describe('never approve on a guess', () => {
 
   it("confirms a webhook's decision with one case read, and acts on what the case says", async () => {
     const { activities, calls, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       // A forged or stale POSITIVE: the case itself is still open, so nothing follows.
       await handle.signal(caseDecisionSignal, webhook('POSITIVE', { webhookId: 'w-1' }));
       await waitFor(() => callsTo(calls, 'checkOnboardingCase').length === 1, {
@@ -304,9 +286,7 @@ describe('never approve on a guess', () => {
         };
       },
     });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly(testPolicy({ reviewPollIntervalMs: 2_000 })));
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(testPolicy({ reviewPollIntervalMs: 2_000 })), async (handle) => {
       await handle.signal(caseDecisionSignal, webhook('POSITIVE', { webhookId: 'w-1' }));
       const status = await handle.result();
       expect(status).toMatchObject({ state: 'APPROVED', decision: { source: 'case-check' } });
@@ -315,13 +295,9 @@ describe('never approve on a guess', () => {
   });
 
   it('applies queued data before a queued approval: a PROHIBITED re-score rejects', async () => {
-    let releaseScreening!: () => void;
-    const held = new Promise<void>((resolve) => (releaseScreening = resolve));
+    const screening = heldScreening(hasProfiles);
     const { activities, calls, cases } = fakeActivities({
-      createAndScreen: async () => {
-        await held;
-        return hasProfiles();
-      },
+      createAndScreen: screening.createAndScreen,
       updateAndRescore: (input) => ({
         customerIdentifier: input.customerIdentifier,
         riskLevel: 'PROHIBITED',
@@ -332,7 +308,7 @@ describe('never approve on a guess', () => {
       // Both wait while screening runs: the approval was sent first, the data change after it.
       await decideCase(handle, cases, webhook('POSITIVE', { webhookId: 'w-1' }));
       await handle.signal(updateCustomerSignal, { customer: { person: { nationality: ['KP'] } } });
-      releaseScreening();
+      screening.release();
       expect(await handle.result()).toMatchObject({
         state: 'REJECTED',
         riskLevel: 'PROHIBITED',
@@ -346,9 +322,7 @@ describe('never approve on a guess', () => {
 describe('answers, not fire-and-forget', () => {
   it('amendCustomer answers with the status once update-and-rescore ran, once per requestId', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       const amended = await handle.executeUpdate(amendCustomerUpdate, {
         args: [{ customer: { person: { nationality: ['GB'] } }, requestId: 'r-1' }],
       });
@@ -368,9 +342,7 @@ describe('answers, not fire-and-forget', () => {
 
   it('refuses an invalid amendment in the validator: the call throws and nothing changes', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       const changedKey = await refusalOf(
         handle.executeUpdate(amendCustomerUpdate, {
           args: [{ customer: { external_identifier: 'another' } }],
@@ -402,9 +374,7 @@ describe('answers, not fire-and-forget', () => {
 
   it('withdrawApplication answers with the final status, monitoring off', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       const status = await handle.executeUpdate(withdrawApplicationUpdate, {
         args: [{ reason: 'moved abroad' }],
       });
@@ -424,11 +394,23 @@ describe("a compliance officer's decision", () => {
   };
   const reject = { outcome: 'REJECT' as const, actor: 'officer-7', reason: 'adverse media confirmed' };
 
+  /** Runs `fn` on a run in review once the analyst's PARTIAL_POSITIVE on its case has escalated it. */
+  async function whenEscalated(fn: (handle: OnboardingHandle, cases: FakeCases) => Promise<void>) {
+    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
+    await inReview(activities, customerOnly(), async (handle) => {
+      await decideCase(
+        handle,
+        cases,
+        webhook('PARTIAL_POSITIVE', { webhookId: 'w-p', stageIdentifier: 's-p' }),
+      );
+      await waitForStatus(handle, (s) => s.escalated, 'the escalation');
+      await fn(handle, cases);
+    });
+  }
+
   it('refuses APPROVE while the case is open, and takes REJECT at any time', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       const refused = await refusalOf(handle.executeUpdate(decideUpdate, { args: [approve] }));
       expect(refused.message).toContain('case case-1 is open');
       expect((await handle.query(statusQuery)).officerDecision).toBeUndefined();
@@ -449,16 +431,7 @@ describe("a compliance officer's decision", () => {
   });
 
   it('approves an escalated PARTIAL_POSITIVE once the case is read and still decided', async () => {
-    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
-      await decideCase(
-        handle,
-        cases,
-        webhook('PARTIAL_POSITIVE', { webhookId: 'w-p', stageIdentifier: 's-p' }),
-      );
-      await waitForStatus(handle, (s) => s.escalated, 'the escalation');
+    await whenEscalated(async (handle) => {
       const status = await handle.executeUpdate(decideUpdate, { args: [approve] });
       expect(status).toMatchObject({
         state: 'APPROVED',
@@ -472,16 +445,7 @@ describe("a compliance officer's decision", () => {
   });
 
   it('lets the case win when the analyst rejected it meanwhile', async () => {
-    const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
-      await decideCase(
-        handle,
-        cases,
-        webhook('PARTIAL_POSITIVE', { webhookId: 'w-p', stageIdentifier: 's-p' }),
-      );
-      await waitForStatus(handle, (s) => s.escalated, 'the escalation');
+    await whenEscalated(async (handle, cases) => {
       // The analyst moves the case to NEGATIVE; its webhook has not arrived yet.
       cases.set('case-1', { decisionType: 'NEGATIVE', stageIdentifier: 's-n' });
       const refused = await refusalOf(handle.executeUpdate(decideUpdate, { args: [approve] }));
@@ -491,14 +455,8 @@ describe("a compliance officer's decision", () => {
   });
 
   it('refuses APPROVE while screening runs (a case may still be created) and an invalid request', async () => {
-    let releaseScreening!: () => void;
-    const held = new Promise<void>((resolve) => (releaseScreening = resolve));
-    const { activities } = fakeActivities({
-      createAndScreen: async () => {
-        await held;
-        return screeningOutcome();
-      },
-    });
+    const screening = heldScreening();
+    const { activities } = fakeActivities({ createAndScreen: screening.createAndScreen });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, customerOnly());
       await waitForState(handle, 'SCREENING');
@@ -509,7 +467,7 @@ describe("a compliance officer's decision", () => {
       );
       expect(invalid.message).toContain('outcome');
       expect(invalid.message).toContain('actor');
-      releaseScreening();
+      screening.release();
       expect(await handle.result()).toMatchObject({ state: 'APPROVED' });
     });
   });
@@ -518,9 +476,7 @@ describe("a compliance officer's decision", () => {
 describe('every exit cleans up', () => {
   it('switches monitoring off when a run is cancelled after the customer exists', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, customerOnly());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, customerOnly(), async (handle) => {
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow();
       expect(await handle.query(statusQuery)).toMatchObject({ state: 'WITHDRAWN', monitoringEnabled: false });
@@ -529,21 +485,13 @@ describe('every exit cleans up', () => {
   });
 
   it('waits for a screening in flight when cancelled, then switches the new customer off', async () => {
-    let releaseScreening!: () => void;
-    const held = new Promise<void>((resolve) => (releaseScreening = resolve));
-    let screening = false;
-    const { activities, calls } = fakeActivities({
-      createAndScreen: async () => {
-        screening = true;
-        await held;
-        return screeningOutcome();
-      },
-    });
+    const screening = heldScreening();
+    const { activities, calls } = fakeActivities({ createAndScreen: screening.createAndScreen });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, customerOnly());
-      await waitFor(() => screening, { timeoutMs: 20_000, description: 'screening in flight' });
+      await waitFor(() => screening.started, { timeoutMs: 20_000, description: 'screening in flight' });
       await handle.cancel();
-      releaseScreening();
+      screening.release();
       await expect(handle.result()).rejects.toThrow();
     });
     expect(callsTo(calls, 'setMonitoring')).toEqual([{ customerIdentifier: 'cust-1', enabled: false }]);

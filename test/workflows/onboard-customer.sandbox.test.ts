@@ -4,13 +4,18 @@ import type { ScreeningOutcome } from '../../src/contracts/screening-activities'
 import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/contracts/onboarding';
-import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { onboardCustomer } from '../../src/workflows';
-import { externalId, useSandboxHarness } from '../providers/mesh/support/sandbox-client';
-import { bundleOnce, uniqueTaskQueue, useTestConnection, waitFor, TEST_NAMESPACE } from '../helpers/temporal';
-import { testPolicy, waitForState, withOnboardingWorkers } from './helpers/onboarding-harness';
-import { sandboxActivities, withSandboxWorkers } from './helpers/sandbox-workers';
-import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
+import { uniqueTaskQueue, useTestConnection, TEST_NAMESPACE } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
+import { waitFor } from '../../testkit/wait';
+import { startOnboarding, testPolicy, waitForState, withOnboardingWorkers } from '../helpers/onboarding';
+import {
+  person as sandboxPerson,
+  sandboxActivities,
+  screeningRequests as countScreenings,
+  useSandboxHarness,
+  withSandboxWorkers,
+} from '../helpers/mesh-sandbox';
+import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding';
 
 /**
  * `onboardCustomer` end to end: the real dev server, the real activities and Mesh client, the
@@ -19,25 +24,13 @@ import { onboardingWorkflowWorkerOptions } from '../helpers/onboarding-worker';
 const t = useTestConnection();
 const h = useSandboxHarness();
 
-const person = (firstName: string, lastName: string): MeshCustomer => ({
-  external_identifier: externalId('ONB'),
-  person: { first_name: firstName, last_name: lastName },
-});
-
 function input(customer: MeshCustomer, policy = testPolicy()): OnboardingInput {
   return { customer, configuration: { screening_configuration_identifier: 'sandbox-default' }, policy };
 }
 
-function start(taskQueue: string, request: OnboardingInput) {
-  return t.client.workflow.start(onboardCustomer, {
-    taskQueue,
-    workflowId: onboardingWorkflowId(request.customer.external_identifier),
-    args: [request],
-  });
-}
-
-const screeningRequests = async () =>
-  (await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen'] ?? 0;
+const person = (firstName: string, lastName: string) => sandboxPerson(firstName, lastName, 'ONB');
+const start = (taskQueue: string, input: OnboardingInput) => startOnboarding(t.client, taskQueue, input);
+const screeningRequests = () => countScreenings(h);
 
 describe('onboardCustomer against the Mesh sandbox', () => {
   it('approves "Test CleanUser" straight through with monitoring on', async () => {
@@ -56,13 +49,7 @@ describe('onboardCustomer against the Mesh sandbox', () => {
     const customer = person('Pablo', 'Prohibited');
     const status = await withSandboxWorkers(h, async (tq) => (await start(tq, input(customer))).result());
     expect(status).toMatchObject({ state: 'REJECTED', riskLevel: 'PROHIBITED', monitoringEnabled: false });
-    const [record] = (
-      (
-        await h.control.get('customers', {
-          searchParams: { external_identifier: customer.external_identifier },
-        })
-      ).body as unknown as { customers: { monitoring_enabled: boolean }[] }
-    ).customers;
+    const [record] = await h.customers(customer.external_identifier);
     expect(record?.monitoring_enabled).toBe(false);
   });
 
@@ -72,9 +59,7 @@ describe('onboardCustomer against the Mesh sandbox', () => {
       const handle = await start(tq, input(customer, testPolicy({ reviewPollIntervalMs: 1_000 })));
       const waiting = await waitForState(handle, 'AWAITING_REVIEW');
       expect(waiting).toMatchObject({ screeningResult: 'HAS_PROFILES', riskLevel: 'MEDIUM-RISK' });
-      await h.control.post(`cases/${waiting.case!.caseIdentifier}/transition`, {
-        json: { stage: 'DECISION', decision: 'POSITIVE' },
-      });
+      await h.decideCase(waiting.case!.caseIdentifier, 'POSITIVE');
       return handle.result();
     });
     expect(status).toMatchObject({
@@ -108,9 +93,7 @@ describe('onboardCustomer against the Mesh sandbox', () => {
           description: 'create-and-screen at the sandbox',
         });
         const caseIdentifier = outcome.caseIdentifier!;
-        await h.control.post(`cases/${caseIdentifier}/transition`, {
-          json: { stage: 'DECISION', decision: 'NEGATIVE' },
-        });
+        await h.decideCase(caseIdentifier, 'NEGATIVE');
         await handle.signal(caseDecisionSignal, {
           caseIdentifier,
           caseType: 'CUSTOMER_ONBOARDING',
@@ -142,8 +125,8 @@ describe('onboardCustomer against the Mesh sandbox', () => {
 
   it('rides out Mesh errors and rate limits, and an expired token, then approves', async () => {
     await h.settings({ tokenExpiresInSeconds: 1 });
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'server-error', status: 503, count: 1 });
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 1, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'server-error', status: 503, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 1, count: 1 });
     const customer = person('Test', 'CleanUser');
     const status = await withSandboxWorkers(h, async (tq) => (await start(tq, input(customer))).result());
     expect(status.state).toBe('APPROVED');
@@ -178,7 +161,7 @@ describe('onboardCustomer against the Mesh sandbox', () => {
     // Mesh answers slowly (within the client's 2 s timeout); the first attempt's request is in flight
     // when its worker goes away.
     await h.settings({ identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
     const customer = person('Test', 'CleanUser');
     const taskQueue = uniqueTaskQueue('restart');
     const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));

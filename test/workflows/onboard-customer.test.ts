@@ -1,6 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CaseDecision } from '../../src/contracts/case-decision';
 import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import {
   statusQuery,
@@ -10,28 +9,23 @@ import {
   type OnboardingPolicy,
 } from '../../src/contracts/onboarding';
 import { kycOnboardingState, kycReviewOverdue } from '../../src/contracts/search-attributes';
-import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { onboardCustomer } from '../../src/workflows';
-import { testConnection, waitFor, type TestConnection } from '../helpers/temporal';
+import { useTestConnection } from '../helpers/temporal';
+import { waitFor } from '../../testkit/wait';
 import {
   callsTo,
+  caseWebhook as decision,
   decideCase,
   fakeActivities,
+  hasProfiles,
+  heldScreening,
+  onboardingsOn,
   screeningOutcome,
   testPolicy,
   uniqueCustomer,
   waitForState,
   waitForStatus,
   withOnboardingWorkers,
-} from './helpers/onboarding-harness';
-
-let t: TestConnection;
-beforeAll(async () => {
-  t = await testConnection();
-});
-afterAll(async () => {
-  await t.close();
-});
+} from '../helpers/onboarding';
 
 function onboardingInput(policy: Partial<OnboardingPolicy> = {}): OnboardingInput {
   return {
@@ -41,27 +35,7 @@ function onboardingInput(policy: Partial<OnboardingPolicy> = {}): OnboardingInpu
   };
 }
 
-function start(taskQueue: string, input: OnboardingInput) {
-  return t.client.workflow.start(onboardCustomer, {
-    taskQueue,
-    workflowId: onboardingWorkflowId(input.customer.external_identifier),
-    args: [input],
-  });
-}
-
-function decision(decisionType: string | null, extra: Partial<CaseDecision> = {}): CaseDecision {
-  return {
-    caseIdentifier: 'case-1',
-    caseType: 'CUSTOMER_ONBOARDING',
-    decisionType,
-    source: 'webhook',
-    receivedAt: new Date().toISOString(),
-    ...extra,
-  };
-}
-
-const hasProfiles = () =>
-  screeningOutcome({ screeningResult: 'HAS_PROFILES', riskLevel: 'MEDIUM-RISK', caseIdentifier: 'case-1' });
+const { start, inReview } = onboardingsOn(useTestConnection());
 
 describe('onboardCustomer straight through', () => {
   it.each(['NO_PROFILES', 'NO-HITS'])(
@@ -220,9 +194,7 @@ describe('onboardCustomer review', () => {
 
   it('rejects on a NEGATIVE decision and switches monitoring off', async () => {
     const { activities, calls, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput(), async (handle) => {
       await decideCase(handle, cases, decision('NEGATIVE'));
       expect(await handle.result()).toMatchObject({ state: 'REJECTED', monitoringEnabled: false });
     });
@@ -231,9 +203,7 @@ describe('onboardCustomer review', () => {
 
   it('escalates PARTIAL_POSITIVE and keeps waiting for a final decision (default policy)', async () => {
     const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput(), async (handle) => {
       await decideCase(handle, cases, decision('PARTIAL_POSITIVE', { stageIdentifier: 's-partial' }));
       const escalated = await waitForStatus(handle, (s) => s.escalated, 'escalation');
       expect(escalated).toMatchObject({
@@ -248,9 +218,7 @@ describe('onboardCustomer review', () => {
 
   it('rejects PARTIAL_POSITIVE when the policy says reject', async () => {
     const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput({ partialPositive: 'reject' }));
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput({ partialPositive: 'reject' }), async (handle) => {
       await decideCase(handle, cases, decision('PARTIAL_POSITIVE'));
       expect(await handle.result()).toMatchObject({ state: 'REJECTED', monitoringEnabled: false });
     });
@@ -258,21 +226,14 @@ describe('onboardCustomer review', () => {
 
   it('keeps waiting on a stage without decision, and escalates an unknown decision instead of approving', async () => {
     const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput());
-      await waitForState(handle, 'AWAITING_REVIEW');
-
+    await inReview(activities, onboardingInput(), async (handle) => {
       await decideCase(
         handle,
         cases,
         decision(null, { stageIdentifier: 's-review', stageName: 'In Review' }),
       );
-      const inReview = await waitForStatus(
-        handle,
-        (s) => s.case?.stageName === 'In Review',
-        'stage In Review',
-      );
-      expect(inReview).toMatchObject({
+      const stage = await waitForStatus(handle, (s) => s.case?.stageName === 'In Review', 'stage In Review');
+      expect(stage).toMatchObject({
         state: 'AWAITING_REVIEW',
         escalated: false,
         decision: { decisionType: null },
@@ -287,9 +248,7 @@ describe('onboardCustomer review', () => {
 
   it('ignores a decision on a monitoring case', async () => {
     const { activities, cases } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput(), async (handle) => {
       await decideCase(
         handle,
         cases,
@@ -304,19 +263,11 @@ describe('onboardCustomer review', () => {
   });
 
   it('keeps a decision that arrives while screening is still running, and applies it once', async () => {
-    let releaseScreening!: () => void;
-    const screeningHeld = new Promise<void>((resolve) => (releaseScreening = resolve));
-    let screeningStarted = false;
-    const { activities, calls, cases } = fakeActivities({
-      createAndScreen: async () => {
-        screeningStarted = true;
-        await screeningHeld;
-        return hasProfiles();
-      },
-    });
+    const screening = heldScreening(hasProfiles);
+    const { activities, calls, cases } = fakeActivities({ createAndScreen: screening.createAndScreen });
     await withOnboardingWorkers(activities, async (tq) => {
       const handle = await start(tq, onboardingInput());
-      await waitFor(() => screeningStarted, { timeoutMs: 20_000, description: 'screening to start' });
+      await waitFor(() => screening.started, { timeoutMs: 20_000, description: 'screening to start' });
       // Mesh created the case and the analyst decided it before screening's answer reached the run.
       // The v1/v2 twins of one webhook and a redelivery: one decision.
       await decideCase(handle, cases, decision('NEGATIVE', { webhookId: 'w-1', stageIdentifier: 's-1' }));
@@ -329,7 +280,7 @@ describe('onboardCustomer review', () => {
         decision('NEGATIVE', { webhookId: 'w-2', stageIdentifier: 's-1' }),
       );
       expect((await handle.query(statusQuery)).state).toBe('SCREENING');
-      releaseScreening();
+      screening.release();
 
       const status = await handle.result();
       expect(status.state).toBe('REJECTED');
@@ -410,9 +361,7 @@ describe('onboardCustomer review', () => {
         checkedAt: new Date().toISOString(),
       }),
     });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput({ reviewPollIntervalMs: 1_000 }));
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput({ reviewPollIntervalMs: 1_000 }), async (handle) => {
       await handle.signal(
         caseDecisionSignal,
         decision('PARTIAL_POSITIVE', { stageIdentifier: 's-p', webhookId: 'w-9' }),
@@ -439,10 +388,7 @@ describe('onboardCustomer review', () => {
       }),
     });
     const input = onboardingInput();
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, input);
-      await waitForState(handle, 'AWAITING_REVIEW');
-
+    await inReview(activities, input, async (handle) => {
       await handle.signal(updateCustomerSignal, { customer: { person: { nationality: ['GB'] } } });
       const rescored = await waitForStatus(handle, (s) => s.rescores === 1, 'the first re-score');
       expect(rescored).toMatchObject({ state: 'AWAITING_REVIEW', riskLevel: 'HIGH-RISK' });
@@ -466,9 +412,7 @@ describe('onboardCustomer review', () => {
 
   it('ends WITHDRAWN with monitoring off when the applicant withdraws', async () => {
     const { activities, calls } = fakeActivities({ createAndScreen: () => hasProfiles() });
-    await withOnboardingWorkers(activities, async (tq) => {
-      const handle = await start(tq, onboardingInput());
-      await waitForState(handle, 'AWAITING_REVIEW');
+    await inReview(activities, onboardingInput(), async (handle) => {
       await handle.signal(withdrawSignal, { reason: 'changed their mind' });
       expect(await handle.result()).toMatchObject({
         state: 'WITHDRAWN',

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleOnce, installTestRuntime } from '../helpers/temporal';
-import { historyFromJson } from './helpers/history-json';
+import { installTestRuntime } from '../helpers/temporal';
+import { bundleOnce } from '../../testkit/bundle';
+import { historyFromJson } from '../../testkit/history-json';
 
 /**
  * Replays the recorded histories of real onboardings (test/fixtures/histories, recorded by

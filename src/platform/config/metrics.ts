@@ -15,7 +15,7 @@ const metricsAddress = (fallback: string) =>
 const schema = z.object({
   // Loopback by default: metrics name task queues and workflow types, nothing for the public internet.
   WORKER_METRICS_ADDRESS: metricsAddress('127.0.0.1:9464'),
-  // Its own port: the webhook port exposes nothing but the webhook and the probes (issue 4).
+  // Its own port: the webhook port exposes nothing but the webhook and the probes (docs/bridge.md).
   BRIDGE_METRICS_ADDRESS: metricsAddress('127.0.0.1:9465'),
 });
 

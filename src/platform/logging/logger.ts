@@ -38,7 +38,7 @@ export const REDACT_KEYS: readonly string[] = [
   'body',
   'payload',
   'rawBody',
-  // personal data fields (guide Appendix B)
+  // personal data fields of Mesh's customer object (docs/providers/mesh.md, "Create and screen")
   'name',
   'names',
   'firstName',

@@ -70,7 +70,7 @@ export function connectTemporalClient(
 /**
  * The bridge's `Connection`: lazy, so the bridge starts (not ready, 503 on webhooks) while Temporal is
  * down, and with 3 gRPC attempts instead of the SDK's 10, so an unreachable Temporal yields a 503 within
- * a second (issue 6) while two quick retries (~0.5 s) still ride over a blip.
+ * a second (drills/temporal-outage.ts checks it) while two quick retries (~0.5 s) still ride over a blip.
  */
 export function lazyTemporalBridgeConnection(target: TemporalTarget): Connection {
   return Connection.lazy(

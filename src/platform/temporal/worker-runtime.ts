@@ -16,7 +16,7 @@ export interface WorkerRuntimeSettings {
 /**
  * `Runtime.install` options for a worker process: the SDK's, Core's (forwarded from Rust) and the
  * workflows' and activities' `log` lines go to the process's pino logger, and Core serves the SDK
- * metrics plus the workflows' own counters (src/workflows/onboarding-metrics.ts) on one endpoint.
+ * metrics plus the workflows' own counters (src/workflows/onboarding/observability.ts) on one endpoint.
  */
 export function workerRuntimeOptions(settings: WorkerRuntimeSettings): RuntimeOptions {
   const level = temporalLogLevel(settings.level);

@@ -55,7 +55,7 @@ export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivitie
   const now = deps.clock ?? (() => new Date());
 
   return {
-    /** Guide Step 2; a duplicate external identifier comes back as the recovered customer, not an error. */
+    /** Create and screen; a duplicate external identifier comes back as the recovered customer, not an error. */
     async createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome> {
       const outcome = await callMesh(() => mesh.createAndScreen(input), logger);
       logger.info('customer screened', {
@@ -85,7 +85,7 @@ export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivitie
       return { ...(found !== undefined && { case: caseSnapshotOf(found) }), checkedAt: now().toISOString() };
     },
 
-    /** Guide Step 4; the same call re-enables monitoring. */
+    /** Ongoing monitoring off (or on: the same call re-enables it). */
     async setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }> {
       const result = await callMesh(
         () => mesh.setMonitoring(input.customerIdentifier, input.enabled),
@@ -98,7 +98,7 @@ export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivitie
       return result;
     },
 
-    /** Guide Step 5; idempotent, so Temporal may retry it freely. */
+    /** Update and re-score; idempotent, so Temporal may retry it freely. */
     async updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome> {
       const outcome = await callMesh(
         () => mesh.updateAndRescore(input.customerIdentifier, input.customer),

@@ -2,7 +2,10 @@ import type { MeshCase } from './api';
 
 export const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
-/** The onboarding guide's deprecated `case_state` end states (Step 3), for cases without a `case_stage`. */
+/**
+ * The deprecated `case_state` end states, for cases without a stage (docs/providers/mesh.md, "Cases and
+ * decisions").
+ */
 export const DECISION_BY_CASE_STATE: Readonly<Record<string, string>> = {
   CASE_STATE_POSITIVE_END_STATE: 'POSITIVE',
   CASE_STATE_NEGATIVE_END_STATE: 'NEGATIVE',

@@ -229,7 +229,7 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
         method: 'POST',
         route: '/v2/workflows/sync/create-and-screen',
         path: 'v2/workflows/sync/create-and-screen',
-        // ALERTING: answer only once the alerts exist (guide, Step 2 "Optional but Important Fields").
+        // ALERTING: answer only once the alerts exist (docs/providers/mesh.md, "Create and screen").
         searchParams: { last_sync_step: 'ALERTING' },
         json: {
           customer: request.customer,
@@ -243,7 +243,8 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
       const body = expect(operation, response, createAndScreenResponseSchema);
       const creation = body.step_details['customer-creation'];
       if (creation.status === 'ERRORED') {
-        // The API reference's duplicate: creation ERRORED yet naming a customer. Its message differs
+        // The reference's duplicate (docs/providers/mesh.md, "Duplicate external identifiers"): creation
+        // ERRORED yet naming a customer. Its message differs
         // between accounts, so the structure alone decides.
         const existing = creation.step_output?.customer_identifier;
         if (existing !== undefined) {
@@ -298,7 +299,8 @@ export function createMeshClient(options: MeshClientOptions): MeshApi {
         path: `v2/customers/${enc(customerIdentifier)}/workflows/sync/update-and-rescore`,
         json: { customer },
       };
-      // The API reference says POST, the guide (Step 5) says PATCH: try POST, and PATCH once on 405.
+      // The reference says POST, the guide PATCH, and accounts differ: try POST, and PATCH once on 405
+      // (docs/providers/mesh.md, "Update and re-score").
       let response = await call({ ...request, method: 'POST' });
       if (response.status === 405) {
         logger.info('mesh update-and-rescore refused POST (405); repeating with PATCH', {
@@ -340,7 +342,7 @@ function toScreeningOutcome(
   const screening = steps['customer-screening']?.step_output;
   const caseCreation = steps['case-creation'];
   // A case still being created (status IN-PROGRESS, case-creation NOT-STARTED) has no identifier yet;
-  // the caller finds it later with listCustomerCases (the API reference, "Create and screen").
+  // the caller finds it later with listCustomerCases (docs/providers/mesh.md, "Create and screen").
   const caseIdentifier =
     caseCreation?.status === 'COMPLETED' ? caseCreation.step_output?.case_identifier : undefined;
   return {

@@ -12,9 +12,9 @@ export interface MeshConfig {
   baseUrl: string;
   screeningConfigurationId: string;
   credentials: MeshCredentials;
-  /** The account-wide budget (guide: "Rate Limit Management", default 300/min). */
+  /** The account-wide budget (docs/providers/mesh.md, "Errors and rate limits": default 300/min). */
   rateLimitPerMinute: number;
-  /** Per HTTP request; the guide suggests 10 s for the sync create-and-screen. */
+  /** Per HTTP request; Mesh suggests 10 s for the sync create-and-screen (docs/providers/mesh.md). */
   requestTimeoutMs: number;
 }
 

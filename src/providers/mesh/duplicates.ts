@@ -4,7 +4,7 @@ import { conflictBodySchema, type CreateAndScreenResponse } from './response-sch
 
 /**
  * Recognising a duplicate external identifier and judging what the recovered customer proves. Mesh
- * answers a duplicate in three documented shapes (the API reference and the onboarding guide differ);
+ * answers a duplicate in three documented shapes (docs/providers/mesh.md, "Duplicate external identifiers");
  * each is recognised by its structure, never by the wording of a message, which differs between
  * accounts and releases.
  */

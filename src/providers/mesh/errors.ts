@@ -4,8 +4,8 @@ import { formatIssuePath } from '../../contracts/customer-schema';
 import { MeshError, type MeshErrorKind } from './api';
 
 /**
- * Every Mesh failure is classified here, once (the onboarding guide, "Error Handling Best Practices";
- * the API reference, "Errors and rate limits"). Messages become Temporal failure messages and log lines,
+ * Every Mesh failure is classified here, once (docs/providers/mesh.md,
+ * "Errors and rate limits"). Messages become Temporal failure messages and log lines,
  * so they carry the operation, the status, our own status text, the problem `type`, a plain OAuth error
  * code and the names of the fields Mesh complained about: never the provider's prose (`detail`,
  * `message`, `title`, `error_description`, field `reasons`), which may quote the rejected personal data.
@@ -79,7 +79,7 @@ export function retryAfterHeaderMs(value: string | undefined, nowMs: number): nu
 }
 
 /**
- * `Ratelimit-Reset`: seconds until the window resets (the API reference). Some gateways send an epoch
+ * `Ratelimit-Reset`: seconds until the window resets (docs/providers/mesh.md). Some gateways send an epoch
  * timestamp in the same header instead; a value that large cannot be a delta, so it is read as one.
  */
 export function ratelimitResetMs(value: string | undefined, nowMs: number): number | undefined {

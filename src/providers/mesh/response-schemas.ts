@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Mesh response bodies, reduced to the fields this project reads (the API reference). Objects are
+ * Mesh response bodies, reduced to the fields this project reads (docs/providers/mesh.md). Objects are
  * loose (unknown fields pass), enums are plain strings (the provider's sets are open), and fields we
  * only report, never decide on, fall back to "absent" instead of failing the call (`.catch`).
  * Where the guide and the API reference name a field differently, both spellings are accepted.
@@ -24,7 +24,10 @@ function step<T extends z.ZodType>(output: T) {
   });
 }
 
-/** `POST /v2/workflows/sync/create-and-screen` (guide Appendix B) and `GET /v2/workflows/{id}`. */
+/**
+ * `POST /v2/workflows/sync/create-and-screen` and `GET /v2/workflows/{id}` (docs/providers/mesh.md, "Create
+ * and screen").
+ */
 export const createAndScreenResponseSchema = z.looseObject({
   workflow_instance_identifier: optionalString,
   status: z.string(),
@@ -54,7 +57,7 @@ export const createAndScreenResponseSchema = z.looseObject({
 });
 export type CreateAndScreenResponse = z.output<typeof createAndScreenResponseSchema>;
 
-/** `update-and-rescore` (guide Appendix E): `customer-update` then `risk-scoring`. */
+/** `update-and-rescore` (docs/providers/mesh.md, "Update and re-score"): `customer-update` then `risk-scoring`. */
 export const rescoreResponseSchema = z.looseObject({
   status: optionalString,
   step_details: z
@@ -68,7 +71,8 @@ export const rescoreResponseSchema = z.looseObject({
 });
 
 /**
- * Any 409 body of create-and-screen: the guide's shape (Appendix F) or problem details. Only structured
+ * Any 409 body of create-and-screen: the guide's shape or problem details (docs/providers/mesh.md,
+ * "Duplicate external identifiers"). Only structured
  * fields are read; `detail` only for an optional workflow identifier hint, never for recognition.
  */
 export const conflictBodySchema = z.looseObject({
@@ -106,7 +110,10 @@ export const customerRecordSchema = z.looseObject({
 });
 export type CustomerRecordBody = z.output<typeof customerRecordSchema>;
 
-/** `GET /v2/customers/{id}/monitor` and the PATCH answer (guide Appendix D), with or without the `monitoring` wrapper. */
+/**
+ * `GET /v2/customers/{id}/monitor` and the PATCH answer, with or without the `monitoring` wrapper
+ * (docs/providers/mesh.md, "Customers and monitoring").
+ */
 export const monitoringResponseSchema = z.looseObject({
   monitoring: z
     .looseObject({ entity_screening: z.looseObject({ enabled: z.boolean() }).optional() })

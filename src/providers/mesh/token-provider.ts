@@ -12,7 +12,7 @@ import {
 
 /**
  * The bearer token, shared by every call of a worker process (create one client, hence one provider,
- * per process). Guide, Step 1 and "Caching Strategy": tokens last 24 h, there is no refresh token, and
+ * per process). docs/providers/mesh.md, "Authentication": tokens last 24 h, there is no refresh token, and
  * a token should be refreshed proactively at 23 h. The token value never leaves this module except as
  * the Authorization header, and is never logged.
  */

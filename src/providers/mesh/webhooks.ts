@@ -3,7 +3,7 @@ import { createMeshSession } from './session';
 import { webhookSchema, type WebhookBody } from './response-schemas';
 
 /**
- * Mesh's webhook configurations (guide Appendix C; docs/providers/mesh.md "Webhooks"): what
+ * Mesh's webhook configurations (docs/providers/mesh.md, "Webhooks"): what
  * `npm run register-webhooks` needs to point Mesh at the bridge. Apart from the screening client: no
  * workflow or activity ever administers webhooks.
  */
@@ -86,7 +86,7 @@ function toWebhook(body: WebhookBody): WebhookConfiguration {
     url: body.url,
     type: body.type,
     ...(body.name !== undefined && { name: body.name }),
-    // Mesh's registration answer (guide Appendix C) always carries is_active; absent means not confirmed.
+    // Mesh's registration answer always carries is_active; absent means not confirmed.
     isActive: body.is_active ?? false,
   };
 }

@@ -6,7 +6,8 @@ import { nowIso } from './store';
 
 /**
  * Cases and their stages. The stage set mirrors a default Mesh case workflow: New (INITIAL), In Review
- * (REVIEW) and the decision stages, each with the deprecated `case_state` the guide lists (Step 3).
+ * (REVIEW) and the decision stages, each with the deprecated `case_state` the guide lists
+ * (docs/providers/mesh.md, "Cases and decisions").
  */
 export const INITIAL_STAGE: CaseStage = {
   identifier: 'stage_new',
@@ -166,7 +167,7 @@ function stageJson(stage: CaseStage): Record<string, unknown> {
   };
 }
 
-/** GET /v2/cases/{id} (mesh-api-notes.md, "Other endpoints"), plus the deprecated case_state. */
+/** GET /v2/cases/{id} (docs/providers/mesh.md, "Cases and decisions"), plus the deprecated case_state. */
 export function renderCase(
   record: CaseRecord,
   customer: CustomerRecord | undefined,
@@ -198,7 +199,7 @@ export function renderAlert(alert: AlertRecord): Record<string, unknown> {
   };
 }
 
-/** The guide's Appendix C payload (v2), or the older, stage-less v1 twin. */
+/** The guide's example payload (v2, docs/providers/mesh.md "Webhooks"), or the older, stage-less v1 twin. */
 export function casePayload(
   apiVersion: 'v1' | 'v2',
   webhookType: string,

@@ -4,7 +4,8 @@ import { badRequest, type FieldError } from './problem-details';
  * Reading a customer from a request body, in both layouts: the guide's (date_of_birth, nationality,
  * address{address_line_1} on `customer`) and the reference's (the same under `customer.person`,
  * `address[]` with `address_line1`). Only the documented required fields and the name rule are
- * enforced; everything else is kept as sent, as the real API keeps it (mesh-api-notes.md, "Create and screen").
+ * enforced; everything else is kept as sent, as the real API keeps it (docs/providers/mesh.md, "Create
+ * and screen").
  */
 export type CustomerKind = 'PERSON' | 'COMPANY';
 export type JsonObject = Record<string, unknown>;

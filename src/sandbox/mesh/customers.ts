@@ -6,7 +6,10 @@ import { paginate } from './pagination';
 import { badRequest, notFound } from './problem-details';
 import { nowIso, type CustomerRecord } from './store';
 
-/** Customer, monitoring, case and alert reads (guide Steps 4-6, mesh-api-notes.md "Other endpoints"). */
+/**
+ * Customer, monitoring, case and alert reads (docs/providers/mesh.md, "Customers and monitoring", "Cases
+ * and decisions").
+ */
 
 /**
  * The stored customer object (either layout, as last sent) with the record's own fields on top; a
@@ -28,7 +31,10 @@ export function renderCustomer(c: CustomerRecord): Record<string, unknown> {
   };
 }
 
-/** Appendix D of the guide. */
+/**
+ * The monitoring answer in the guide's shape, `monitoring` wrapper included (docs/providers/mesh.md,
+ * "Customers and monitoring").
+ */
 function renderMonitoring(c: CustomerRecord): Record<string, unknown> {
   return {
     customer_identifier: c.identifier,

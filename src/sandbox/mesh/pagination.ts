@@ -3,7 +3,7 @@ import { badRequest } from './problem-details';
 
 /**
  * The reference's list shape: `{first, self, next, prev, total_count, items}`, pages from 1 via
- * `page_number` and `page_size` (mesh-api-notes.md, "Other endpoints"). Links are absolute URLs;
+ * `page_number` and `page_size` (docs/providers/mesh.md, "Lists"). Links are absolute URLs;
  * next/prev are null at the ends.
  */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -11,7 +11,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
  * Thrown by handlers; the one error handler renders it. Keeps every 4xx the sandbox produces in the
- * reference's problem-details shape (mesh-api-notes.md, "Errors and rate limits").
+ * reference's problem-details shape (docs/providers/mesh.md, "Errors and rate limits").
  */
 export class ProblemError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 /**
- * The account rate limit: a sliding 60-second window over accepted requests (mesh-api-notes.md:
- * default 300 requests a minute). Timestamps sit in a queue; a request is accepted when fewer than
- * `limit` were accepted in the last 60 s.
+ * The account rate limit: a sliding 60-second window over accepted requests (docs/providers/mesh.md,
+ * "Errors and rate limits": default 300 requests a minute). Timestamps sit in a queue; a request is
+ * accepted when fewer than `limit` were accepted in the last 60 s.
  */
 export const WINDOW_MS = 60_000;
 

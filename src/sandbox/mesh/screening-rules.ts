@@ -42,7 +42,7 @@ export const SCREENING_RULES: readonly ScreeningRule[] = [
     screeningResult: 'HAS_PROFILES',
     amlTypes: ['SANCTION', 'PEP_CLASS_2'],
     profileCount: 1,
-    why: "the guide's potential match; the values of the guide's Appendix B response",
+    why: "the onboarding guide's sample potential match, with the values of its example response",
   },
   {
     name: 'Hannah Highmatch',

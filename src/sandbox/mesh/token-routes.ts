@@ -3,7 +3,10 @@ import { checkCredentials } from './auth';
 import type { SandboxContext } from './context';
 import { tokensRefused } from './settings';
 
-/** POST /v2/token (guide, Step 1; deprecated in the reference) and POST /v3/token (access key/secret). */
+/**
+ * POST /v2/token (the guide's, deprecated) and POST /v3/token (access key/secret): docs/providers/mesh.md,
+ * "Authentication".
+ */
 export const TOKEN_ROUTES = new Set(['/v2/token', '/v3/token']);
 
 export function registerTokenRoutes(app: FastifyInstance, ctx: SandboxContext): void {

@@ -8,7 +8,7 @@ import { badRequest, notFound, type FieldError } from './problem-details';
 import { nowIso, type WebhookConfigRecord } from './store';
 
 /**
- * Webhook configurations (mesh-api-notes.md "Webhooks"): create (201), list (?type=), patch; no delete.
+ * Webhook configurations (docs/providers/mesh.md, "Webhooks"): create (201), list (?type=), patch; no delete.
  * The real API demands HTTPS and refuses private IPs; the sandbox also takes plain http on loopback
  * (and on hosts named in SANDBOX_WEBHOOK_HTTP_HOSTS) so a local bridge can receive deliveries.
  */

@@ -6,7 +6,7 @@ import type { SandboxSettings } from './settings';
 import type { Scheduler } from './store';
 
 /**
- * Delivery like the real one (mesh-api-notes.md, "Webhooks"): at least once, each attempt signed the
+ * Delivery like the real one (docs/providers/mesh.md, "Webhooks"): at least once, each attempt signed the
  * Standard Webhooks way, a failure (non-2xx, timeout, connection error) retried after 1 s, 5 s and
  * 10 s with the same webhook-id, then given up. Nothing here is awaited by an API handler.
  */

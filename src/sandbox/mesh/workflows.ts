@@ -15,8 +15,8 @@ import { duplicateErrorMessage } from './settings';
 import { canonicalJson, nowIso, type CustomerRecord, type StepStatus, type WorkflowRecord } from './store';
 
 /**
- * The create-and-screen and update-and-rescore workflows (guide Steps 2 and 5, the API reference's
- * "Create and screen"): hyphenated statuses, the skip rules, and a `case-creation` step.
+ * The create-and-screen and update-and-rescore workflows (docs/providers/mesh.md, "Create and screen" and
+ * "Update and re-score"): hyphenated statuses, the skip rules, and a `case-creation` step.
  */
 type SyncMode = 'SCREENING' | 'ALERTING' | 'ASYNC';
 
@@ -265,7 +265,7 @@ function updateAndRescore(
   customer.riskValue = rule.overallValue;
   customer.version += 1;
   customer.updatedAt = now;
-  // The guide (Step 5): monitoring stays as it was unless the request says otherwise.
+  // Monitoring stays as it was unless the request says otherwise (docs/providers/mesh.md).
   const monitoring = isObject(body) && isObject(body.monitoring) ? body.monitoring : undefined;
   const enabled = isObject(monitoring?.entity_screening) ? monitoring.entity_screening.enabled : undefined;
   if (typeof enabled === 'boolean') {

@@ -22,9 +22,9 @@ function mergeObjects(
 
 /**
  * The full customer after an update. Mesh's update-and-rescore replaces the whole record
- * (mesh-api-notes.md), so an update that only names the new address must be merged into everything
- * else first. Objects merge field by field, arrays and values are replaced, `null` deletes. The
- * external identifier never changes: it is the key of the onboarding.
+ * (docs/providers/mesh.md, "Update and re-score"), so an update that only names the new address must
+ * be merged into everything else first. Objects merge field by field, arrays and values are replaced,
+ * `null` deletes. The external identifier never changes: it is the key of the onboarding.
  */
 export function mergeCustomer(current: MeshCustomer, update: Partial<MeshCustomer>): MeshCustomer {
   const merged = mergeObjects(current, update) as MeshCustomer;

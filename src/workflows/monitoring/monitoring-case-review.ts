@@ -33,10 +33,10 @@ interface CarriedOver {
 }
 
 /**
- * The review of one ongoing-monitoring case (guide Step 6), ID `monitoring-case-<case_identifier>`,
- * started by the webhook bridge with signal-with-start on the case's first webhook. It waits for the
- * case's decision (a `caseDecision` signal, or its own periodic case check if the webhook was lost),
- * records it and ends:
+ * The review of one ongoing-monitoring case (announced by a `CASE_CREATED` webhook with `case_type`
+ * CUSTOMER_MONITORING), ID `monitoring-case-<case_identifier>`, started by the webhook bridge with
+ * signal-with-start on the case's first webhook. It waits for the case's decision (a `caseDecision`
+ * signal, or its own periodic case check if the webhook was lost), records it and ends:
  * - POSITIVE: CLEARED, nothing else happens;
  * - NEGATIVE: MARKED_FOR_OFFBOARDING: KycMarkedForOffboarding=true on this execution (searchable in the
  *   Web UI) and, unless the input says otherwise, an `offboardCustomer` run that outlives this one;

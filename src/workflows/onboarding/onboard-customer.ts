@@ -62,7 +62,7 @@ export interface OnboardingContinuation {
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
 /**
- * One customer's onboarding (guide Steps 2-4): create and screen, then approve straight through,
+ * One customer's onboarding: create and screen, then approve straight through,
  * reject, or wait for the analyst's case decision, which arrives as a `caseDecision` signal from the
  * webhook bridge or is found by the run's own case checks. Nothing is approved on a guess: unknown
  * values, an unreadable duplicate's outcome and unconfirmed webhooks all mean review. The onboarding

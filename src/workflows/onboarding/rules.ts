@@ -2,7 +2,8 @@ import type { DuplicateRecovery } from '../../contracts/screening-activities';
 import type { OnboardingPolicy } from '../../contracts/onboarding';
 
 /**
- * What screening and decisions mean for an onboarding (issue 3, guide Steps 2-3). Pure functions, so
+ * What screening and decisions mean for an onboarding (docs/providers/mesh.md, "Create and screen" and
+ * "Cases and decisions"; docs/adr/0005-fail-closed.md). Pure functions, so
  * the rules read in one place. Everything the code does not recognise goes to review: never to approval,
  * never to a failed run.
  */
@@ -112,7 +113,7 @@ export function onboardingVerdict(
 
 export type DecisionEffect = 'APPROVE' | 'REJECT' | 'ESCALATE' | 'WAIT';
 
-/** `case_stage.decision_type` (guide Step 3, plus PARTIAL_POSITIVE from the API reference). */
+/** `case_stage.decision_type`, an open set (docs/providers/mesh.md, "Cases and decisions"). */
 export function decisionEffect(
   decisionType: string | null | undefined,
   policy: OnboardingPolicy,

@@ -8,7 +8,7 @@ import { providerActivities } from '../common/provider-activities';
 
 /**
  * Ends the relationship with a customer: a still running onboarding is withdrawn, ongoing monitoring
- * is switched off (guide Step 4: cases stay for audit), and this execution is the searchable record
+ * is switched off (cases stay readable for audit), and this execution is the searchable record
  * (KycMarkedForOffboarding=true).
  */
 export async function offboardCustomer(input: OffboardCustomerInput): Promise<OffboardCustomerResult> {

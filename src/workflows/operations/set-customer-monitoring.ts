@@ -7,7 +7,10 @@ import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import { customerIdentifierOf } from './customer-reference';
 import { providerActivities } from '../common/provider-activities';
 
-/** Switches ongoing monitoring on or off for an onboarded customer (guide Step 4). */
+/**
+ * Switches ongoing monitoring on or off for an onboarded customer (docs/providers/mesh.md, "Customers and
+ * monitoring").
+ */
 export async function setCustomerMonitoring(
   input: SetCustomerMonitoringInput,
 ): Promise<SetCustomerMonitoringResult> {

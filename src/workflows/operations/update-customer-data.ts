@@ -8,9 +8,10 @@ import { PATCHES, since } from '../onboarding/patches';
 import { isProhibited } from '../onboarding/rules';
 
 /**
- * Changes an onboarded customer's data and re-scores them (guide Step 5). Reads the record first
- * because update-and-rescore replaces it whole: the update is merged into what Mesh holds. A re-score
- * to PROHIBITED starts the customer's offboarding (a run of its own, which outlives this one).
+ * Changes an onboarded customer's data and re-scores them (docs/providers/mesh.md, "Update and
+ * re-score"). Reads the record first because update-and-rescore replaces it whole: the update is merged
+ * into what Mesh holds. A re-score to PROHIBITED starts the customer's offboarding (a run of its own,
+ * which outlives this one).
  */
 export async function updateCustomerData(input: UpdateCustomerDataInput): Promise<UpdateCustomerDataResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);

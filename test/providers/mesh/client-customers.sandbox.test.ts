@@ -1,5 +1,5 @@
 import type { MeshError } from '../../../src/providers/mesh/api';
-import { guidePerson, screenInput, useSandboxHarness } from './support/sandbox-client';
+import { guidePerson, screenInput, useSandboxHarness } from '../../helpers/mesh-sandbox';
 
 /** Customer, monitoring, re-score and webhook calls against the real sandbox (src/sandbox). */
 describe('Mesh client: customers, monitoring and webhooks (sandbox)', () => {

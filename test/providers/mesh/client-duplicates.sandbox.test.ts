@@ -1,7 +1,14 @@
 import type { MeshApi } from '../../../src/providers/mesh/api';
 import type { DuplicateRecovery, ScreeningOutcome } from '../../../src/contracts/screening-activities';
 import type { MeshCustomer } from '../../../src/contracts/customer';
-import { externalId, guidePerson, pollUntil, screenInput, useSandboxHarness } from './support/sandbox-client';
+import {
+  externalId,
+  guidePerson,
+  recoveredMatch,
+  screenInput,
+  useSandboxHarness,
+} from '../../helpers/mesh-sandbox';
+import { waitFor } from '../../../testkit/wait';
 
 /**
  * A duplicate external identifier against the real sandbox (src/sandbox), in each of the three
@@ -39,12 +46,7 @@ describe('Mesh client: duplicate external identifiers (sandbox)', () => {
     it('recovers a matched customer with its case, noting that the stored data differs', async () => {
       const { ext, first, second } = await screenTwice('Victor Bout');
       expect(second).toMatchObject({
-        customerIdentifier: first.customerIdentifier,
-        externalIdentifier: ext,
-        riskLevel: 'MEDIUM-RISK',
-        screeningResult: 'HAS_PROFILES',
-        caseIdentifier: first.caseIdentifier,
-        recoveredFromDuplicate: true,
+        ...recoveredMatch(first, ext),
         recovery: { shape, outcome: strongest, storedCustomerDiffers: true },
       });
       expect(await h.customerCount(ext)).toBe(1);
@@ -82,12 +84,7 @@ describe('Mesh client: duplicate external identifiers (sandbox)', () => {
        * retry (an identical body, answered as a duplicate) arrives before the case exists.
        */
       async function lostThenRetried(): Promise<{ customer: MeshCustomer; retried: ScreeningOutcome }> {
-        await h.settings({ identicalRetry: 'duplicate', caseCreationDelayMs: 1_500 });
-        await h.fault({
-          kind: 'lost-response',
-          count: 1,
-          match: { method: 'POST', path: 'create-and-screen' },
-        });
+        await h.loseNextScreeningAnswer({ caseCreationDelayMs: 1_500 });
         const customer = guidePerson('Victor Bout');
         await expect(screen(customer)).rejects.toMatchObject({ kind: 'NETWORK', retryable: true });
         return { customer, retried: await screen(customer) };
@@ -117,10 +114,11 @@ describe('Mesh client: duplicate external identifiers (sandbox)', () => {
 
       it('finds the case once Mesh has created it', async () => {
         const { customer, retried } = await lostThenRetried();
-        const later = await pollUntil(
-          () => screen(customer),
-          (outcome) => outcome.caseIdentifier !== undefined,
-        );
+        const later = await waitFor(() => screen(customer), {
+          timeoutMs: 10_000,
+          until: (outcome) => outcome.caseIdentifier !== undefined,
+          description: 'the condition',
+        });
         const [onboardingCase] = await mesh.listCustomerCases(retried.customerIdentifier);
         expect(later).toMatchObject({
           customerIdentifier: retried.customerIdentifier,
@@ -168,8 +166,7 @@ describe('Mesh client: duplicate external identifiers (sandbox)', () => {
   });
 
   it('recovers from a lost response: the retry finds the customer the first attempt created', async () => {
-    await h.settings({ identicalRetry: 'duplicate', duplicateShape: 'conflict-guide' });
-    await h.fault({ match: { method: 'POST', path: 'create-and-screen' }, kind: 'lost-response', count: 1 });
+    await h.loseNextScreeningAnswer({ duplicateShape: 'conflict-guide' });
     const customer = guidePerson('Victor Bout');
     await expect(screen(customer)).rejects.toMatchObject({ kind: 'NETWORK', retryable: true });
     // got made exactly one attempt: Temporal, not the HTTP client, owns retries.

@@ -1,13 +1,8 @@
 import { Secret } from '../../../src/providers/mesh/config';
 import { MeshError } from '../../../src/providers/mesh/api';
 import { createTokenProvider, type TokenProvider } from '../../../src/providers/mesh/token-provider';
-import {
-  capturingLogger,
-  guidePerson,
-  pollUntil,
-  screenInput,
-  useSandboxHarness,
-} from './support/sandbox-client';
+import { capturingLogger, guidePerson, screenInput, useSandboxHarness } from '../../helpers/mesh-sandbox';
+import { waitFor } from '../../../testkit/wait';
 
 /** How every class of failure reaches the caller, against the real sandbox (src/sandbox) and its faults. */
 describe('Mesh client: failures (sandbox)', () => {
@@ -31,7 +26,7 @@ describe('Mesh client: failures (sandbox)', () => {
     );
 
   it('reports a 429 as RATE_LIMITED, waiting at least until Ratelimit-Reset, after one attempt', async () => {
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'rate-limit', resetSeconds: 7, count: 1 });
     const error = await failureOf(screen());
     expect(error).toMatchObject({
       kind: 'RATE_LIMITED',
@@ -50,7 +45,7 @@ describe('Mesh client: failures (sandbox)', () => {
   });
 
   it('reports a 5xx as a retryable SERVER_ERROR', async () => {
-    await h.fault({ match: { path: 'create-and-screen' }, kind: 'server-error', status: 503, count: 1 });
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'server-error', status: 503, count: 1 });
     const error = await failureOf(screen());
     expect(error).toMatchObject({ kind: 'SERVER_ERROR', retryable: true, details: { status: 503 } });
     expect(await screen()).toMatchObject({ screeningResult: 'NO_PROFILES' });
@@ -58,7 +53,7 @@ describe('Mesh client: failures (sandbox)', () => {
 
   it('gives up after the request timeout with a retryable TIMEOUT', async () => {
     const impatient = h.client({ config: { requestTimeoutMs: 200 } });
-    await h.fault({ match: { path: '/cases' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    await h.addFault({ match: { path: '/cases' }, kind: 'latency', latencyMs: 1_500, count: 1 });
     const error = await failureOf(impatient.listCustomerCases('cust_any'));
     expect(error).toMatchObject({ kind: 'TIMEOUT', retryable: true });
     expect(error.message).toContain('200 ms');
@@ -112,22 +107,26 @@ describe('Mesh client: failures (sandbox)', () => {
     expect(error).toMatchObject({ kind: 'AUTHENTICATION_FAILED', retryable: true, details: { status: 401 } });
     expect(error.message).toContain('(invalid_client)');
     // What Temporal's retries do: try again later, with the same client (nothing refused is cached).
-    const outcome = await pollUntil(
+    const outcome = await waitFor(
       () => screen(guidePerson('Test CleanUser'), client).catch((e: unknown) => e),
-      (result) => !(result instanceof MeshError),
+      {
+        timeoutMs: 10_000,
+        until: (result) => !(result instanceof MeshError),
+        description: 'the condition',
+      },
     );
     expect(Date.now()).toBeGreaterThanOrEqual(refusedUntil);
     expect(outcome).toMatchObject({ screeningResult: 'NO_PROFILES' });
   });
 
   it('reports a gateway 403 as retryable FORBIDDEN, on the token request and on a call alike', async () => {
-    await h.fault({ kind: 'gateway-forbidden', count: 1, match: { method: 'POST', path: '^/v3/token' } });
+    await h.addFault({ kind: 'gateway-forbidden', count: 1, match: { method: 'POST', path: '^/v3/token' } });
     expect(await failureOf(screen())).toMatchObject({
       kind: 'AUTHENTICATION_FAILED',
       retryable: true,
       details: { status: 403, credentials: true },
     });
-    await h.fault({ kind: 'gateway-forbidden', count: 1, match: { path: 'create-and-screen' } });
+    await h.addFault({ kind: 'gateway-forbidden', count: 1, match: { path: 'create-and-screen' } });
     const error = await failureOf(screen());
     expect(error).toMatchObject({
       kind: 'FORBIDDEN',
@@ -140,12 +139,16 @@ describe('Mesh client: failures (sandbox)', () => {
 
   it('fetches a new token transparently when a short-lived one nears expiry', async () => {
     await h.settings({ tokenExpiresInSeconds: 1 });
-    const stats = await pollUntil(
+    const stats = await waitFor(
       async () => {
         await mesh.listWebhooks();
         return h.stats();
       },
-      (s) => (s.byRoute['POST /v3/token'] ?? 0) >= 2,
+      {
+        timeoutMs: 10_000,
+        until: (s) => (s.byRoute['POST /v3/token'] ?? 0) >= 2,
+        description: 'the condition',
+      },
     );
     // Refreshed before expiry: Mesh never had to refuse a token.
     expect(stats.byStatus['401']).toBeUndefined();
@@ -157,10 +160,11 @@ describe('Mesh client: failures (sandbox)', () => {
     // A clock that never moves: the client believes its token is fresh, Mesh knows it has expired.
     const frozen = { now: () => 0 };
     const stale = h.client({ logger, clock: frozen });
-    await pollUntil(
-      () => stale.listWebhooks(),
-      () => logger.lines.some((line) => line.includes('mesh token refused')),
-    );
+    await waitFor(() => stale.listWebhooks(), {
+      timeoutMs: 10_000,
+      until: () => logger.lines.some((line) => line.includes('mesh token refused')),
+      description: 'the condition',
+    });
     const stats = await h.stats();
     expect(stats.byStatus['401']).toBeGreaterThanOrEqual(1);
     expect(stats.byRoute['POST /v3/token']).toBe(stats.byStatus['401']! + 1);
@@ -212,10 +216,11 @@ describe('Mesh client: failures (sandbox)', () => {
     await failureOf(
       screen({ ...guidePerson('Victor Bout'), date_of_birth: { day: 45, month: 1, year: 1967 } }, client),
     );
-    await pollUntil(
-      () => client.listWebhooks(),
-      () => logger.lines.filter((l) => l.includes('mesh token fetched')).length >= 2,
-    );
+    await waitFor(() => client.listWebhooks(), {
+      timeoutMs: 10_000,
+      until: () => logger.lines.filter((l) => l.includes('mesh token fetched')).length >= 2,
+      description: 'the condition',
+    });
 
     expect(new Set(issued).size).toBeGreaterThanOrEqual(2);
     expect(logger.lines.some((l) => l.includes('/v2/workflows/sync/create-and-screen'))).toBe(true);

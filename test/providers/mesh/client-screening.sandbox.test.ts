@@ -4,11 +4,11 @@ import type { MeshCustomer } from '../../../src/contracts/customer';
 import {
   company,
   guidePerson,
-  pollUntil,
   referencePerson,
   screenInput,
   useSandboxHarness,
-} from './support/sandbox-client';
+} from '../../helpers/mesh-sandbox';
+import { waitFor } from '../../../testkit/wait';
 
 /** createAndScreen against the real sandbox (src/sandbox): the guide's sample customers (duplicates: client-duplicates.sandbox.test.ts). */
 describe('Mesh client: create and screen (sandbox)', () => {
@@ -107,10 +107,11 @@ describe('Mesh client: create and screen (sandbox)', () => {
     expect(outcome.workflowStatus).toBe('IN-PROGRESS');
     expect(outcome.screeningResult).toBe('HAS_PROFILES');
     expect(outcome.caseIdentifier).toBeUndefined();
-    const cases = await pollUntil(
-      () => mesh.listCustomerCases(outcome.customerIdentifier),
-      (found) => found.length > 0,
-    );
+    const cases = await waitFor(() => mesh.listCustomerCases(outcome.customerIdentifier), {
+      timeoutMs: 10_000,
+      until: (found) => found.length > 0,
+      description: 'the condition',
+    });
     expect(cases[0]?.caseType).toBe('CUSTOMER_ONBOARDING');
   });
 

@@ -1,0 +1,40 @@
+/**
+ * Workflow bundles, built once: a bundle takes seconds of both cores, so a test file, a benchmark or a
+ * drill builds each at most once and reuses it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
+
+let prebuilt: Promise<string> | undefined;
+
+/**
+ * The production bundle (scripts/build-workflow-bundle.ts, what the Dockerfile ships and
+ * `npm run build:workflows` writes) in a temporary file, built once per process: every worker process
+ * started with WORKFLOW_BUNDLE_PATH pointing at it loads it instead of running webpack again.
+ */
+export function prebuiltWorkflowBundle(log: (line: string) => void): Promise<string> {
+  prebuilt ??= (async () => {
+    const startedAt = Date.now();
+    const { path, bytes } = await buildWorkflowBundle(
+      join(mkdtempSync(join(tmpdir(), 'kyc-workflow-bundle-')), 'workflows.js'),
+    );
+    log(`workflow bundle built in ${Date.now() - startedAt} ms (${Math.round(bytes / 1024)} KiB): ${path}`);
+    return path;
+  })();
+  return prebuilt;
+}
+
+const inMemory = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+
+/** `bundleWorkflowCode` once per workflows path (per test file under jest), kept in memory. */
+export function bundleOnce(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = inMemory.get(workflowsPath);
+  if (bundle === undefined) {
+    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    inMemory.set(workflowsPath, bundle);
+  }
+  return bundle;
+}

@@ -1,0 +1,123 @@
+/**
+ * The Mesh sandbox's control routes (docs/sandbox.md, "/_sandbox"), typed: what a test, benchmark or
+ * drill does to the sandbox that Mesh's API cannot: play the analyst, inject faults, change settings,
+ * read what the sandbox holds and delivered. Bodies are the ones the sandbox validates, so a misspelt
+ * knob fails to compile instead of answering 400. Every call throws on a non-2xx answer.
+ */
+import type { DeliveryLogEntry, FaultBody, FaultKind, SettingsPatchBody } from '../src/sandbox/mesh';
+
+export interface SandboxCustomer {
+  identifier: string;
+  external_identifier: string;
+  customer_type: string;
+  risk_level: string;
+  screening_result: string | null;
+  monitoring_enabled: boolean;
+  version: number;
+  case_identifiers: string[];
+  created_at: string;
+}
+
+export interface SandboxStats {
+  byRoute: Record<string, number>;
+  byStatus: Record<string, number>;
+  [figure: string]: unknown;
+}
+
+/** A fault as `GET /_sandbox/faults` lists it. */
+export interface SandboxFault {
+  id: string;
+  kind: FaultKind;
+  method: string | null;
+  path: string | null;
+  webhookType: string | null;
+  remaining: number | null;
+  applied: number;
+}
+
+export class SandboxControl {
+  /** `url`: the sandbox's base URL, e.g. `sandbox.url` (a subclass may supply it later, see `url`). */
+  constructor(
+    private readonly baseUrl?: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  /** The sandbox's base URL. */
+  get url(): string {
+    if (this.baseUrl === undefined) throw new Error('no sandbox URL yet');
+    return this.baseUrl;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.url}/_sandbox${path}`, {
+      method,
+      ...(body !== undefined && {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} /_sandbox${path}: ${response.status} ${text}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Forgets every customer, case, fault and delivery; settings back to the start options. */
+  async reset(): Promise<void> {
+    await this.request('POST', '/reset', {});
+  }
+
+  async settings(patch: SettingsPatchBody): Promise<void> {
+    await this.request('PATCH', '/settings', patch);
+  }
+
+  async addFault(fault: FaultBody): Promise<void> {
+    await this.request('POST', '/faults', fault);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.request('DELETE', '/faults');
+  }
+
+  /** The faults in force, each with how often it was applied so far. */
+  faults(): Promise<SandboxFault[]> {
+    return this.request('GET', '/faults');
+  }
+
+  stats(): Promise<SandboxStats> {
+    return this.request('GET', '/stats');
+  }
+
+  /** The customers the sandbox holds (those with one external identifier, when given). */
+  async customers(externalIdentifier?: string): Promise<SandboxCustomer[]> {
+    const query =
+      externalIdentifier === undefined
+        ? ''
+        : `?external_identifier=${encodeURIComponent(externalIdentifier)}`;
+    return (await this.request<{ customers: SandboxCustomer[] }>('GET', `/customers${query}`)).customers;
+  }
+
+  /** The analyst moves a case to a stage (`IN_REVIEW`), or decides it (`DECISION` with a decision). */
+  async transitionCase(
+    caseIdentifier: string,
+    stage: 'IN_REVIEW' | 'DECISION',
+    decision?: string,
+    note?: string,
+  ): Promise<void> {
+    await this.request('POST', `/cases/${encodeURIComponent(caseIdentifier)}/transition`, {
+      stage,
+      ...(decision !== undefined && { decision }),
+      ...(note !== undefined && { note }),
+    });
+  }
+
+  /** The analyst decides a case (then Mesh webhooks the decision to the registered URLs). */
+  decideCase(caseIdentifier: string, decision: string, note?: string): Promise<void> {
+    return this.transitionCase(caseIdentifier, 'DECISION', decision, note);
+  }
+
+  /** Every webhook delivery attempt so far, oldest first. */
+  deliveries(): Promise<DeliveryLogEntry[]> {
+    return this.request('GET', '/deliveries');
+  }
+}
