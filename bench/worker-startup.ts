@@ -1,6 +1,6 @@
 /**
- * `npm run bench:startup` (benchmark 7): from spawning the worker (`tsx src/worker/main.ts`, what
- * `npm run worker` runs) to (a) its "workers started" log line and (b) the server seeing its first
+ * `npm run bench:startup` (benchmark 7): from spawning the worker (`node --import tsx src/worker/main.ts`,
+ * what `npm run worker` runs) to (a) its "workers started" log line and (b) the server seeing its first
  * workflow-task poller; with the prebuilt bundle (WORKFLOW_BUNDLE_PATH, as the Dockerfile ships it)
  * and with bundling src/workflows at start. Alternating repetitions, medians reported.
  *
@@ -41,13 +41,13 @@ async function main(): Promise<void> {
           taskQueue,
           // The bundle is built once before the loop (startBenchWorker's prebuilt one); `undefined`: at start.
           ...(kind === 'bundling' && { workflowBundlePath: undefined }),
-          launcher: 'tsx',
+          launcher: 'node',
         });
         try {
           const signal = AbortSignal.any([temporal.unexpectedExit, worker.proc.unexpectedExit]);
           const [readyAt, pollingAt] = await Promise.all([
             worker.whenLogged(),
-            // Any poller on this run's own queue: under tsx the worker's pid is not the process's.
+            // Any poller on this run's own queue (the first one is what "ready" means to the server).
             waitForPollers(
               { connection: temporal.client, namespace: temporal.namespace },
               [{ name: taskQueue, type: 'workflow' }],
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         prebuilt,
         bundling,
         samples,
-        launcher: 'tsx src/worker/main.ts (npm run worker without npm)',
+        launcher: 'node --import tsx src/worker/main.ts (npm run worker without npm)',
       },
     });
   } finally {
