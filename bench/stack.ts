@@ -16,7 +16,7 @@ import { machineInfo, type MachineInfo } from '../testkit/machine';
 import { log } from '../testkit/results';
 import { installRuntime } from '../testkit/runtime';
 import { SandboxControl } from '../testkit/sandbox-control';
-import { useOrStartWatchedTemporal, type WatchedTemporal } from '../testkit/temporal-server';
+import { useOrStartTemporal, type BenchTemporal } from '../testkit/temporal-server';
 import { WorkerProcess, type StartWorkerOptions } from '../testkit/worker';
 
 /** Far above anything this machine reaches: the provider budget is benchmark 1's subject, not these. */
@@ -60,9 +60,9 @@ export function benchRunId(prefix: string): string {
 }
 
 /** The Temporal server a benchmark runs against, with the Runtime of a benchmark process (WARN). */
-export async function benchTemporal(extraArgs: string[] = []): Promise<WatchedTemporal> {
+export async function benchTemporal(extraArgs: string[] = []): Promise<BenchTemporal> {
   installRuntime('WARN');
-  return useOrStartWatchedTemporal({
+  return useOrStartTemporal({
     log,
     extraArgs,
     onStart: (address) => log(`Temporal dev server on ${address}`),
@@ -81,7 +81,7 @@ export function startFastSandbox(webhookUrls: string[] = []): Promise<Sandbox> {
 
 /** src/worker/main.ts against `temporal` and `sandbox` with the benchmarks' policy and the prebuilt bundle. */
 export async function startBenchWorker(
-  temporal: WatchedTemporal,
+  temporal: BenchTemporal,
   sandbox: Sandbox,
   options: Partial<StartWorkerOptions> & { taskQueue: string },
 ): Promise<WorkerProcess> {
@@ -112,7 +112,7 @@ export function teardown(): { add(closer: () => Promise<unknown>): void; close()
 }
 
 export interface BenchStack {
-  temporal: WatchedTemporal;
+  temporal: BenchTemporal;
   machine: MachineInfo;
   sandbox: Sandbox;
   /** The sandbox's control routes: the analyst's decisions. */

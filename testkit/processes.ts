@@ -186,17 +186,6 @@ export class ManagedProcess {
     return { ...status, ms: Date.now() - startedAt, forced };
   }
 
-  /** Rejects as soon as the process exits unexpectedly; otherwise settles as `work` does. */
-  guard<T>(work: Promise<T>): Promise<T> {
-    const signal = this.unexpectedExit;
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
-  }
-
   /** `performance.now()` when a line containing `text` is first written; rejects if the process exits first. */
   waitForLine(text: string, timeoutMs: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {

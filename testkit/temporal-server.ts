@@ -74,12 +74,18 @@ export interface BenchTemporal {
   cliPath: string | undefined;
   /** Whether the server was started here (then `close()` discards it with every run on it). */
   owned: boolean;
+  /**
+   * Aborted when a server started here exits before `close()` (never for one at TEMPORAL_ADDRESS): a
+   * wait or phase guarded by it fails the moment the server dies, not at its deadline.
+   */
+  unexpectedExit: AbortSignal;
   close(): Promise<void>;
 }
 
 /**
  * The server a benchmark runs against: TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE) when set, else a fresh
- * dev server as `startLocalTemporal` starts it, with `extraArgs`.
+ * dev server as `startLocalTemporal` starts it, with `extraArgs`, watched by its pid (`watchPid`). The
+ * SDK relays that server's output (level error) to this process, so its last lines are already there.
  */
 export async function useOrStartTemporal(
   opts: StartLocalTemporalOptions & { onStart?: (address: string) => void } = {},
@@ -96,6 +102,7 @@ export async function useOrStartTemporal(
       nativeConnection,
       cliPath: undefined,
       owned: false,
+      unexpectedExit: new AbortController().signal,
       async close() {
         await connection.close();
         await nativeConnection.close();
@@ -104,6 +111,15 @@ export async function useOrStartTemporal(
   }
   const { onStart, ...startOpts } = opts;
   const { env: server, cli } = await startLocalTemporal(startOpts);
+  // The SDK spawns the CLI as a child of this process; its command line holds `--port <port>`.
+  const [pid] = childPids(`--port\0${splitHostPort(server.address).port}\0`);
+  if (pid === undefined) {
+    await server.teardown();
+    throw new Error(`the Temporal dev server on ${server.address} is not a child of this process`);
+  }
+  const watch = watchPid(pid, `the Temporal dev server on ${server.address}`, {
+    hint: 'its own lines, if any, are above in this output',
+  });
   onStart?.(server.address);
   return {
     address: server.address,
@@ -112,40 +128,10 @@ export async function useOrStartTemporal(
     nativeConnection: server.nativeConnection,
     cliPath: cli.kind === 'path' ? cli.path : undefined,
     owned: true,
-    close: () => server.teardown(),
-  };
-}
-
-export interface WatchedTemporal extends BenchTemporal {
-  /** Aborted when a server started here exits before `close()`; never for one at TEMPORAL_ADDRESS. */
-  unexpectedExit: AbortSignal;
-}
-
-/**
- * `useOrStartTemporal`, with the dev server it starts watched (`watchPid`): a wait or phase guarded by
- * `unexpectedExit` fails the moment the server dies, not at its deadline. The SDK relays the server's
- * output (level error) to this process's stdout and stderr, so its last lines are already there.
- */
-export async function useOrStartWatchedTemporal(
-  opts: StartLocalTemporalOptions & { onStart?: (address: string) => void } = {},
-): Promise<WatchedTemporal> {
-  const temporal = await useOrStartTemporal(opts);
-  if (!temporal.owned) return { ...temporal, unexpectedExit: new AbortController().signal };
-  // The SDK spawns the CLI as a child of this process; its command line holds `--port <port>`.
-  const [pid] = childPids(`--port\0${splitHostPort(temporal.address).port}\0`);
-  if (pid === undefined) {
-    await temporal.close();
-    throw new Error(`the Temporal dev server on ${temporal.address} is not a child of this process`);
-  }
-  const watch = watchPid(pid, `the Temporal dev server on ${temporal.address}`, {
-    hint: 'its own lines, if any, are above in this output',
-  });
-  return {
-    ...temporal,
     unexpectedExit: watch.unexpectedExit,
     async close() {
       watch.stop();
-      await temporal.close();
+      await server.teardown();
     },
   };
 }

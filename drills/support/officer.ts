@@ -64,16 +64,26 @@ export function startOfficer(stack: Stack, graceMs = 15_000): Officer {
 }
 
 /**
- * The check that goes with `startOfficer`: every run the officer rejected ended REJECTED with its decision
- * recorded, and none of them was approved (never on a guess).
+ * The checks that go with `startOfficer`. The drills run the sandbox's default duplicate answer
+ * (`errored-200`: the customer only, no screening to read back), so a run that recovered its customer
+ * from a duplicate can be APPROVED only through its case, decided by the analyst: one APPROVED with no
+ * case was approved on a guess (the recovery inferred "no profiles"). And every run the officer rejected
+ * ended REJECTED with its decision recorded.
  */
 export function checkOfficer(report: DrillReport, officer: Officer, results: Map<string, Outcome>): void {
+  const recovered = [...results.values()].filter((r) => r.status?.recoveredFromDuplicate === true);
+  const guessed = recovered.filter((r) => r.status?.state === 'APPROVED' && r.status.case === undefined);
+  report.check(
+    'no run that recovered its customer from a duplicate was approved without its case',
+    guessed.length === 0,
+    `${recovered.length} recovered, ${recovered.length - guessed.length} ended by a case decision, the officer or a rejection; approved with no case: ${sample(guessed.map((r) => r.externalIdentifier))}`,
+  );
   const wrong = [...officer.rejected].filter((id) => {
     const status = results.get(id)?.status;
     return status?.state !== 'REJECTED' || status.officerDecision?.outcome !== 'REJECT';
   });
   report.check(
-    'a lost answer with an unreadable duplicate is never approved on a guess',
+    'runs left in review with no case after a duplicate end REJECTED by the officer',
     wrong.length === 0,
     `${officer.rejected.size} escalated with no case and rejected by the officer; not REJECTED by it: ${sample(wrong)}`,
   );
