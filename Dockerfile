@@ -16,6 +16,10 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/build-workflow-bundle.ts ./scripts/
+# The worker's build ID for Worker Versioning, recorded in dist/build-info.json: pass the release
+# (docker compose build with WORKER_BUILD_ID set). Unset: the package version and a hash of the workflow
+# bundle, so an image with other workflow code is always another version (the context has no git).
+ARG WORKER_BUILD_ID=""
 RUN npm run build
 
 # Production dependencies only: tsx, TypeScript and the test tools stay out of the image.

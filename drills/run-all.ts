@@ -9,6 +9,7 @@ import { describeMachine, machineInfo } from '../testkit/machine';
 import { killAllProcesses, ROOT } from '../testkit/processes';
 import { formatTable, resultPath, writeJson } from '../testkit/results';
 import { bridgeRestart } from './bridge-restart';
+import { deploy } from './deploy';
 import { sandboxFaults } from './sandbox-faults';
 import { sigtermDrain } from './sigterm-drain';
 import { drillWorkflowBundle, type Drill } from './support/drill';
@@ -24,6 +25,7 @@ const DRILLS: Drill[] = [
   bridgeRestart,
   sandboxFaults,
   webhookStorm,
+  deploy,
 ];
 const RESULTS_FILE = resultPath('drills');
 

@@ -57,6 +57,8 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     setDefault('MESH_PASSWORD', sandbox.password);
   }
   setDefault('MESH_SCREENING_CONFIGURATION_ID', 'sandbox-default');
+  // One worker, restarted after each edit: it takes new runs at once (its build ID changes with the code).
+  setDefault('WORKER_DEPLOYMENT_PROMOTE', 'always');
   // The bridge verifies what the sandbox signs, and the sandbox delivers to the bridge from the start.
   setDefault('WEBHOOK_SECRET', sandbox.webhookSecret);
   if (bridgeWillRun) {

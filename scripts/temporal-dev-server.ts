@@ -16,6 +16,7 @@ import {
   resolveTemporalCli,
   searchAttributeArgs,
   taskQueuePartitionArgs,
+  versionDrainageArgs,
 } from '../testkit/temporal-cli';
 import { waitForHttp, waitForPort } from '../testkit/wait';
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     ...searchAttributeArgs(CUSTOM_SEARCH_ATTRIBUTES),
     // One partition per queue, so the Mesh queue's rate limit is exact (npm start tells the worker).
     ...taskQueuePartitionArgs(LOCAL_TASK_QUEUE_PARTITIONS),
+    ...versionDrainageArgs(),
     ...process.argv.slice(2),
   ];
   const startedAt = Date.now();

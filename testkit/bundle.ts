@@ -8,23 +8,30 @@ import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
 
-let prebuilt: Promise<string> | undefined;
+const prebuilt = new Map<string, Promise<string>>();
 
 /**
  * The production bundle (scripts/build-workflow-bundle.ts, what the Dockerfile ships and
  * `npm run build:workflows` writes) in a temporary file, built once per process: every worker process
- * started with WORKFLOW_BUNDLE_PATH pointing at it loads it instead of running webpack again.
+ * started with WORKFLOW_BUNDLE_PATH pointing at it loads it instead of running webpack again. Another
+ * `workflowsPath` (the deploy drill's version 2) is bundled the same way.
  */
-export function prebuiltWorkflowBundle(log: (line: string) => void): Promise<string> {
-  prebuilt ??= (async () => {
-    const startedAt = Date.now();
-    const { path, bytes } = await buildWorkflowBundle(
-      join(mkdtempSync(join(tmpdir(), 'kyc-workflow-bundle-')), 'workflows.js'),
-    );
-    log(`workflow bundle built in ${Date.now() - startedAt} ms (${Math.round(bytes / 1024)} KiB): ${path}`);
-    return path;
-  })();
-  return prebuilt;
+export function prebuiltWorkflowBundle(log: (line: string) => void, workflowsPath?: string): Promise<string> {
+  const key = workflowsPath ?? '';
+  let bundle = prebuilt.get(key);
+  if (bundle === undefined) {
+    bundle = (async () => {
+      const startedAt = Date.now();
+      const { path, bytes } = await buildWorkflowBundle(
+        join(mkdtempSync(join(tmpdir(), 'kyc-workflow-bundle-')), 'workflows.js'),
+        workflowsPath,
+      );
+      log(`workflow bundle built in ${Date.now() - startedAt} ms (${Math.round(bytes / 1024)} KiB): ${path}`);
+      return path;
+    })();
+    prebuilt.set(key, bundle);
+  }
+  return bundle;
 }
 
 const inMemory = new Map<string, Promise<WorkflowBundleWithSourceMap>>();

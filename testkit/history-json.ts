@@ -39,3 +39,19 @@ export function historyFromJson(json: unknown): History {
   if (history === null || typeof history !== 'object') throw new TypeError('not a history');
   return history as History;
 }
+
+/**
+ * What a history was recorded for, read from its first event (WorkflowExecutionStarted): the workflow
+ * type a replay must run it on, and its workflow ID (absent in exports of servers older than 1.24).
+ */
+export function startOf(history: proto.temporal.api.history.v1.IHistory): {
+  workflowType: string;
+  workflowId: string | undefined;
+} {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const workflowType = started?.workflowType?.name;
+  if (workflowType === undefined || workflowType === null || workflowType === '') {
+    throw new TypeError('the first event is not a WorkflowExecutionStarted with a workflow type');
+  }
+  return { workflowType, workflowId: started?.workflowId ?? undefined };
+}

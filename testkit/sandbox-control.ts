@@ -116,6 +116,19 @@ export class SandboxControl {
     return this.transitionCase(caseIdentifier, 'DECISION', decision, note);
   }
 
+  /**
+   * Ongoing monitoring finds something: the sandbox opens a CUSTOMER_MONITORING case for the customer and
+   * webhooks CASE_CREATED (the bridge then starts its monitoringCaseReview). Returns the case's identifier.
+   */
+  async openMonitoringCase(customerIdentifier: string): Promise<string> {
+    const opened = await this.request<{ identifier: string }>(
+      'POST',
+      `/customers/${encodeURIComponent(customerIdentifier)}/monitoring-cases`,
+      {},
+    );
+    return opened.identifier;
+  }
+
   /** Every webhook delivery attempt so far, oldest first. */
   deliveries(): Promise<DeliveryLogEntry[]> {
     return this.request('GET', '/deliveries');

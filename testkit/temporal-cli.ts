@@ -113,6 +113,20 @@ export function taskQueuePartitionArgs(n: number): string[] {
   ];
 }
 
+/**
+ * Worker Deployments need nothing to be switched on (Server 1.28+), but a version that stops being current
+ * reports DRAINED only after two 3-minute waits meant for a cluster's lagging visibility store. The dev
+ * server's SQLite visibility is immediate: 10 s each, so a local deploy shows its old version drain.
+ */
+export function versionDrainageArgs(seconds = 10): string[] {
+  return [
+    '--dynamic-config-value',
+    `matching.wv.VersionDrainageStatusRefreshInterval="${seconds}s"`,
+    '--dynamic-config-value',
+    `matching.wv.VersionDrainageStatusVisibilityGracePeriod="${seconds}s"`,
+  ];
+}
+
 /** Partitions of every task queue on the dev server that `npm run temporal` starts. */
 export const LOCAL_TASK_QUEUE_PARTITIONS = 1;
 
@@ -150,6 +164,7 @@ export function startDevArgs(o: StartDevOptions): string[] {
     ...(o.logLevel !== undefined ? ['--log-level', o.logLevel] : []),
     ...searchAttributeArgs(CUSTOM_SEARCH_ATTRIBUTES),
     ...(o.partitions !== undefined ? taskQueuePartitionArgs(o.partitions) : []),
+    ...versionDrainageArgs(),
     ...(o.extraArgs ?? []),
   ];
 }

@@ -41,6 +41,8 @@ export interface StackOptions {
  */
 export class Stack {
   worker: ManagedProcess | undefined;
+  /** Every worker process started, for the teardown (the deploy drill runs two at once). */
+  private readonly workers: ManagedProcess[] = [];
   bridge: ManagedProcess | undefined;
   readonly control: SandboxControl;
   private workerStarts = 0;
@@ -138,18 +140,25 @@ export class Stack {
     if (this.closed) throw new Error(`the drill is over: no ${what} started`);
   }
 
-  /** Starts `npm run worker`'s entry point and waits until it polls both of its task queues. */
-  async startWorker(): Promise<ManagedProcess> {
+  /**
+   * Starts `npm run worker`'s entry point and waits until it polls both of its task queues. `env` adds to
+   * the drill's worker environment for this process only (the deploy drill's second version: another
+   * WORKER_BUILD_ID and WORKFLOW_BUNDLE_PATH); `stack.worker` is the last one started.
+   */
+  async startWorker(o: { env?: Record<string, string> } = {}): Promise<ManagedProcess> {
     this.ensureOpen('worker');
     const startedAt = Date.now();
     this.workerStarts += 1;
     const name = `worker-${this.workerStarts}`;
+    const options = this.workerOptions();
     const worker = WorkerProcess.start({
-      ...this.workerOptions(),
+      ...options,
+      ...(o.env !== undefined && { env: { ...options.env, ...o.env } }),
       name,
       logFile: join(this.dir, `${name}.log`),
     });
     this.worker = this.watch.watch(worker.proc);
+    this.workers.push(worker.proc);
     await this.watch.guard(worker.whenPolling(this.client, 90_000));
     this.report.step(`worker ${worker.pid} polling after ${Date.now() - startedAt} ms`);
     return worker.proc;
@@ -191,7 +200,7 @@ export class Stack {
 
   async close(keepDir = false): Promise<void> {
     this.closed = true;
-    await this.worker?.stop('SIGKILL', 5_000).catch(() => undefined);
+    for (const worker of this.workers) await worker.stop('SIGKILL', 5_000).catch(() => undefined);
     await this.bridge?.stop('SIGKILL', 5_000).catch(() => undefined);
     await this.connection.close().catch(() => undefined);
     await this.sandbox.close().catch(() => undefined);

@@ -1,153 +1,630 @@
 /**
- * Records the event histories of real `onboardCustomer` runs into test/fixtures/histories/*.json, the
- * fixtures test/workflows/replay.test.ts replays on every CI run: a later change to the workflow that
- * would break the runs in flight (nondeterminism) then fails the test instead of production.
+ * Records the event histories of real runs of every workflow type into test/fixtures/histories/*.json,
+ * the corpus test/workflows/replay.test.ts (and `npm run replay -- test/fixtures/histories`) replays on
+ * every CI run: a later change to a workflow that would break the runs in flight (nondeterminism) then
+ * fails the test instead of production.
  *
- *   npx tsx scripts/dev/record-histories.ts
+ *   npm run record-histories                          every scenario below (about a minute)
+ *   npm run record-histories -- --only offboard       only the scenarios writing a file whose name
+ *                                                     contains "offboard" (--only may be repeated)
  *
- * Runs everything in process on free ports: a Temporal dev server (the same binary the tests use,
- * scripts/local-temporal.ts), the Mesh sandbox and the two workers of src/worker/main.ts. Record again only
- * on purpose (a deliberate, patched() change); commit the new files next to the old ones.
+ * Prints one line per history (file, workflow type, final state, event count) and a total. Runs
+ * everything in process on free ports: a Temporal dev server (the binary the tests use,
+ * testkit/temporal-cli.ts), the Mesh sandbox, the workflow worker (with the worker's default terms) and
+ * the Mesh activity worker, as src/worker/main.ts splits them; the analyst is played through the
+ * sandbox's control routes and the webhook bridge by sending its `caseDecision` signal. Record again only
+ * on purpose (a deliberate, patched change); commit the new files next to the old ones and name them in
+ * replay.test.ts's checklist.
  *
- * No personal data: the customers are the sandbox's fictitious test names with nothing else, and every
- * identity the server writes into events is the fixed string below instead of pid@hostname.
+ * The dev server suggests continue-as-new after SUGGEST_CONTINUE_AS_NEW_AFTER events (Temporal's own
+ * limit is thousands), so the two continue-as-new scenarios need seconds of fast polling, not days; every
+ * other scenario must stay below it, which the script checks.
+ *
+ * No personal data: the customers are the sandbox's fictitious test names with nothing else
+ * (src/sandbox/mesh/screening-rules.ts), and every identity the server writes into events is the fixed
+ * string below instead of pid@hostname.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createActivities, createOnboardingTermsActivities } from '../../src/activities';
-import { Secret } from '../../src/providers/mesh/config';
-import { createMeshClient } from '../../src/providers/mesh/client';
-import { startSandbox } from '../../src/sandbox/mesh';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
 import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
 import type { MeshCustomer } from '../../src/contracts/customer';
+import {
+  offboardCustomerWorkflowId,
+  setCustomerMonitoringWorkflowId,
+  updateCustomerDataWorkflowId,
+} from '../../src/contracts/customer-operations';
+import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
 import {
   amendCustomerUpdate,
   decideUpdate,
   DEFAULT_ONBOARDING_POLICY,
   meshTaskQueue,
-  statusQuery,
+  withdrawApplicationUpdate,
   type OnboardingInput,
-  type OnboardingStatus,
 } from '../../src/contracts/onboarding';
-import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { historyToJson } from '../../testkit/history-json';
+import { monitoringCaseWorkflowId } from '../../src/contracts/workflow-ids';
+import { Secret } from '../../src/platform/config/secret';
+import { createMeshClient } from '../../src/providers/mesh/client';
+import { startSandbox } from '../../src/sandbox/mesh';
+import { promoteIfWanted, type DeploymentVersion } from '../../src/worker/deployment';
+import { versioningOptions } from '../../src/worker/options';
+import {
+  monitoringCaseReview,
+  offboardCustomer,
+  type onboardCustomer,
+  setCustomerMonitoring,
+  updateCustomerData,
+} from '../../src/workflows';
+import { bundleOnce } from '../../testkit/bundle';
+import { historyToJson, startOf } from '../../testkit/history-json';
+import { installRuntime } from '../../testkit/runtime';
+import { SandboxControl } from '../../testkit/sandbox-control';
 import { startLocalTemporal } from '../../testkit/temporal-server';
+import { waitFor } from '../../testkit/wait';
+import {
+  onboardingWorkflowWorkerOptions,
+  startOnboarding,
+  waitForState,
+  waitForStatus,
+  type OnboardingHandle,
+} from '../../test/helpers/onboarding';
 
 const OUT_DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'histories');
 const IDENTITY = 'record-histories';
 const TASK_QUEUE = 'record-histories';
+/**
+ * The workers are one Worker Deployment version, as src/worker/main.ts runs them (WORKER_VERSIONING on by
+ * default), made current so new runs start on it: the histories carry what a cluster's would.
+ */
+const VERSION: DeploymentVersion = { deploymentName: 'record-histories', buildId: 'record-histories' };
 const HOUR = 3_600_000;
+/** History length after which the dev server suggests continue-as-new; above every other scenario's. */
+const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
 
-type Scenario = {
-  file: string;
-  customer: MeshCustomer;
-  /** Drives the run after start (signals, the analyst's decision) and returns its final state. */
-  drive(
-    handle: WorkflowHandle,
-    ctx: { analyst(caseIdentifier: string, decision: string): Promise<void> },
-  ): Promise<void>;
-  policy?: OnboardingInput['policy'];
-};
+/**
+ * Histories recorded before the worker supplied each run's terms (the input carried configuration and
+ * policy). Kept as they are: they stand for runs started before that deploy, and no scenario below may
+ * write them. The scenarios record the current code, started the way the onboarding service, the bridge
+ * and the starter start runs; new files go next to the old ones.
+ */
+const LEGACY_FILES: readonly string[] = [
+  'approve-straight-through.json',
+  'prohibited-reject.json',
+  'review-positive-decision.json',
+  'review-update-then-case-check-negative.json',
+];
+
+/** One run to record: which execution, and whether it is expected to end by continuing as new. */
+interface RunRef {
+  workflowId: string;
+  runId: string;
+  continuesAsNew?: boolean;
+}
+
+interface Scenario {
+  /** The files it writes, in the order of the runs `record` returns. */
+  files: readonly string[];
+  /** Drives its runs (started, signalled, decided) to their end; returns them in the order of `files`. */
+  record(ctx: Recorder): Promise<RunRef[]>;
+}
+
+/** What scenarios drive runs with: the client, the sandbox's analyst, and a few shortcuts. */
+class Recorder {
+  constructor(
+    readonly client: Client,
+    readonly sandbox: SandboxControl,
+  ) {}
+
+  /** An onboarding as the onboarding service starts it: the customer alone (and a policy, if given). */
+  startOnboarding(customer: MeshCustomer, policy?: OnboardingInput['policy']): Promise<OnboardingHandle> {
+    return startOnboarding(this.client, TASK_QUEUE, { customer, ...(policy !== undefined && { policy }) });
+  }
+
+  /** A customer whose onboarding (not recorded) ended APPROVED, under ongoing monitoring; Mesh's id. */
+  async onboarded(customer: MeshCustomer): Promise<string> {
+    const handle = await this.startOnboarding(customer);
+    const status = await handle.result();
+    if (status.state !== 'APPROVED' || status.customerIdentifier === undefined) {
+      throw new Error(`${customer.external_identifier}: expected APPROVED, got ${status.state}`);
+    }
+    return status.customerIdentifier;
+  }
+
+  /** The analyst decides the case in the sandbox (Mesh would then send its webhook). */
+  analyst(caseIdentifier: string, decision: string): Promise<void> {
+    return this.sandbox.decideCase(caseIdentifier, decision);
+  }
+
+  /** The first (or only) run of a handle. */
+  static run(handle: { workflowId: string; firstExecutionRunId: string }): RunRef {
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  }
+
+  /** The run now current under `workflowId`, once it is another than `previousRunId` (continue-as-new). */
+  async nextRun(workflowId: string, previousRunId: string): Promise<RunRef> {
+    const runId = await waitFor(
+      async () => {
+        const { runId } = await this.client.workflow.getHandle(workflowId).describe();
+        return runId !== previousRunId ? runId : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, description: `${workflowId} to continue as new` },
+    );
+    return { workflowId, runId };
+  }
+}
 
 const person = (externalIdentifier: string, firstName: string, lastName: string): MeshCustomer => ({
   external_identifier: externalIdentifier,
   person: { first_name: firstName, last_name: lastName },
 });
 
-/**
- * Histories recorded before the worker supplied each run's terms (the input carried configuration and
- * policy): approve-straight-through, review-positive-decision, prohibited-reject and
- * review-update-then-case-check-negative. Kept as they are: they stand for runs started before that
- * deploy. The scenarios below record the current code, started the way the onboarding service starts
- * a run, with the customer alone; new files go next to the old ones.
- */
-const SCENARIOS: Scenario[] = [
-  {
-    file: 'terms-approve-straight-through.json',
-    customer: person('REPLAY-TERMS-APPROVE-0001', 'Test', 'CleanUser'),
-    drive: () => Promise.resolve(),
-  },
-  {
-    file: 'terms-review-confirmed-webhook-positive.json',
-    customer: person('REPLAY-TERMS-REVIEW-0001', 'Victor', 'Bout'),
-    async drive(handle, ctx) {
-      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
-      const caseIdentifier = waiting.case!.caseIdentifier;
-      await ctx.analyst(caseIdentifier, 'POSITIVE');
-      // What the webhook bridge sends for the analyst's decision; the run reads the case to confirm it.
-      await handle.signal(caseDecisionSignal, webhookDecision(caseIdentifier, 'POSITIVE', 1));
-    },
-  },
-  {
-    file: 'terms-officer-approves-partial-positive.json',
-    customer: person('REPLAY-TERMS-OFFICER-0001', 'Victor', 'Bout'),
-    async drive(handle, ctx) {
-      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
-      const caseIdentifier = waiting.case!.caseIdentifier;
-      await ctx.analyst(caseIdentifier, 'PARTIAL_POSITIVE');
-      await handle.signal(caseDecisionSignal, webhookDecision(caseIdentifier, 'PARTIAL_POSITIVE', 2));
-      await waitFor(handle, (s) => s.escalated, 'the escalation');
-      await handle.executeUpdate(decideUpdate, {
-        args: [{ outcome: 'APPROVE', actor: 'replay-officer', reason: 'false positive' }],
-      });
-    },
-  },
-  {
-    // A lost webhook: the run's own case check finds the decision, after an amendment re-scored it.
-    file: 'terms-amend-then-case-check-negative.json',
-    customer: person('REPLAY-TERMS-CASECHECK-0001', 'Hannah', 'Highmatch'),
-    policy: { reviewPollIntervalMs: 2_000 },
-    async drive(handle, ctx) {
-      const waiting = await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.executeUpdate(amendCustomerUpdate, {
-        args: [{ customer: { person: { nationality: ['GB'] } }, requestId: 'replay-update-1' }],
-      });
-      await ctx.analyst(waiting.case!.caseIdentifier, 'NEGATIVE');
-    },
-  },
-  {
-    file: 'terms-cancelled-monitoring-off.json',
-    customer: person('REPLAY-TERMS-CANCEL-0001', 'Victor', 'Bout'),
-    async drive(handle) {
-      await waitForState(handle, 'AWAITING_REVIEW');
-      await handle.cancel();
-    },
-  },
-];
-
-function webhookDecision(caseIdentifier: string, decisionType: string, n: number): CaseDecision {
+/** What the webhook bridge signals for a case event; `n` makes the delivery's webhook-id. */
+function webhookDecision(
+  caseIdentifier: string,
+  decisionType: string | null,
+  n: number,
+  caseType = 'CUSTOMER_ONBOARDING',
+): CaseDecision {
   return {
     caseIdentifier,
-    caseType: 'CUSTOMER_ONBOARDING',
+    caseType,
     decisionType,
     source: 'webhook',
-    webhookId: `00000000-0000-4000-8000-00000000000${n}`,
+    webhookId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
     receivedAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
-async function waitFor(
-  handle: WorkflowHandle,
-  predicate: (status: OnboardingStatus) => boolean,
-  what: string,
-): Promise<OnboardingStatus> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const status = await handle.query(statusQuery);
-    if (predicate(status)) return status;
-    if (Date.now() > deadline) throw new Error(`${handle.workflowId}: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+/** Starts an onboarding and returns it with its case once it awaits review. */
+async function inReview(
+  ctx: Recorder,
+  customer: MeshCustomer,
+  policy?: OnboardingInput['policy'],
+): Promise<{ handle: OnboardingHandle; caseIdentifier: string }> {
+  const handle = await ctx.startOnboarding(customer, policy);
+  const waiting = await waitForState(handle, 'AWAITING_REVIEW');
+  const caseIdentifier = waiting.case?.caseIdentifier;
+  if (caseIdentifier === undefined) throw new Error(`${handle.workflowId}: no case in review`);
+  return { handle, caseIdentifier };
+}
+
+/** The analyst decides, and the bridge relays Mesh's webhook; the run reads the case to confirm it. */
+async function decidedByWebhook(
+  ctx: Recorder,
+  handle: WorkflowHandle<typeof onboardCustomer>,
+  caseIdentifier: string,
+  decision: string,
+  n: number,
+): Promise<void> {
+  await ctx.analyst(caseIdentifier, decision);
+  await handle.signal(caseDecisionSignal, webhookDecision(caseIdentifier, decision, n));
+}
+
+/** The monitoring case review of a new monitoring case, started as the bridge starts it (CASE_CREATED). */
+async function monitoringCase(
+  ctx: Recorder,
+  customer: MeshCustomer,
+  input: Partial<MonitoringCaseReviewInput>,
+  n: number,
+): Promise<{ handle: WorkflowHandle<typeof monitoringCaseReview>; caseIdentifier: string; run: RunRef }> {
+  const customerIdentifier = await ctx.onboarded(customer);
+  const caseIdentifier = await ctx.sandbox.openMonitoringCase(customerIdentifier);
+  // What src/bridge/temporal-signaller.ts does with the case's first webhook.
+  const handle = await ctx.client.workflow.signalWithStart(monitoringCaseReview, {
+    taskQueue: TASK_QUEUE,
+    workflowId: monitoringCaseWorkflowId(caseIdentifier),
+    args: [
+      { caseIdentifier, externalIdentifier: customer.external_identifier, customerIdentifier, ...input },
+    ],
+    signal: caseDecisionSignal,
+    signalArgs: [webhookDecision(caseIdentifier, null, n, 'CUSTOMER_MONITORING')],
+  });
+  return { handle, caseIdentifier, run: { workflowId: handle.workflowId, runId: handle.signaledRunId } };
+}
+
+/**
+ * Every scenario, grouped as replay.test.ts's checklist reads. File names say the workflow (`terms-*`:
+ * onboardCustomer started with the customer alone) and the branch.
+ */
+const SCENARIOS: Scenario[] = [
+  // --- onboardCustomer: screening decides ------------------------------------------------------------
+  {
+    files: ['terms-approve-straight-through.json'],
+    async record(ctx) {
+      const handle = await ctx.startOnboarding(person('REPLAY-TERMS-APPROVE-0001', 'Test', 'CleanUser'));
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['terms-prohibited-reject.json'],
+    async record(ctx) {
+      const handle = await ctx.startOnboarding(person('REPLAY-TERMS-PROHIBITED-0001', 'Pablo', 'Prohibited'));
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: the analyst's decision, by webhook (confirmed by a case read) -------------------
+  {
+    files: ['terms-review-confirmed-webhook-positive.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-REVIEW-0001', 'Victor', 'Bout'),
+      );
+      await decidedByWebhook(ctx, handle, caseIdentifier, 'POSITIVE', 1);
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['terms-review-confirmed-webhook-negative.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-REVIEW-NEGATIVE-0001', 'Victor', 'Bout'),
+      );
+      await decidedByWebhook(ctx, handle, caseIdentifier, 'NEGATIVE', 3);
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: PARTIAL_POSITIVE escalates to a compliance officer (the `decide` Update) -------
+  {
+    files: ['terms-officer-approves-partial-positive.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-OFFICER-0001', 'Victor', 'Bout'),
+      );
+      await decidedByWebhook(ctx, handle, caseIdentifier, 'PARTIAL_POSITIVE', 2);
+      await waitForStatus(handle, (s) => s.escalated, 'the escalation');
+      await handle.executeUpdate(decideUpdate, {
+        args: [{ outcome: 'APPROVE', actor: 'replay-officer', reason: 'false positive' }],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['terms-officer-rejects-partial-positive.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-OFFICER-REJECT-0001', 'Victor', 'Bout'),
+      );
+      await decidedByWebhook(ctx, handle, caseIdentifier, 'PARTIAL_POSITIVE', 4);
+      await waitForStatus(handle, (s) => s.escalated, 'the escalation');
+      await handle.executeUpdate(decideUpdate, {
+        args: [{ outcome: 'REJECT', actor: 'replay-officer', reason: 'confirmed match' }],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: a lost webhook, the decision found by the run's own case check ----------------
+  {
+    files: ['terms-case-check-finds-lost-decision.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-LOST-WEBHOOK-0001', 'Victor', 'Bout'),
+        { reviewPollIntervalMs: 1_000, reviewPollJitter: 0 },
+      );
+      await ctx.analyst(caseIdentifier, 'POSITIVE'); // and no webhook reaches the bridge
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: customer changes while in review (the `amendCustomer` Update) -----------------
+  {
+    // The case check finds the decision after an amendment re-scored the customer.
+    files: ['terms-amend-then-case-check-negative.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-CASECHECK-0001', 'Hannah', 'Highmatch'),
+        { reviewPollIntervalMs: 2_000 },
+      );
+      await handle.executeUpdate(amendCustomerUpdate, {
+        args: [{ customer: { person: { nationality: ['GB'] } }, requestId: 'replay-update-1' }],
+      });
+      await ctx.analyst(caseIdentifier, 'NEGATIVE');
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['terms-amend-rescored-prohibited-reject.json'],
+    async record(ctx) {
+      const { handle } = await inReview(ctx, person('REPLAY-TERMS-AMEND-PROHIBITED-0001', 'Victor', 'Bout'));
+      await handle.executeUpdate(amendCustomerUpdate, {
+        args: [
+          {
+            customer: { person: { first_name: 'Pablo', last_name: 'Prohibited' } },
+            requestId: 'replay-update-2',
+          },
+        ],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: the applicant withdraws; a cancelled run -------------------------------------
+  {
+    files: ['terms-withdraw-application-update.json'],
+    async record(ctx) {
+      const { handle } = await inReview(ctx, person('REPLAY-TERMS-WITHDRAW-0001', 'Victor', 'Bout'));
+      await handle.executeUpdate(withdrawApplicationUpdate, {
+        args: [{ reason: 'applicant withdrew', requestId: 'replay-withdraw-1' }],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['terms-cancelled-monitoring-off.json'],
+    async record(ctx) {
+      const { handle } = await inReview(ctx, person('REPLAY-TERMS-CANCEL-0001', 'Victor', 'Bout'));
+      await handle.cancel();
+      return [Recorder.run(handle)];
+    },
+  },
+  // --- onboardCustomer: the review's timers -------------------------------------------------------------
+  {
+    // Overdue after a second (KycReviewOverdue=true), then decided.
+    files: ['terms-review-reminder-then-approved.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-REMINDER-0001', 'Victor', 'Bout'),
+        { reviewReminderMs: 1_000 },
+      );
+      await waitForStatus(handle, (s) => s.reviewOverdue, 'the reminder');
+      await decidedByWebhook(ctx, handle, caseIdentifier, 'POSITIVE', 5);
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // Overdue after one second, expired after two (the shortest deadline the terms allow).
+    files: ['terms-review-deadline-expired.json'],
+    async record(ctx) {
+      const { handle } = await inReview(ctx, person('REPLAY-TERMS-EXPIRED-0001', 'Victor', 'Bout'), {
+        reviewReminderMs: 1_000,
+        reviewDeadlineMs: 2_000,
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // A review polling every second continues as new; the run it continued into is then decided.
+    files: ['terms-review-continued-as-new.json', 'terms-review-continued-run-approved.json'],
+    async record(ctx) {
+      const { handle, caseIdentifier } = await inReview(
+        ctx,
+        person('REPLAY-TERMS-CONTINUED-0001', 'Victor', 'Bout'),
+        { reviewPollIntervalMs: 1_000, reviewPollJitter: 0 },
+      );
+      const first = Recorder.run(handle);
+      const next = await ctx.nextRun(handle.workflowId, first.runId);
+      const latest = ctx.client.workflow.getHandle<typeof onboardCustomer>(handle.workflowId, next.runId);
+      await decidedByWebhook(ctx, latest, caseIdentifier, 'POSITIVE', 6);
+      await latest.result();
+      return [{ ...first, continuesAsNew: true }, next];
+    },
+  },
+  // --- offboardCustomer (and the onboarding it withdraws with the `withdraw` signal) -------------------
+  {
+    files: ['offboard-customer-after-onboarding.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-OPS-OFFBOARD-0001';
+      await ctx.onboarded(person(ext, 'Test', 'CleanUser'));
+      const handle = await ctx.client.workflow.start(offboardCustomer, {
+        taskQueue: TASK_QUEUE,
+        workflowId: offboardCustomerWorkflowId(ext, 'replay-offboard-1'),
+        args: [{ externalIdentifier: ext, reason: 'account closed', requestId: 'replay-offboard-1' }],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    files: ['offboard-customer-withdraws-onboarding.json', 'terms-withdrawn-by-offboarding-signal.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-OPS-OFFBOARD-0002';
+      const { handle: onboarding } = await inReview(ctx, person(ext, 'Victor', 'Bout'));
+      const handle = await ctx.client.workflow.start(offboardCustomer, {
+        taskQueue: TASK_QUEUE,
+        workflowId: offboardCustomerWorkflowId(ext, 'replay-offboard-2'),
+        args: [{ externalIdentifier: ext, reason: 'customer left', requestId: 'replay-offboard-2' }],
+      });
+      await handle.result();
+      await onboarding.result();
+      return [Recorder.run(handle), Recorder.run(onboarding)];
+    },
+  },
+  // --- updateCustomerData, setCustomerMonitoring -------------------------------------------------------
+  {
+    files: ['update-customer-data-rescored.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-OPS-UPDATE-0001';
+      await ctx.onboarded(person(ext, 'Test', 'CleanUser'));
+      const handle = await ctx.client.workflow.start(updateCustomerData, {
+        taskQueue: TASK_QUEUE,
+        workflowId: updateCustomerDataWorkflowId(ext, 'replay-update-1'),
+        args: [
+          {
+            externalIdentifier: ext,
+            customer: { person: { first_name: 'Hugo', last_name: 'Highrisk' } },
+            requestId: 'replay-update-1',
+          },
+        ],
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // A re-score to PROHIBITED starts the customer's offboarding, a run of its own.
+    files: ['update-customer-data-prohibited-starts-offboarding.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-OPS-UPDATE-0002';
+      const customerIdentifier = await ctx.onboarded(person(ext, 'Test', 'CleanUser'));
+      const handle = await ctx.client.workflow.start(updateCustomerData, {
+        taskQueue: TASK_QUEUE,
+        workflowId: updateCustomerDataWorkflowId(ext, 'replay-update-2'),
+        args: [
+          {
+            externalIdentifier: ext,
+            customerIdentifier,
+            customer: { person: { first_name: 'Pablo', last_name: 'Prohibited' } },
+            requestId: 'replay-update-2',
+          },
+        ],
+      });
+      const result = await handle.result();
+      if (result.offboardingWorkflowId === undefined) throw new Error(`${ext}: no offboarding started`);
+      await ctx.client.workflow.getHandle(result.offboardingWorkflowId).result();
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // Off by external identifier (one customer lookup), on again with Mesh's id (none).
+    files: ['set-customer-monitoring-off.json', 'set-customer-monitoring-on.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-OPS-MONITORING-0001';
+      const customerIdentifier = await ctx.onboarded(person(ext, 'Test', 'CleanUser'));
+      const off = await ctx.client.workflow.start(setCustomerMonitoring, {
+        taskQueue: TASK_QUEUE,
+        workflowId: setCustomerMonitoringWorkflowId(ext, 'replay-off-1'),
+        args: [{ externalIdentifier: ext, enabled: false, requestId: 'replay-off-1' }],
+      });
+      await off.result();
+      const on = await ctx.client.workflow.start(setCustomerMonitoring, {
+        taskQueue: TASK_QUEUE,
+        workflowId: setCustomerMonitoringWorkflowId(ext, 'replay-on-1'),
+        args: [{ externalIdentifier: ext, customerIdentifier, enabled: true, requestId: 'replay-on-1' }],
+      });
+      await on.result();
+      return [Recorder.run(off), Recorder.run(on)];
+    },
+  },
+  // --- monitoringCaseReview (signal-with-start by the bridge) ------------------------------------------
+  {
+    // NEGATIVE: marked for offboarding, and the offboarding it starts (with Mesh's id: no lookup).
+    files: [
+      'monitoring-case-negative-starts-offboarding.json',
+      'offboard-customer-from-monitoring-case.json',
+    ],
+    async record(ctx) {
+      const { handle, caseIdentifier, run } = await monitoringCase(
+        ctx,
+        person('REPLAY-MONITORING-0001', 'Test', 'CleanUser'),
+        {},
+        101,
+      );
+      await ctx.analyst(caseIdentifier, 'NEGATIVE');
+      await handle.signal(
+        caseDecisionSignal,
+        webhookDecision(caseIdentifier, 'NEGATIVE', 102, 'CUSTOMER_MONITORING'),
+      );
+      const result = await handle.result();
+      if (result.offboardingWorkflowId === undefined) throw new Error(`${caseIdentifier}: no offboarding`);
+      const offboarding = ctx.client.workflow.getHandle(result.offboardingWorkflowId);
+      await offboarding.result();
+      const { runId } = await offboarding.describe();
+      return [run, { workflowId: result.offboardingWorkflowId, runId }];
+    },
+  },
+  {
+    // Case checks every 200 ms until the server suggests continue-as-new; the next run's check finds the
+    // analyst's POSITIVE (no webhook).
+    files: ['monitoring-case-continued-as-new.json', 'monitoring-case-continued-run-cleared.json'],
+    async record(ctx) {
+      const {
+        handle,
+        caseIdentifier,
+        run: first,
+      } = await monitoringCase(
+        ctx,
+        person('REPLAY-MONITORING-0002', 'Test', 'CleanUser'),
+        { caseCheckIntervalMs: 200 },
+        103,
+      );
+      const next = await ctx.nextRun(handle.workflowId, first.runId);
+      await ctx.analyst(caseIdentifier, 'POSITIVE');
+      await ctx.client.workflow.getHandle(handle.workflowId, next.runId).result();
+      return [{ ...first, continuesAsNew: true }, next];
+    },
+  },
+];
+
+/** How a recorded run ended, for the summary line: the result's state, or the closing event. */
+function finalStateOf(history: temporal.api.history.v1.IHistory): string {
+  const last = history.events?.at(-1);
+  if (last?.workflowExecutionContinuedAsNewEventAttributes) return 'CONTINUED_AS_NEW';
+  if (last?.workflowExecutionCanceledEventAttributes) return 'CANCELED';
+  if (last?.workflowExecutionFailedEventAttributes) return 'FAILED';
+  const payload = last?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
+  if (payload === undefined) return 'COMPLETED';
+  const result = defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload);
+  if (typeof result['state'] === 'string') return result['state']; // onboarding, monitoring case
+  if ('onboardingWithdrawn' in result) {
+    return result['onboardingWithdrawn'] === true ? 'offboarded, onboarding withdrawn' : 'offboarded';
+  }
+  if ('monitoringEnabled' in result)
+    return `monitoring ${result['monitoringEnabled'] === true ? 'on' : 'off'}`;
+  if ('riskLevel' in result) {
+    const offboarding = result['offboardingWorkflowId'] !== undefined ? ', offboarding started' : '';
+    return `re-scored ${String(result['riskLevel'])}${offboarding}`;
+  }
+  return 'COMPLETED';
+}
+
+/** `--only <file-substring>`, repeatable; bad usage exits 2 with the usage line. */
+function parseOnly(argv: string[]): string[] {
+  try {
+    const { values } = parseArgs({ args: argv, options: { only: { type: 'string', multiple: true } } });
+    return values.only ?? [];
+  } catch (err) {
+    process.stderr.write(
+      `${err instanceof Error ? err.message : String(err)}\nusage: npm run record-histories [-- --only <file-substring>]...\n`,
+    );
+    return process.exit(2);
   }
 }
 
-const waitForState = (handle: WorkflowHandle, state: OnboardingStatus['state']) =>
-  waitFor(handle, (s) => s.state === state, `state ${state}`);
-
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const { env } = await startLocalTemporal();
+  const only = parseOnly(process.argv.slice(2));
+  const legacy = SCENARIOS.flatMap((s) => s.files).filter((file) => LEGACY_FILES.includes(file));
+  if (legacy.length > 0)
+    throw new Error(`scenarios must not overwrite the legacy histories: ${legacy.join(', ')}`);
+  const chosen =
+    only.length === 0
+      ? SCENARIOS
+      : SCENARIOS.filter((s) => s.files.some((f) => only.some((o) => f.includes(o))));
+  if (chosen.length === 0) {
+    const files = SCENARIOS.flatMap((s) => s.files).join('\n  ');
+    process.stderr.write(`no scenario writes a file matching ${only.join(', ')}; the files:\n  ${files}\n`);
+    process.exit(2);
+  }
+
+  const startedAt = Date.now();
+  installRuntime('WARN');
+  const { env } = await startLocalTemporal({
+    extraArgs: [
+      '--dynamic-config-value',
+      `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`,
+    ],
+  });
   const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent' });
   try {
     const mesh = createMeshClient({
@@ -163,56 +640,70 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUE,
       identity: IDENTITY,
       // The worker's defaults, as src/worker/main.ts gives them: each run records them as its terms.
-      activities: createOnboardingTermsActivities({
+      ...onboardingWorkflowWorkerOptions({
         screeningConfigurationIdentifier: 'sandbox-default',
         policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: HOUR },
       }),
-      enableNonLocalActivities: false,
-      workflowBundle: await bundleWorkflowCode({
-        workflowsPath: require.resolve('../../src/workflows'),
-        logger: new DefaultLogger('WARN'),
-      }),
+      ...versioningOptions(VERSION),
+      workflowBundle: await bundleOnce(require.resolve('../../src/workflows')),
     });
     const meshWorker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: meshTaskQueue(TASK_QUEUE),
       identity: IDENTITY,
       activities: createActivities({ mesh }),
+      ...versioningOptions(VERSION),
     });
-    const analyst = async (caseIdentifier: string, decision: string) => {
-      const response = await fetch(`${sandbox.url}/_sandbox/cases/${caseIdentifier}/transition`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ stage: 'DECISION', decision }),
-      });
-      if (!response.ok) throw new Error(`sandbox transition answered ${response.status}`);
-    };
+    const ctx = new Recorder(client, new SandboxControl(sandbox.url));
 
     await mkdir(OUT_DIR, { recursive: true });
+    let histories = 0;
+    let events = 0;
     await workflowWorker.runUntil(
       meshWorker.runUntil(async () => {
-        for (const scenario of SCENARIOS) {
-          const handle = await client.workflow.start('onboardCustomer', {
-            taskQueue: TASK_QUEUE,
-            workflowId: onboardingWorkflowId(scenario.customer.external_identifier),
-            args: [
-              {
-                customer: scenario.customer,
-                ...(scenario.policy !== undefined && { policy: scenario.policy }),
-              } satisfies OnboardingInput,
-            ],
-          });
-          await scenario.drive(handle, { analyst });
-          const result = await (handle.result() as Promise<OnboardingStatus>).catch(
-            async () => handle.query(statusQuery), // a cancelled run: its last status
-          );
-          const history = await handle.fetchHistory();
-          await writeFile(join(OUT_DIR, scenario.file), `${historyToJson(history)}\n`);
-          process.stdout.write(
-            `${scenario.file}: ${result.state} (${history.events?.length ?? 0} events, ${result.reason ?? ''})\n`,
-          );
+        await promoteIfWanted({
+          connection: env.nativeConnection,
+          namespace: 'default',
+          version: VERSION,
+          mode: 'always',
+          identity: IDENTITY,
+        });
+        for (const scenario of chosen) {
+          const runs = await scenario.record(ctx);
+          if (runs.length !== scenario.files.length) {
+            throw new Error(
+              `${scenario.files.join(', ')}: ${runs.length} runs recorded for ${scenario.files.length} files`,
+            );
+          }
+          for (const [i, run] of runs.entries()) {
+            const file = scenario.files[i]!;
+            const handle = client.workflow.getHandle(run.workflowId, run.runId);
+            // A cancelled run or a started child may still be finishing.
+            await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', {
+              timeoutMs: 30_000,
+              intervalMs: 100,
+              description: `${file}: ${run.workflowId} to end`,
+            });
+            const history = await handle.fetchHistory();
+            const finalState = finalStateOf(history);
+            if ((finalState === 'CONTINUED_AS_NEW') !== (run.continuesAsNew === true)) {
+              throw new Error(
+                `${file}: ended ${finalState}, ${run.continuesAsNew === true ? 'expected' : 'not expected'} to continue as new (SUGGEST_CONTINUE_AS_NEW_AFTER=${SUGGEST_CONTINUE_AS_NEW_AFTER})`,
+              );
+            }
+            const count = history.events?.length ?? 0;
+            await writeFile(join(OUT_DIR, file), `${historyToJson(history)}\n`);
+            histories += 1;
+            events += count;
+            process.stdout.write(
+              `${file.padEnd(56)} ${startOf(history).workflowType.padEnd(21)} ${finalState.padEnd(41)} ${count} events\n`,
+            );
+          }
         }
       }),
+    );
+    process.stdout.write(
+      `${histories} histories (${events} events) written to test/fixtures/histories in ${Math.round((Date.now() - startedAt) / 1000)} s\n`,
     );
   } finally {
     await sandbox.close();

@@ -7,10 +7,15 @@ const schema = z.object({
   // A cached run costs ~0.36 MiB (bench/worker-memory.ts): 500 keeps a worker with 10,000 waiting runs
   // under 500 MiB RSS; runs beyond the cache replay their short history (≤ 40 events) when they wake.
   WORKER_MAX_CACHED_WORKFLOWS: envField.positiveInt(500, 'a number of cached workflow runs'),
-  // A signal to all of 10,000 waiting runs takes ~150 s to work through on two cores (bench:memory): its
-  // tasks must wait for this worker, not time out and replay elsewhere. Only a crashed worker's runs pay
-  // this delay; a worker that shuts down hands its sticky queue back at once.
-  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('5m'),
+  // How long a workflow task waits on this worker's own (sticky) queue before the server hands it to any
+  // worker. It is also how long a run stalls when its worker dies (SIGKILL, OOM, a lost host) with a task
+  // on that queue: a worker that shuts down hands the queue back at once, a dead one cannot. The SDK's
+  // 10 s keeps a crash to seconds (drills/worker-kill.ts checks that every run goes on within 30 s; 5 m
+  // left a run stuck for minutes). The price is a burst: when a signal reaches thousands of waiting runs
+  // at once (bench:memory), tasks queued longer than this time out (WorkflowTaskTimedOut,
+  // SCHEDULE_TO_START) and run on the normal queue after a replay of their history: retried, not lost,
+  // and counted there.
+  WORKER_STICKY_SCHEDULE_TO_START_TIMEOUT: envField.duration('10s'),
   // The SDK's usual default: workflow tasks are millisecond CPU bursts.
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: envField.positiveInt(40, 'a number of workflow task slots'),
   // Little's law at 300/min: 4.85 calls/s × 10 s worst-case call ≈ 49 in flight, rounded up.

@@ -1,3 +1,4 @@
+import type { Logger } from '@temporalio/common';
 import { Runtime, Worker } from '@temporalio/worker';
 import { createDataConverter } from '../platform/codec/data-converter';
 import { loadEncryptionConfig } from '../platform/config/encryption';
@@ -16,6 +17,9 @@ import { createLogger } from '../platform/logging/logger';
 import { installWorkerRuntime } from '../platform/temporal/worker-runtime';
 import { meshRateLimitPlan } from './rate-plan';
 import { meshTaskQueue } from '../contracts/onboarding';
+import { resolveBuildId } from './build-id';
+import { promoteIfWanted, type DeploymentVersion } from './deployment';
+import { deploymentNameFor, loadDeploymentConfig } from './deployment-config';
 
 /**
  * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
@@ -27,6 +31,14 @@ async function main(): Promise<void> {
   const temporal = loadOrExit(() => loadTemporalConfig());
   const meshConfig = loadOrExit(() => loadMeshConfig());
   const config = loadOrExit(() => loadWorkerConfig());
+  const deployment = loadOrExit(() => loadDeploymentConfig());
+  // Which build this is, for Worker Versioning: runs pinned to it are served by workers of this build only.
+  const version: DeploymentVersion | undefined = deployment.versioning
+    ? {
+        deploymentName: deployment.deploymentName ?? deploymentNameFor(temporal.taskQueue),
+        buildId: loadOrExit(() => resolveBuildId(deployment.buildId)).buildId,
+      }
+    : undefined;
   // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
   const defaults = loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId));
 
@@ -69,8 +81,8 @@ async function main(): Promise<void> {
   const connection = await connectTemporalWorker(temporal);
   try {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
-    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config, defaults));
-    const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh));
+    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config, defaults, version));
+    const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh, version));
     await tokenReady;
 
     logger.info('workers started', {
@@ -82,11 +94,72 @@ async function main(): Promise<void> {
       // What every onboarding that does not override them starts with (identifiers and durations only).
       onboardingDefaults: defaults,
       metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
+      deploymentVersion:
+        version !== undefined ? `${version.deploymentName}:${version.buildId}` : 'unversioned',
     });
-    await Promise.all([workflowWorker.run(), meshWorker.run()]);
+    const running = Promise.all([workflowWorker.run(), meshWorker.run()]);
+    if (version !== undefined) {
+      await promote(version, deployment.promote, {
+        connection,
+        namespace: temporal.namespace,
+        logger,
+        running,
+      });
+    }
+    await running;
     logger.info('workers stopped');
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * WORKER_DEPLOYMENT_PROMOTE: whether this version becomes the one new runs start on. A failure is logged
+ * as an error, not fatal: the workers still serve the runs pinned to this version.
+ */
+async function promote(
+  version: DeploymentVersion,
+  mode: ReturnType<typeof loadDeploymentConfig>['promote'],
+  o: {
+    connection: Parameters<typeof promoteIfWanted>[0]['connection'];
+    namespace: string;
+    logger: Logger;
+    running: Promise<unknown>;
+  },
+): Promise<void> {
+  const stopped = new AbortController();
+  void o.running.finally(() => stopped.abort());
+  try {
+    const outcome = await promoteIfWanted({
+      connection: o.connection,
+      namespace: o.namespace,
+      version,
+      mode,
+      identity: `worker ${version.buildId}`,
+      signal: stopped.signal,
+    });
+    const meta = { deploymentName: version.deploymentName, buildId: version.buildId };
+    if (outcome.kind === 'promoted') {
+      o.logger.info('this version is now current: new runs start on it', {
+        ...meta,
+        previous: outcome.previous,
+      });
+    } else if (outcome.kind === 'already-current') {
+      o.logger.info('this version is current', meta);
+    } else {
+      o.logger.warn('this version is not current: new runs start on the current one until it is promoted', {
+        ...meta,
+        current: outcome.current ?? 'none',
+        promoteWith: outcome.command,
+      });
+    }
+  } catch (err) {
+    if (stopped.signal.aborted) return;
+    o.logger.error('could not make this version current; new runs may wait', {
+      deploymentName: version.deploymentName,
+      buildId: version.buildId,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 

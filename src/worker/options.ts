@@ -3,6 +3,7 @@ import { createActivities, createOnboardingTermsActivities } from '../activities
 import { meshTaskQueue, type OnboardingDefaults } from '../contracts/onboarding';
 import type { MeshApi } from '../providers/mesh/api';
 import type { WorkerConfig } from './config';
+import type { DeploymentVersion } from './deployment';
 import type { MeshRateLimitPlan } from './rate-plan';
 
 /**
@@ -10,6 +11,20 @@ import type { MeshRateLimitPlan } from './rate-plan';
  * bench/mesh-rate-limit.ts measures exactly these settings.
  */
 type ConnectionOptions = Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>;
+
+/**
+ * Both workers of a process are one deployment version: a run pinned to it gets its workflow tasks and its
+ * Mesh calls from the same build. Each workflow type declares its own behaviour (PINNED for onboardings and
+ * reviews, AUTO_UPGRADE for the short operations); the default only covers a type that forgot to.
+ */
+export function versioningOptions(
+  version: DeploymentVersion | undefined,
+): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (version === undefined) return {};
+  return {
+    workerDeploymentOptions: { version, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' },
+  };
+}
 
 /**
  * The workflow worker: orchestration, plus the local activity that gives each new onboarding its
@@ -20,6 +35,7 @@ export function workflowWorkerOptions(
   base: ConnectionOptions & { taskQueue: string },
   config: WorkerConfig,
   defaults: OnboardingDefaults,
+  version?: DeploymentVersion,
 ): WorkerOptions {
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
     config.workflowBundlePath !== undefined
@@ -28,9 +44,10 @@ export function workflowWorkerOptions(
   return {
     ...base,
     ...workflowSource,
+    ...versioningOptions(version),
     // Thousands of runs wait for review for days; cached ones wake without replaying their history.
     maxCachedWorkflows: config.maxCachedWorkflows,
-    // Past the SDK's 10 s a burst of signals to waiting runs turns into WorkflowTaskTimedOut events.
+    // How long a run stalls when this worker dies with a task on its sticky queue (config.ts says why 10 s).
     stickyQueueScheduleToStartTimeout: config.stickyQueueScheduleToStartTimeoutMs,
     // Workflow tasks are short CPU bursts; the SDK's usual 40 keeps a small machine responsive.
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
@@ -51,9 +68,11 @@ export function meshWorkerOptions(
   config: WorkerConfig,
   plan: MeshRateLimitPlan,
   mesh: MeshApi,
+  version?: DeploymentVersion,
 ): WorkerOptions {
   return {
     ...base,
+    ...versioningOptions(version),
     taskQueue: meshTaskQueue(base.taskQueue),
     activities: createActivities({ mesh }),
     // Enforced by the server across all workers polling the queue: the account-wide provider budget.

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Info } from '@temporalio/activity';
 import {
+  ActivityCancellationDetails,
   ApplicationFailure,
   CancelledFailure,
   noopMetricMeter,
@@ -13,7 +14,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities';
 import type { ActivityLogger } from '../../src/providers/mesh/activities';
-import { CREDENTIALS_REFUSED_METRIC } from '../../src/providers/mesh/activity-failures';
+import {
+  callMesh,
+  CREDENTIALS_REFUSED_METRIC,
+  HEARTBEAT_EVERY_MS,
+} from '../../src/providers/mesh/activity-failures';
 import { Secret } from '../../src/providers/mesh/config';
 import { createMeshClient } from '../../src/providers/mesh/client';
 import type { TokenProvider } from '../../src/providers/mesh/token-provider';
@@ -246,8 +251,35 @@ describe('Mesh activity failures (sandbox)', () => {
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    env.cancel('WORKER_SHUTDOWN');
+    env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
     await expect(attempt).rejects.toBeInstanceOf(CancelledFailure);
+  });
+
+  it('lets the call in flight finish when the run cancels the activity, so a customer it created is known', async () => {
+    await h.addFault({ match: { path: 'create-and-screen' }, kind: 'latency', latencyMs: 1_500, count: 1 });
+    const env = mockEnvironment();
+    const attempt = env.run(activities.createAndScreen, screenInput());
+    await waitFor(
+      async () => ((await h.stats()).byRoute['POST /v2/workflows/sync/create-and-screen'] ?? 0) >= 1,
+      { description: 'the request at the sandbox', timeoutMs: 5_000, intervalMs: 20 },
+    );
+    // What the server sends once the workflow cancels the activity (SCREENING_AWAITED waits for it).
+    env.cancel('CANCELLED', new ActivityCancellationDetails({ cancelRequested: true }));
+    await expect(attempt).resolves.toMatchObject({ customerIdentifier: expect.any(String) });
+  });
+
+  it('heartbeats while a call runs, so the server notices a dead worker within the heartbeat timeout', async () => {
+    const env = mockEnvironment();
+    const beats: number[] = [];
+    env.on('heartbeat', () => beats.push(Date.now()));
+    const startedAt = Date.now();
+    // A call as slow as the client allows (its 10 s timeout, shortened here).
+    const slowCall = () => new Promise<string>((resolve) => setTimeout(() => resolve('answered'), 4_500));
+    await expect(env.run(() => callMesh(slowCall))).resolves.toBe('answered');
+    const gaps = beats.map((at, i) => at - (i === 0 ? startedAt : beats[i - 1]!));
+    // One at the start, then every HEARTBEAT_EVERY_MS: no gap near the 10 s heartbeat timeout.
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...gaps)).toBeLessThan(HEARTBEAT_EVERY_MS + 1_000);
   });
 });
 

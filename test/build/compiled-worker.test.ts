@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_WORKFLOW_BUNDLE_PATH } from '../../scripts/build-workflow-bundle';
 import { meshTaskQueue } from '../../src/contracts/onboarding';
+import { BUILD_INFO_FILE, gitBuildId } from '../../src/worker/build-id';
 import { DEFAULT_PASSWORD, startSandbox, type Sandbox } from '../../src/sandbox/mesh';
 import { ROOT, startProcess, type ManagedProcess } from '../../testkit/processes';
 import { testConnection, testServerAddress, uniqueTaskQueue, type TestConnection } from '../helpers/temporal';
@@ -84,6 +85,8 @@ async function startWorker(env: Record<string, string>): Promise<ManagedProcess>
   });
   started.push(worker);
   await worker.waitForLine('workers started', 40_000);
+  // Versioned: ready once the server registered its deployment version and routes new runs to it.
+  await worker.waitForLine('this version is', 40_000);
   return worker;
 }
 
@@ -98,8 +101,11 @@ describe('npm run build', () => {
   it('compiles src/ alone to dist/ with source maps, writes the workflow bundle, and needs no tsx', () => {
     const srcDirs = readdirSync(join(ROOT, 'src'));
     expect(readdirSync(DIST).sort()).toEqual(
-      [...srcDirs, DEFAULT_WORKFLOW_BUNDLE_PATH.replace(/^dist\//, '')].sort(),
+      [...srcDirs, DEFAULT_WORKFLOW_BUNDLE_PATH.replace(/^dist\//, ''), BUILD_INFO_FILE].sort(),
     );
+    // The build ID a worker run from dist/ reports (Worker Versioning): this checkout's version and commit.
+    const info = JSON.parse(readFileSync(join(DIST, BUILD_INFO_FILE), 'utf8')) as { buildId: string };
+    expect(info.buildId).toBe(gitBuildId(ROOT));
 
     const map = JSON.parse(readFileSync(join(DIST, 'worker', 'main.js.map'), 'utf8')) as {
       sources: string[];

@@ -245,7 +245,12 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) {
       const s = service(name);
       // tini is the image's entrypoint; compose's own init would put a second one in front of it.
-      expect([name, s.build, s.init]).toEqual([name, '.', undefined]);
+      expect([name, s.build, s.init]).toEqual([
+        name,
+        // The build ID argument, empty unless WORKER_BUILD_ID is set (docs/deploying.md).
+        { context: '.', args: { WORKER_BUILD_ID: '' } },
+        undefined,
+      ]);
       expect([name, s.command]).toEqual([name, ['node', `dist/${name}/main.js`]]);
       // Compiled from src/<process>/main.ts.
       expect(sourceOfCommand(s.command ?? [])).toBe(join(ROOT, 'src', name, 'main.ts'));

@@ -73,19 +73,40 @@ function reportCredentialsRefused(err: MeshError, logger: FailureLogger): void {
   });
 }
 
+/** Well inside the activities' 10 s heartbeat timeout (src/workflows/common/provider-activities.ts). */
+export const HEARTBEAT_EVERY_MS = 2_000;
+
 /**
- * Runs one Mesh call and maps its failure; activities stay one readable line each. The call also ends
- * when the activity is cancelled (a worker shutting down past its grace time), so the attempt fails at
- * once and another worker retries it instead of the server waiting out startToCloseTimeout. A request
- * already sent may still complete at Mesh: create-and-screen recovers that customer as a duplicate.
+ * Runs one Mesh call and maps its failure; activities stay one readable line each.
+ *
+ * While the call runs the attempt heartbeats: a worker that dies mid-call stops heartbeating, and the
+ * server retries the attempt elsewhere after the 10 s heartbeat timeout instead of the 30 s start-to-close
+ * (a killed worker's runs go on within seconds). The call also ends when the worker shuts down past its
+ * grace time or the server gave the attempt up, so another worker retries it at once. A run that asks to
+ * cancel the activity is different: the call in flight finishes (within the client's 10 s timeout), so a
+ * customer it created is known (SCREENING_AWAITED). A request already sent may still complete at Mesh:
+ * create-and-screen recovers that customer as a duplicate.
  */
 export async function callMesh<T>(call: () => Promise<T>, logger?: FailureLogger): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const beating = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
-    return await Promise.race([call(), Context.current().cancelled]);
+    return await Promise.race([call(), endOfAttempt(context)]);
   } catch (err) {
     if (err instanceof MeshError && err.details.credentials === true) {
       reportCredentialsRefused(err, logger ?? Context.current().log);
     }
     throw toActivityFailure(err, maxRetryDelayMs());
+  } finally {
+    clearInterval(beating);
   }
+}
+
+/** Rejects when this attempt must stop now; never when the run only asked to cancel the activity. */
+function endOfAttempt(context: Context): Promise<never> {
+  return context.cancelled.catch((err: unknown) => {
+    if (context.cancellationDetails?.cancelRequested === true) return new Promise<never>(() => undefined);
+    throw err;
+  });
 }

@@ -13,6 +13,13 @@ import type {
 } from '../../contracts/screening-activities';
 
 /**
+ * A Mesh attempt heartbeats every 2 s while its call runs (callMesh): a worker that dies mid-call is
+ * noticed after this, and the attempt retried, instead of after its start-to-close timeout. Only the
+ * schedule of the next attempt changes; a run's commands do not, so runs in flight replay unchanged.
+ */
+const HEARTBEAT_TIMEOUT = '10 seconds';
+
+/**
  * Activity presets, one per kind of Mesh call (table in docs/workflow.md). Every Mesh call runs on the
  * rate-limited `<queue>-mesh` task queue. The Mesh client answers within its 10 s request timeout and
  * got never retries, so each attempt is one request and Temporal alone owns retries.
@@ -22,6 +29,7 @@ import type {
 
 /** Create-and-screen: the customer must not be lost to a provider outage. */
 export const SCREENING: ActivityOptions = {
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // The sync call takes 1-3 s and the client gives up at 10 s; 30 s also fits a token fetch and the
   // duplicate recovery's extra lookups.
   startToCloseTimeout: '30 seconds',
@@ -45,6 +53,7 @@ export const SCREENING_AWAITED: ActivityOptions = {
 
 /** Monitoring on/off and update-and-rescore: a rejected customer must end up unmonitored, however long Mesh is down. */
 export const CUSTOMER_CHANGE: ActivityOptions = {
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // One request with a 10 s client timeout, plus a token fetch or the 405 → PATCH fallback.
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -56,6 +65,7 @@ export const CUSTOMER_CHANGE: ActivityOptions = {
 
 /** Reads (case checks, customer lookups): cheap to skip, the next poll tries again. */
 export const CASE_CHECK: ActivityOptions = {
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // One GET with a 10 s client timeout, plus a possible token fetch or 308 redirect.
   startToCloseTimeout: '25 seconds',
   retry: {
@@ -68,6 +78,7 @@ export const CASE_CHECK: ActivityOptions = {
 
 /** A customer lookup that a post-onboarding operation cannot do without. */
 export const CUSTOMER_READ: ActivityOptions = {
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   // One GET, or two with the 308 from /customers/external/{id}, each within the 10 s client timeout.
   startToCloseTimeout: '30 seconds',
   retry: {

@@ -4,9 +4,11 @@ import {
   continueAsNew,
   log,
   setHandler,
+  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { caseDecisionSignal, type CaseDecision } from '../../contracts/case-decision';
 import {
   monitoringCaseStatusQuery,
@@ -168,3 +170,6 @@ function offboardingFor(input: MonitoringCaseReviewInput) {
     requestId: `monitoring-case-${input.caseIdentifier}`,
   });
 }
+
+// Pinned or auto-upgrading: src/workflows/common/versioning.ts.
+setWorkflowOptions(behaviourWhenVersioned(VERSIONING_BEHAVIOR.monitoringCaseReview), monitoringCaseReview);

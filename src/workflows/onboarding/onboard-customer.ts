@@ -1,15 +1,17 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
-  ContinueAsNew,
   continueAsNew,
+  ContinueAsNew,
   isCancellation,
   log,
+  setWorkflowOptions,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import type { CaseDecision } from '../../contracts/case-decision';
 import type { MeshCustomer } from '../../contracts/customer';
 import {
@@ -704,3 +706,6 @@ function decisionLabel(decision: CaseDecision): string {
 function nextPollDelay(policy: OnboardingPolicy): number {
   return Math.round(policy.reviewPollIntervalMs * (1 + policy.reviewPollJitter * Math.random()));
 }
+
+// Pinned or auto-upgrading: src/workflows/common/versioning.ts.
+setWorkflowOptions(behaviourWhenVersioned(VERSIONING_BEHAVIOR.onboardCustomer), onboardCustomer);

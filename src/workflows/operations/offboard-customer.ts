@@ -1,4 +1,10 @@
-import { getExternalWorkflowHandle, log, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  log,
+  setWorkflowOptions,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import type { OffboardCustomerInput, OffboardCustomerResult } from '../../contracts/customer-operations';
 import { withdrawSignal } from '../../contracts/onboarding';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
@@ -39,3 +45,6 @@ export async function offboardCustomer(input: OffboardCustomerInput): Promise<Of
     offboardedAt: new Date().toISOString(),
   };
 }
+
+// Pinned or auto-upgrading: src/workflows/common/versioning.ts.
+setWorkflowOptions(behaviourWhenVersioned(VERSIONING_BEHAVIOR.offboardCustomer), offboardCustomer);

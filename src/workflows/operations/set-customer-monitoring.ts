@@ -1,4 +1,5 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { setWorkflowOptions, upsertSearchAttributes } from '@temporalio/workflow';
+import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import type {
   SetCustomerMonitoringInput,
   SetCustomerMonitoringResult,
@@ -25,3 +26,6 @@ export async function setCustomerMonitoring(
     at: new Date().toISOString(),
   };
 }
+
+// Pinned or auto-upgrading: src/workflows/common/versioning.ts.
+setWorkflowOptions(behaviourWhenVersioned(VERSIONING_BEHAVIOR.setCustomerMonitoring), setCustomerMonitoring);

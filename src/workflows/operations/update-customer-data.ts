@@ -1,4 +1,5 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { setWorkflowOptions, upsertSearchAttributes } from '@temporalio/workflow';
+import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import type { UpdateCustomerDataInput, UpdateCustomerDataResult } from '../../contracts/customer-operations';
 import { kycExternalIdentifier, kycRiskLevel } from '../../contracts/search-attributes';
 import { mergeCustomer } from '../common/customer-merge';
@@ -45,3 +46,6 @@ export async function updateCustomerData(input: UpdateCustomerDataInput): Promis
     ...(offboardingWorkflowId !== undefined && { offboardingWorkflowId }),
   };
 }
+
+// Pinned or auto-upgrading: src/workflows/common/versioning.ts.
+setWorkflowOptions(behaviourWhenVersioned(VERSIONING_BEHAVIOR.updateCustomerData), updateCustomerData);
