@@ -83,7 +83,7 @@ export const deploy = defineDrill(
     const screening = onboardings.plan('ds', size(16, 6), ['clean', 'match', 'prohibited']);
     await onboardings.startOnboardings(stack, screening);
     // Every one of them past its first workflow task (so pinned to version 1), most with a call in flight.
-    const { running: inScreening } = await waitFor(() => screeningsInFlight(stack, screening), {
+    const { running: inScreening } = await waitFor(() => onboardings.activitiesInFlight(stack, screening), {
       until: ({ pending, running }) => pending.length === screening.length && running.length > 0,
       description: 'every screening scheduled, some in flight',
       timeoutMs: 30_000,
@@ -259,22 +259,6 @@ async function promoteWithCli(stack: Stack, version: DeploymentVersion): Promise
   await promisify(execFile)(cli.path, [...args, '--yes', '--address', stack.temporal.address], {
     timeout: 30_000,
   });
-}
-
-/** The runs among `planned` with an activity scheduled (`pending`) and those whose attempt is running. */
-async function screeningsInFlight(
-  stack: Stack,
-  planned: readonly onboardings.Planned[],
-): Promise<{ pending: string[]; running: string[] }> {
-  const pending: string[] = [];
-  const running: string[] = [];
-  await inPool(planned, 10, async (p) => {
-    const id = onboardingWorkflowId(p.externalIdentifier);
-    const activities = (await stack.client.workflow.getHandle(id).describe()).raw.pendingActivities ?? [];
-    if (activities.length > 0) pending.push(id);
-    if (activities.some((a) => Number(a.state) === 2)) running.push(id); // 2 = STARTED
-  });
-  return { pending, running };
 }
 
 /** Waits until every run among `planned` awaits review (its own KycOnboardingState). */

@@ -7,7 +7,7 @@
  * its start-to-close timeout, still one customer), every onboarding completed and each external
  * identifier has one customer.
  */
-import { inPool, waitFor } from '../testkit/wait';
+import { waitFor } from '../testkit/wait';
 import { defineDrill, runStandalone } from './support/drill';
 import { activityAttempts, type ActivityAttempts } from './support/history';
 import { checkOfficer, expectedUnlessRejected, startOfficer } from './support/officer';
@@ -31,15 +31,8 @@ export const sigtermDrain = defineDrill(
     const officer = startOfficer(stack);
 
     // Wait until screenings are running, then note exactly which.
-    const running = async (): Promise<string[]> => {
-      const ids: string[] = [];
-      await inPool(planned, 10, async (p) => {
-        const d = await stack.client.workflow.getHandle(`onboarding-${p.externalIdentifier}`).describe();
-        if (d.raw.pendingActivities?.some((a) => Number(a.state) === 2))
-          ids.push(`onboarding-${p.externalIdentifier}`);
-      });
-      return ids;
-    };
+    const running = async (): Promise<string[]> =>
+      (await onboardings.activitiesInFlight(stack, planned)).running;
     const inFlight = await waitFor(running, {
       until: (ids) => ids.length >= Math.ceil(planned.length / 2),
       description: 'screenings in flight',

@@ -116,11 +116,7 @@ export const workerKill = defineDrill(
 
     // Which attempts are running right now: these are the ones the kill cuts off. Read all at once: one
     // after the other took seconds on a busy machine, and the kill then met few or no screenings.
-    let inFlight = 0;
-    await inPool(planned, planned.length, async (p) => {
-      const d = await stack.client.workflow.getHandle(onboardingWorkflowId(p.externalIdentifier)).describe();
-      inFlight += d.raw.pendingActivities?.filter((a) => Number(a.state) === 2).length ?? 0; // 2 = STARTED
-    });
+    const inFlight = (await onboardings.activitiesInFlight(stack, planned)).running.length;
     const createdAtKill = await createdSoFar();
     const killed = stack.worker!;
     killed.kill('SIGKILL');

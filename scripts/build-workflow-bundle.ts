@@ -17,7 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../src/platform/codec/data-converter';
-import { BUILD_INFO_FILE, bundleBuildId, gitBuildId, packageVersion } from '../src/worker/build-id';
+import { BUILD_INFO_FILE, buildIdForBuild, packageVersion } from '../src/worker/build-id';
 
 export const DEFAULT_WORKFLOW_BUNDLE_PATH = 'dist/workflow-bundle.js';
 
@@ -43,11 +43,7 @@ export async function buildWorkflowBundle(
 /** dist/build-info.json: the build ID a worker run from dist/ reports (unless WORKER_BUILD_ID overrides it). */
 export async function writeBuildInfo(distDir: string, bundleCode: string): Promise<string> {
   const root = resolve(__dirname, '..');
-  const explicit = process.env['WORKER_BUILD_ID'];
-  const buildId =
-    explicit !== undefined && explicit !== ''
-      ? explicit
-      : (gitBuildId(root) ?? bundleBuildId(bundleCode, root));
+  const buildId = buildIdForBuild(process.env['WORKER_BUILD_ID'], bundleCode, root);
   const info = { buildId, version: packageVersion(root), builtAt: new Date().toISOString() };
   await writeFile(resolve(distDir, BUILD_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
   return buildId;

@@ -152,6 +152,25 @@ export async function outcomes(stack: Stack, planned: readonly Planned[]): Promi
   return out;
 }
 
+/**
+ * The runs among `planned` with an activity scheduled (`pending`: past their first workflow task) and
+ * those whose attempt is running right now on a worker (`running`), read with one describe each, in parallel.
+ */
+export async function activitiesInFlight(
+  stack: Stack,
+  planned: readonly Planned[],
+): Promise<{ pending: string[]; running: string[] }> {
+  const pending: string[] = [];
+  const running: string[] = [];
+  await inPool(planned, planned.length, async (p) => {
+    const id = onboardingWorkflowId(p.externalIdentifier);
+    const activities = (await stack.client.workflow.getHandle(id).describe()).raw.pendingActivities ?? [];
+    if (activities.length > 0) pending.push(id);
+    if (activities.some((a) => Number(a.state) === 2)) running.push(id); // 2 = STARTED
+  });
+  return { pending, running };
+}
+
 /** The case each matched applicant got, read from the sandbox (works while Temporal is down). */
 export async function casesOf(stack: Stack, planned: readonly Planned[]): Promise<Map<string, string>> {
   const cases = new Map<string, string>();

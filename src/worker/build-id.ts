@@ -69,6 +69,20 @@ export function gitBuildId(root: string): string | undefined {
   return `${base}.dirty-${hash.digest('hex').slice(0, 8)}`;
 }
 
+/**
+ * The ID `npm run build` records in dist/build-info.json: the explicit one (the Dockerfile's build
+ * argument), else the checkout's, else (no git, as in the image build) one from the bundle's contents.
+ */
+export function buildIdForBuild(
+  explicit: string | undefined,
+  bundleCode: string,
+  root: string = ROOT,
+): string {
+  return explicit !== undefined && explicit !== ''
+    ? explicit
+    : (gitBuildId(root) ?? bundleBuildId(bundleCode, root));
+}
+
 /** For images built without git: the version and a hash of the workflow bundle the image runs. */
 export function bundleBuildId(bundleCode: string, root: string = ROOT): string {
   return `${packageVersion(root)}+bundle.${createHash('sha256').update(bundleCode).digest('hex').slice(0, 12)}`;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleBuildId, gitBuildId, resolveBuildId } from '../../src/worker/build-id';
+import { buildIdForBuild, bundleBuildId, gitBuildId, resolveBuildId } from '../../src/worker/build-id';
 
 describe('the worker build ID', () => {
   let repo: string;
@@ -25,6 +25,7 @@ describe('the worker build ID', () => {
 
   it('is <version>+<commit> for a clean checkout', () => {
     expect(gitBuildId(repo)).toMatch(/^2\.3\.4\+[0-9a-f]{12}$/);
+    expect(buildIdForBuild(undefined, 'bundle code', repo)).toBe(gitBuildId(repo));
   });
 
   it('changes with uncommitted workflow code, so an edited worker is another version', () => {
@@ -55,6 +56,9 @@ describe('the worker build ID', () => {
       expect(bundleBuildId('code A', plain)).toMatch(/^2\.3\.4\+bundle\.[0-9a-f]{12}$/);
       expect(bundleBuildId('code A', plain)).toBe(bundleBuildId('code A', plain));
       expect(bundleBuildId('code B', plain)).not.toBe(bundleBuildId('code A', plain));
+      // What `npm run build` records: the build argument, else (no git here) the bundle's hash.
+      expect(buildIdForBuild('1.4.0', 'code A', plain)).toBe('1.4.0');
+      expect(buildIdForBuild('', 'code A', plain)).toBe(bundleBuildId('code A', plain));
     } finally {
       rmSync(plain, { recursive: true, force: true });
     }
