@@ -31,6 +31,7 @@ export interface TargetReady {
 const acknowledgingSignaller: Signaller = {
   signalOnboarding: () => Promise.resolve('signalled'),
   signalMonitoringCase: () => Promise.resolve('signalled'),
+  signalComplyCubeCheck: () => Promise.resolve('signalled'),
   isReady: () => Promise.resolve(true),
 };
 

@@ -16,6 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
+import { COMPLYCUBE_WEBHOOK_ROUTE } from '../src/bridge/complycube-route';
+import { providerTaskQueue } from '../src/contracts/screening-provider';
 import { loadBridgeConfig } from '../src/bridge/config';
 import { loadCodecServerConfig } from '../src/codec-server/config';
 import { loadOrExit, type Env } from '../src/platform/config/env';
@@ -57,6 +59,13 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     setDefault('MESH_PASSWORD', sandbox.password);
   }
   setDefault('MESH_SCREENING_CONFIGURATION_ID', 'sandbox-default');
+  // The ComplyCube sandbox runs in the same process on its own port (SANDBOX_COMPLYCUBE_PORT, 0 = off):
+  // the worker screens through it when asked (SCREENING_PROVIDER=complycube, or a run's `screening`).
+  if (sandbox.complycube !== null) {
+    setDefault('COMPLYCUBE_BASE_URL', `http://127.0.0.1:${sandbox.complycube.port}/v1`);
+    setDefault('COMPLYCUBE_API_KEY', sandbox.complycube.apiKey);
+    setDefault('COMPLYCUBE_WEBHOOK_SECRET', sandbox.complycube.webhookSecret);
+  }
   // One worker, restarted after each edit: it takes new runs at once (its build ID changes with the code).
   setDefault('WORKER_DEPLOYMENT_PROMOTE', 'always');
   // The bridge verifies what the sandbox signs, and the sandbox delivers to the bridge from the start.
@@ -64,6 +73,11 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
   if (bridgeWillRun) {
     const bridge = loadOrExit(() => loadBridgeConfig(env));
     setDefault('SANDBOX_WEBHOOK_URLS', `http://127.0.0.1:${bridge.port}${WEBHOOK_ROUTE}`);
+    setDefault(
+      'SANDBOX_COMPLYCUBE_WEBHOOK_URLS',
+      `http://127.0.0.1:${bridge.port}${COMPLYCUBE_WEBHOOK_ROUTE}`,
+    );
+    setDefault('COMPLYCUBE_WEBHOOK_URL', `http://127.0.0.1:${bridge.port}${COMPLYCUBE_WEBHOOK_ROUTE}`);
   }
   // Encrypted by default: every child gets the same key, and the codec server admits the local Web UI.
   if (env['ENCRYPTION_KEY'] === undefined || env['ENCRYPTION_KEY'] === '') {
@@ -239,9 +253,13 @@ async function main(): Promise<void> {
         ? { ...env, TEMPORAL_TASK_QUEUE_PARTITIONS: String(LOCAL_TASK_QUEUE_PARTITIONS) }
         : env;
     const w = start('worker', 'worker', workerEnv);
+    const complyCubeOn = (workerEnv['COMPLYCUBE_API_KEY'] ?? '') !== '';
     const queues = [
       { name: temporal.taskQueue, type: 'workflow' },
       { name: meshTaskQueue(temporal.taskQueue), type: 'activity' },
+      ...(complyCubeOn
+        ? [{ name: providerTaskQueue(temporal.taskQueue, 'complycube'), type: 'activity' } as const]
+        : []),
     ] as const;
     // Generous: the first workflow bundle on a cold, busy machine takes a while.
     workerReady = readyOrExited(w, (signal) =>

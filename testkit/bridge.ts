@@ -32,6 +32,8 @@ export async function startInProcessBridge(options: {
   taskQueue: string;
   secrets: string[];
   legacySecret?: string;
+  /** ComplyCube's signing secrets: with any, `POST /webhooks/complycube` is served (COMPLYCUBE_WEBHOOK_ROUTE). */
+  complyCubeSecrets?: string[];
   signalTimeoutMs?: number;
   dedupe?: { maxEntries: number; ttlMs: number };
   keepLogs?: boolean;
@@ -57,6 +59,7 @@ export async function startInProcessBridge(options: {
     config: {
       webhookSecrets: options.secrets.map((s) => new Secret(s)),
       legacySecret: options.legacySecret === undefined ? undefined : new Secret(options.legacySecret),
+      complyCubeWebhookSecrets: (options.complyCubeSecrets ?? []).map((s) => new Secret(s)),
       requestTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
       dedupe: options.dedupe ?? { maxEntries: 1000, ttlMs: 60_000 },

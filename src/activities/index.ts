@@ -1,5 +1,8 @@
-import type { ScreeningActivities } from '../contracts/screening-activities';
-import { createMeshActivities, type MeshActivityDeps } from '../providers/mesh/activities';
+import {
+  createMeshActivities,
+  type MeshActivityDeps,
+  type MeshScreeningActivities,
+} from '../providers/mesh/activities';
 
 export type { MeshActivityDeps as ActivityDeps } from '../providers/mesh/activities';
 export { createOnboardingTermsActivities } from './onboarding-terms';
@@ -10,9 +13,9 @@ export { createOnboardingTermsActivities } from './onboarding-terms';
  * `ScreeningActivities` port (src/contracts/screening-activities.ts) the workflows call. The workflow
  * worker registers the local activities of onboarding-terms.ts instead.
  */
-export function createActivities(deps: MeshActivityDeps): ScreeningActivities {
+export function createActivities(deps: MeshActivityDeps): MeshScreeningActivities {
   return createMeshActivities(deps);
 }
 
 /** The activities' shape, for typed fakes in tests. */
-export type Activities = ScreeningActivities;
+export type Activities = MeshScreeningActivities;

@@ -7,6 +7,10 @@ import {
 } from '../contracts/onboarding';
 import { resolveTerms } from '../contracts/onboarding-schemas';
 import type { OnboardingTermsActivities } from '../contracts/screening-activities';
+import type { ScreeningProviderName } from '../contracts/screening-provider';
+
+/** A provider's own requirements on the applicant, one line per problem naming the field. */
+export type ApplicantCheck = (customer: unknown) => string[];
 
 /**
  * The local activity every onboarding runs first (on the workflow worker): the worker's defaults with
@@ -14,13 +18,20 @@ import type { OnboardingTermsActivities } from '../contracts/screening-activitie
  * history, so a worker deployed later with other REVIEW_* values never changes a running onboarding
  * or its replay. Only the terms come back: the customer in the input is checked, never returned.
  */
-export function createOnboardingTermsActivities(defaults: OnboardingDefaults): OnboardingTermsActivities {
+export function createOnboardingTermsActivities(
+  defaults: OnboardingDefaults,
+  applicantChecks: Partial<Record<ScreeningProviderName, ApplicantCheck>> = {},
+): OnboardingTermsActivities {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
     async resolveOnboardingTerms(input: unknown): Promise<OnboardingTerms> {
       const terms = resolveTerms(input, defaults);
-      const customer = customerProblems((input as { customer?: unknown } | null)?.customer);
-      const problems = [...(terms.ok ? [] : terms.problems), ...customer];
+      const given = (input as { customer?: unknown } | null)?.customer;
+      const customer = customerProblems(given);
+      // What the provider needs beyond our own rules (ComplyCube: an e-mail address), never invented.
+      const check =
+        terms.ok && customer.length === 0 ? applicantChecks[terms.value.provider ?? 'mesh'] : undefined;
+      const problems = [...(terms.ok ? [] : terms.problems), ...customer, ...(check?.(given) ?? [])];
       if (problems.length > 0 || !terms.ok) {
         throw ApplicationFailure.create({
           type: OnboardingFailureType.INVALID_INPUT,

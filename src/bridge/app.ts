@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { COMPLYCUBE_WEBHOOK_ROUTE, registerComplyCubeRoute } from './complycube-route';
 import type { BridgeConfig } from './config';
 import { DeliveryDedupe } from './delivery-dedupe';
 import { deliverEvent, type DeliveryOutcome } from './deliver-event';
@@ -9,6 +10,7 @@ import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './signatur
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
+export { COMPLYCUBE_WEBHOOK_ROUTE };
 /** Case webhooks are a few KiB; anything near this is not one of them. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -22,7 +24,9 @@ const LEGACY_DEDUPE_TTL_MS = SIGNATURE_TOLERANCE_SECONDS * 1000;
 export type BridgeAppConfig = Pick<
   BridgeConfig,
   'webhookSecrets' | 'legacySecret' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'dedupe'
->;
+> &
+  // Optional here so callers that predate the ComplyCube route build a Mesh-only bridge unchanged.
+  Partial<Pick<BridgeConfig, 'complyCubeWebhookSecrets'>>;
 
 export interface BridgeDeps {
   config: BridgeAppConfig;
@@ -33,7 +37,8 @@ export interface BridgeDeps {
 
 /**
  * The webhook service as a Fastify instance, not yet listening (`app.inject` in tests, `listen` in
- * main.ts). Exactly three routes; everything else is a 404 from the one error handler.
+ * main.ts). Exactly three routes, four with ComplyCube secrets configured; everything else is a 404 from
+ * the one error handler.
  */
 export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyInstance {
   const app = Fastify({
@@ -42,7 +47,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    // No implicit HEAD routes: the surface is exactly the three routes below.
+    // No implicit HEAD routes: the surface is exactly the routes below.
     exposeHeadRoutes: false,
     return503OnClosing: true,
     // Probes come every few seconds and would drown the lines that matter; a webhook already gets exactly
@@ -51,7 +56,7 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     logController: new LogController({
       disableRequestLogging: (request) => {
         const path = (request.url ?? '').split('?')[0] ?? '';
-        return PROBE_ROUTES.has(path) || path === WEBHOOK_ROUTE;
+        return PROBE_ROUTES.has(path) || path === WEBHOOK_ROUTE || path === COMPLYCUBE_WEBHOOK_ROUTE;
       },
     }),
   });
@@ -154,6 +159,18 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     );
     return reply.code(200).send({ ...result, ...(duplicate && { duplicate: true }) });
   });
+
+  // Served only when its secrets are configured: without them the route does not exist (404).
+  const complyCubeSecrets = config.complyCubeWebhookSecrets ?? [];
+  if (complyCubeSecrets.length > 0) {
+    registerComplyCubeRoute(app, {
+      secrets: complyCubeSecrets,
+      signaller,
+      dedupe,
+      logRejection: createRejectionLog(),
+      rejectionLogger: logger.child({ provider: 'complycube' }),
+    });
+  }
 
   return app;
 }

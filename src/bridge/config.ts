@@ -12,6 +12,11 @@ export interface BridgeConfig {
   webhookSecrets: Secret[];
   /** The guide's older `x-complyadvantage-signature` (hex HMAC of the raw body), accepted only when set. */
   legacySecret: Secret | undefined;
+  /**
+   * ComplyCube's webhook signing secrets, used as UTF-8 text (docs/bridge.md, "ComplyCube route"); several
+   * while one is rotated. Empty: `POST /webhooks/complycube` is not served at all (404).
+   */
+  complyCubeWebhookSecrets: Secret[];
   /** Whole request, headers to response: a slow client cannot hold a socket for longer. */
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -49,12 +54,36 @@ const webhookSecrets = z
     return entries.map((s) => new Secret(s));
   });
 
+/**
+ * Splits `COMPLYCUBE_WEBHOOK_SECRET`. ComplyCube shows a secret once, when the webhook is created
+ * (`npm run register-webhooks` prints it); it is used as text, so only emptiness is refused.
+ */
+const complyCubeSecrets = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined) return [];
+    const entries = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected one or more ComplyCube webhook secrets, comma-separated (unset the variable to switch the ComplyCube route off)',
+      });
+    }
+    return entries.map((s) => new Secret(s));
+  });
+
 const schema = z
   .object({
     WEBHOOK_HOST: z.string().min(1).default('0.0.0.0'),
     WEBHOOK_PORT: envField.port(3000),
     WEBHOOK_SECRET: webhookSecrets,
     WEBHOOK_LEGACY_SECRET: z.string().optional(),
+    COMPLYCUBE_WEBHOOK_SECRET: complyCubeSecrets,
     WEBHOOK_REQUEST_TIMEOUT: envField.duration('10s'),
     WEBHOOK_KEEP_ALIVE_TIMEOUT: envField.duration('72s'),
     WEBHOOK_SIGNAL_TIMEOUT: envField.duration('5s'),
@@ -104,6 +133,7 @@ export function loadBridgeConfig(env?: Env): BridgeConfig {
     port: c.WEBHOOK_PORT,
     webhookSecrets: c.WEBHOOK_SECRET,
     legacySecret: c.WEBHOOK_LEGACY_SECRET === undefined ? undefined : new Secret(c.WEBHOOK_LEGACY_SECRET),
+    complyCubeWebhookSecrets: c.COMPLYCUBE_WEBHOOK_SECRET,
     requestTimeoutMs: c.WEBHOOK_REQUEST_TIMEOUT,
     keepAliveTimeoutMs: c.WEBHOOK_KEEP_ALIVE_TIMEOUT,
     signalTimeoutMs: c.WEBHOOK_SIGNAL_TIMEOUT,

@@ -4,12 +4,13 @@ import type { Signaller } from './signaller';
 
 /** What happened to one delivery; becomes the log line and the `status` of the 200 answer. */
 export type DeliveryOutcome =
-  | { status: 'signalled'; workflow: 'onboarding' | 'monitoring-case' }
+  | { status: 'signalled'; workflow: 'onboarding' | 'monitoring-case' | 'complycube-check' }
   /** No running onboarding for that customer (never started, or already finished): acknowledged. */
   | { status: 'no-running-workflow'; workflow: 'onboarding' }
   /** The monitoring case's review already ended; it is never re-opened. */
   | { status: 'case-closed'; workflow: 'monitoring-case' }
-  | { status: 'ignored'; reason: 'api-version' | 'webhook-type' | 'case-type' };
+  /** `event-type`: a ComplyCube event that is not about a check (src/bridge/complycube-route.ts). */
+  | { status: 'ignored'; reason: 'api-version' | 'webhook-type' | 'case-type' | 'event-type' };
 
 export interface DeliveryContext {
   /**

@@ -89,9 +89,18 @@ async function main(): Promise<void> {
           : []),
         ...(config.legacySecret !== undefined ? ['legacy x-complyadvantage-signature'] : []),
       ],
+      complyCubeRoute:
+        config.complyCubeWebhookSecrets.length > 0
+          ? `on (${config.complyCubeWebhookSecrets.length} secret(s))`
+          : 'off',
     },
     'webhook bridge ready',
   );
+  if (config.complyCubeWebhookSecrets.length === 0) {
+    logger.info(
+      'ComplyCube route off: COMPLYCUBE_WEBHOOK_SECRET is unset, POST /webhooks/complycube answers 404',
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import type { CaseDecision } from '../contracts/case-decision';
 import type { MonitoringCaseReviewInput } from '../contracts/monitoring-case';
+import type { ComplyCubeCheckEvent } from '../contracts/screening-provider';
 
 /**
  * What the bridge needs from Temporal, as an interface so the HTTP layer is tested and benchmarked with
@@ -23,6 +24,11 @@ export interface Signaller {
     review: MonitoringCaseReviewInput,
     decision: CaseDecision,
   ): Promise<'signalled' | 'case-closed'>;
+  /**
+   * Signal-with-start of the check's event inbox, `complycube-check-<checkId>`: a running one gets the
+   * signal, and once it has closed (it ends when idle) a new run starts. It dedupes by `eventId` itself.
+   */
+  signalComplyCubeCheck(event: ComplyCubeCheckEvent): Promise<'signalled'>;
   /** True when Temporal answers within the readiness deadline. Never throws. */
   isReady(): Promise<boolean>;
 }

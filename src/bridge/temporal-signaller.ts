@@ -1,18 +1,25 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/common';
 import { caseDecisionSignal } from '../contracts/case-decision';
 import { MONITORING_CASE_REVIEW_WORKFLOW_TYPE } from '../contracts/monitoring-case';
+import {
+  COMPLYCUBE_CHECK_EVENT_WORKFLOW_TYPE,
+  complyCubeCheckEventSignal,
+  complyCubeCheckEventWorkflowId,
+  type ComplyCubeCheckEventInput,
+} from '../contracts/screening-provider';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../contracts/workflow-ids';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export interface TemporalSignallerOptions {
   client: Client;
   namespace: string;
-  /** Where the monitoring review runs: the worker's task queue. */
+  /** Where the monitoring review and the ComplyCube check inboxes run: the worker's task queue. */
   taskQueue: string;
   /** gRPC deadline per signal: well under the sender's 16 s, so a slow server becomes a 503 the sender retries. */
   signalTimeoutMs: number;
@@ -88,6 +95,31 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
         return 'signalled';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'case-closed';
+        throw classify(err, 'signal-with-start');
+      }
+    },
+
+    async signalComplyCubeCheck(event) {
+      const input: ComplyCubeCheckEventInput = { checkId: event.checkId };
+      try {
+        await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+          client.workflow.signalWithStart(COMPLYCUBE_CHECK_EVENT_WORKFLOW_TYPE, {
+            workflowId: complyCubeCheckEventWorkflowId(event.checkId),
+            taskQueue,
+            args: [input],
+            signal: complyCubeCheckEventSignal,
+            signalArgs: [event],
+            // Unlike a monitoring case, a check's inbox is opened again: it ends when idle, and a later
+            // event (a new monitoring finding, a validation) needs a run to read the check. A running
+            // inbox gets the signal; it drops event ids it has already seen.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
+            staticSummary: `KYC ComplyCube check ${event.checkId}`,
+          }),
+        );
+        return 'signalled';
+      } catch (err) {
         throw classify(err, 'signal-with-start');
       }
     },

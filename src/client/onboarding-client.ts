@@ -1,5 +1,6 @@
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
@@ -24,7 +25,13 @@ import {
   type Checked,
 } from '../contracts/message-checks';
 import { onboardingInputEnvelopeSchema, problemsOf } from '../contracts/onboarding-schemas';
-import { kycExternalIdentifier, kycOnboardingState, kycReviewOverdue } from '../contracts/search-attributes';
+import {
+  kycExternalIdentifier,
+  kycOnboardingState,
+  kycReviewOverdue,
+  kycScreeningProvider,
+} from '../contracts/search-attributes';
+import { isScreeningProvider, type ScreeningProviderName } from '../contracts/screening-provider';
 import { onboardingWorkflowId } from '../contracts/workflow-ids';
 import type { onboardCustomer } from '../workflows/onboarding/onboard-customer';
 
@@ -138,6 +145,22 @@ export class OnboardingClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       return { workflowId, started: false, handle: this.handle(externalIdentifier) };
+    }
+  }
+
+  /**
+   * The provider that screened the customer, from its onboarding's KycScreeningProvider: what the
+   * operations on an onboarded customer (monitoring, data changes, offboarding) must be sent to.
+   * Undefined when there is no onboarding or it predates the screening port (Mesh, then).
+   */
+  async screeningProviderOf(externalIdentifier: string): Promise<ScreeningProviderName | undefined> {
+    try {
+      const described = await this.handle(externalIdentifier).describe();
+      const provider = described.typedSearchAttributes.get(kycScreeningProvider);
+      return isScreeningProvider(provider) ? provider : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
     }
   }
 

@@ -1,4 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
+import type { CaseVerdict } from './screening-provider';
 
 /**
  * `case_stage.decision_type` from Mesh. The provider's set is open (PARTIAL_POSITIVE came later than
@@ -7,8 +8,12 @@ import { defineSignal } from '@temporalio/workflow';
  */
 export type DecisionType = 'POSITIVE' | 'NEGATIVE' | 'PARTIAL_POSITIVE' | (string & {});
 
-/** Where a decision came from: a webhook relayed by the bridge, or the workflow's own case check. */
-export type DecisionSource = 'webhook' | 'case-check';
+/**
+ * Where a decision came from: a webhook relayed by the bridge (a hint, confirmed by reading the case),
+ * the workflow's own case check, or a provider's event workflow that read the case when its webhook came
+ * (`provider-read`, e.g. a ComplyCube check's: it carries the `verdict` it read).
+ */
+export type DecisionSource = 'webhook' | 'case-check' | 'provider-read';
 
 /**
  * The payload of the `caseDecision` signal, sent by the webhook bridge when a case reaches a decision
@@ -19,6 +24,12 @@ export interface CaseDecision {
   caseIdentifier: string;
   /** Absent or null while the case is still in progress. */
   decisionType: DecisionType | null;
+  /**
+   * Where the case stands in the screening port's words, when the sender read the case (the workflows'
+   * own case checks, a provider's event workflow). Absent in Mesh webhooks: the workflow reads
+   * `decisionType` as it always has, and confirms it by reading the case.
+   */
+  verdict?: CaseVerdict;
   caseType?: string;
   stageIdentifier?: string;
   stageName?: string;

@@ -1,4 +1,5 @@
 import type { MeshCustomer } from './customer';
+import type { ScreeningProviderName } from './screening-provider';
 
 /**
  * Operations on an already onboarded customer (monitoring, data changes, offboarding), each a short
@@ -8,8 +9,13 @@ import type { MeshCustomer } from './customer';
 
 export interface CustomerReference {
   externalIdentifier: string;
-  /** Mesh's id when the caller has it; otherwise looked up by external identifier (one call more). */
+  /** The provider's id when the caller has it; otherwise looked up by external identifier (one call more). */
   customerIdentifier?: string;
+  /**
+   * The provider that screened the customer (`status.screening.provider` of its onboarding, search
+   * attribute KycScreeningProvider); Mesh when absent. The typed client fills it in.
+   */
+  provider?: ScreeningProviderName;
 }
 
 export interface UpdateCustomerDataInput extends CustomerReference {

@@ -1,5 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { CaseDecision } from './case-decision';
+import type { ScreeningProviderName } from './screening-provider';
 
 /**
  * The per-case review of an ongoing-monitoring case (docs/workflow.md, "After onboarding"). The
@@ -23,6 +24,14 @@ export interface MonitoringCaseReviewInput {
   caseCheckIntervalMs?: number;
   /** Whether a NEGATIVE decision starts `offboardCustomer` (default) or only marks the customer. */
   startOffboarding?: boolean;
+  /** The provider whose case this is; Mesh when absent. */
+  provider?: ScreeningProviderName;
+  /**
+   * Count a decision only once the case was seen open: for a provider whose monitoring alert may leave
+   * the screening's earlier outcome in place (a ComplyCube check still reading `clear`), so an old
+   * outcome is never taken for the analyst's decision on the new findings.
+   */
+  decisionAfterOpen?: boolean;
 }
 
 /**

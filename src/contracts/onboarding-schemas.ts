@@ -3,6 +3,7 @@ import { formatZodIssues } from './customer-schema';
 import type { Checked } from './message-checks';
 import type { OnboardingDefaults, OnboardingPolicy, OnboardingTerms } from './onboarding';
 import { monitoringEnabledOf, type OnboardingInput } from './onboarding';
+import { DEFAULT_SCREENING_PROVIDER, SCREENING_PROVIDERS } from './screening-provider';
 
 /**
  * The rules for the terms of a run: one set of schemas for the worker's configuration
@@ -81,6 +82,13 @@ export const onboardingInputEnvelopeSchema = z.looseObject({
     })
     .optional(),
   policy: policyOverridesSchema.optional(),
+  screening: z
+    .strictObject({
+      provider: z
+        .enum(SCREENING_PROVIDERS, { error: `expected one of ${SCREENING_PROVIDERS.join(', ')}` })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** One line per problem, naming the field; values are never echoed (they may be personal data). */
@@ -99,14 +107,37 @@ function checked<T>(result: z.ZodSafeParseResult<unknown>, root?: string): Check
 export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Checked<OnboardingTerms> {
   const envelope = checked<OnboardingInput>(onboardingInputEnvelopeSchema.safeParse(input));
   if (!envelope.ok) return envelope;
-  const { configuration, policy, monitoring } = envelope.value;
+  const { configuration, policy, monitoring, screening } = envelope.value;
   const merged = onboardingPolicySchema.safeParse({ ...defaults.policy, ...policy });
   if (!merged.success) return { ok: false, problems: problemsOf(merged.error, 'policy') };
+  const provider = screening?.provider ?? defaults.provider ?? DEFAULT_SCREENING_PROVIDER;
+  const configured = defaults.providers?.[provider];
+  if (configured === undefined && (defaults.providers !== undefined || provider !== 'mesh')) {
+    const available = Object.keys(defaults.providers ?? { mesh: true }).join(', ');
+    return {
+      ok: false,
+      problems: [
+        `screening.provider: ${provider} is not configured on the workers (configured: ${available})`,
+      ],
+    };
+  }
+  if (provider !== 'mesh' && configuration?.screening_configuration_identifier !== undefined) {
+    return {
+      ok: false,
+      problems: [
+        `configuration.screening_configuration_identifier: a Mesh screening configuration, but this run is screened by ${provider}; leave it out`,
+      ],
+    };
+  }
+  const screeningConfigurationIdentifier =
+    provider === 'mesh'
+      ? (configuration?.screening_configuration_identifier ?? defaults.screeningConfigurationIdentifier)
+      : configured!.screeningProfile;
   return {
     ok: true,
     value: {
-      screeningConfigurationIdentifier:
-        configuration?.screening_configuration_identifier ?? defaults.screeningConfigurationIdentifier,
+      provider,
+      screeningConfigurationIdentifier,
       policy: merged.data,
       monitoringEnabled: monitoringEnabledOf(monitoring),
     },

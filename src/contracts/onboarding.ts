@@ -2,6 +2,12 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionSource } from './case-decision';
 import type { MeshCustomer } from './customer';
 import type { CaseSnapshot } from './screening-activities';
+import {
+  providerTaskQueue,
+  type ScreeningChoice,
+  type ScreeningProviderName,
+  type ScreeningReference,
+} from './screening-provider';
 
 /**
  * The `onboardCustomer` workflow's messages and data: what the starter, the bridge and the workflow
@@ -90,6 +96,8 @@ export interface OnboardingInput {
   configuration?: ScreeningConfiguration;
   /** Overrides the worker's review policy for this run, field by field. */
   policy?: Partial<OnboardingPolicy>;
+  /** Overrides the worker's SCREENING_PROVIDER for this run. */
+  screening?: ScreeningChoice;
 }
 
 /**
@@ -98,6 +106,9 @@ export interface OnboardingInput {
  * workers never change a running onboarding or its replay.
  */
 export interface OnboardingTerms {
+  /** Who screens this customer; every later call of the run goes to the same provider. Absent: Mesh (runs recorded before the port). */
+  provider?: ScreeningProviderName;
+  /** The provider's screening profile: a Mesh screening configuration, a ComplyCube check type. */
   screeningConfigurationIdentifier: string;
   policy: OnboardingPolicy;
   monitoringEnabled: boolean;
@@ -105,8 +116,13 @@ export interface OnboardingTerms {
 
 /** What a worker fills in when the input leaves it out (src/worker/onboarding-defaults.ts reads it). */
 export interface OnboardingDefaults {
+  /** Mesh's screening configuration (MESH_SCREENING_CONFIGURATION_ID). */
   screeningConfigurationIdentifier: string;
   policy: OnboardingPolicy;
+  /** SCREENING_PROVIDER: who screens a run whose input names no provider. */
+  provider?: ScreeningProviderName;
+  /** The providers this worker fleet is configured for, with each one's screening profile. */
+  providers?: Partial<Record<ScreeningProviderName, { screeningProfile: string }>>;
 }
 
 /** Monitoring is on unless the input turns it off. */
@@ -156,6 +172,8 @@ export interface OnboardingStatus {
   state: OnboardingState;
   externalIdentifier: string;
   customerIdentifier?: string;
+  /** Who screened the customer and the provider's objects: `{ provider, subjectId, screeningId?, caseId? }`. */
+  screening?: ScreeningReference;
   riskLevel?: string;
   screeningResult?: string;
   /** True when screening found an existing customer after a duplicate external identifier. */
@@ -235,7 +253,7 @@ export const decideUpdate = defineUpdate<OnboardingStatus, [OfficerDecisionReque
  * provider's budget however many workers run; workflows stay on the main queue.
  */
 export function meshTaskQueue(taskQueue: string): string {
-  return `${taskQueue}-mesh`;
+  return providerTaskQueue(taskQueue, 'mesh');
 }
 
 /** How a run ends when it cannot go on, and why an Update is refused (ApplicationFailure types). */

@@ -1,13 +1,18 @@
 import type { MeshCustomer } from './customer';
 import type { OnboardingTerms } from './onboarding';
+import type { CaseVerdict, ScreeningOutcomeWord } from './screening-provider';
 
 /**
- * What the workflows ask of the screening provider, in the project's own words: one activity is one
- * provider call (one unit of the provider's rate limit), run on the `<queue>-mesh` task queue. The
- * Mesh module (src/providers/mesh/activities.ts) implements `ScreeningActivities`; a next provider
- * implements the same interface beside it. Values the providers document as open sets (risk levels,
- * screening results, decision types, statuses) stay plain strings: the workflow decides what an
- * unknown value means (review, never approval).
+ * The screening port: what the workflows ask of a screening provider, one interface per capability
+ * (screen, read the decision, monitoring on/off, re-score, find the customer). One activity is one
+ * provider call (one unit of the provider's rate limit), run on the provider's own task queue
+ * (`<queue>-mesh`, `<queue>-complycube`): the activity names are the same for every provider, the queue
+ * picks the adapter. Adapters: src/providers/mesh/activities.ts, src/providers/complycube/activities.ts.
+ *
+ * Each result carries the port's neutral words (`outcome`, `verdict`), which the workflows decide on,
+ * beside the provider's own words (risk levels, screening results, decision types), which they only
+ * record. The neutral fields are optional only because results recorded before the port lack them
+ * (src/workflows/onboarding/recorded-results.ts reads those).
  */
 
 /** LOW-RISK | MEDIUM-RISK | HIGH-RISK | PROHIBITED | UNSPECIFIED-RISK | SKIPPED | … */
@@ -16,14 +21,51 @@ export type RiskLevel = string;
 export type ScreeningResult = string;
 
 export interface CreateAndScreenInput {
+  /** Where an earlier call of this screening stopped (its `next`); absent on the first call. */
+  resume?: ScreeningResume;
   customer: MeshCustomer;
+  /** The provider's screening profile: a Mesh screening configuration, a ComplyCube check type. */
   screeningConfigurationIdentifier: string;
   monitoringEnabled: boolean;
 }
 
+/**
+ * Where a screening that takes several provider calls goes on: opaque to the workflow, which passes it
+ * back unchanged. An adapter whose screening is more than one call (ComplyCube: find or create the client,
+ * then find or create the check) answers one call at a time with `{ next }`, so every activity stays one
+ * unit of the provider's rate limit and a retry repeats one call, never the whole sequence.
+ */
+export interface ScreeningResume {
+  step: string;
+  [detail: string]: unknown;
+}
+
+/** The screening is not finished: call `createAndScreen` again with `resume: next`. */
+export interface ScreeningContinues {
+  next: ScreeningResume;
+}
+
+export type ScreenResult = ScreeningOutcome | ScreeningContinues;
+
+export function screeningContinues(result: ScreenResult): result is ScreeningContinues {
+  return 'next' in result && result.next !== undefined;
+}
+
 /** The parts of a create-and-screen workflow (or of a recovered customer) the onboarding acts on. */
 export interface ScreeningOutcome {
+  /** What the screening found, in the port's words (absent only in results recorded before the port). */
+  outcome?: ScreeningOutcomeWord;
+  /** The provider's own words for the record, e.g. "screening result NO_PROFILES, risk level LOW-RISK". */
+  providerWords?: string;
+  /** The provider's customer (a Mesh customer, a ComplyCube client). */
   customerIdentifier: string;
+  /** The screening's own identifier when the provider has one (a ComplyCube check). */
+  screeningIdentifier?: string;
+  /**
+   * Whether a provider case will come for a person to decide: false when the screening found nothing
+   * (Mesh opens no case), true when one is open or coming, absent when the adapter cannot tell.
+   */
+  caseExpected?: boolean;
   externalIdentifier: string;
   /** Workflow status: COMPLETED | IN-PROGRESS | ERRORED | … ; UNKNOWN when a duplicate recovery could not read it. */
   workflowStatus: string;
@@ -71,11 +113,16 @@ export interface CheckOnboardingCaseInput {
 
 export interface CaseSnapshot {
   caseIdentifier: string;
+  /** Where the case stands, in the port's words (absent only in results recorded before the port). */
+  verdict?: CaseVerdict;
   caseType?: string;
   stageIdentifier?: string;
   stageName?: string;
   stageType?: string;
-  /** `case_stage.decision_type`, or the deprecated `case_state` mapped onto it; null while undecided. */
+  /**
+   * The provider's decision in its own words (Mesh `case_stage.decision_type`, a ComplyCube check's
+   * `result.outcome` once it is no longer `attention`); null while undecided.
+   */
   decisionType: string | null;
   /** The customer the case belongs to (`customer.identifier`), when Mesh says. */
   customerIdentifier?: string;
@@ -90,14 +137,27 @@ export interface CheckOnboardingCaseResult {
 }
 
 export interface SetMonitoringInput {
+  /** Where an earlier call of this change stopped (its `next`); absent on the first call. */
+  resume?: ScreeningResume;
   customerIdentifier: string;
   enabled: boolean;
+  /**
+   * The screening whose monitoring changes, where monitoring belongs to a screening (a ComplyCube
+   * check); without it, every screening of the customer.
+   */
+  screeningIdentifier?: string;
 }
 
 export interface UpdateAndRescoreInput {
+  /** Where an earlier call of this re-score stopped (its `next`); absent on the first call. */
+  resume?: ScreeningResume;
   customerIdentifier: string;
   /** The full, merged customer: update-and-rescore replaces the whole record (docs/providers/mesh.md). */
   customer: MeshCustomer;
+  /** For providers that re-screen with a new screening (ComplyCube): the run's screening profile. */
+  screeningConfigurationIdentifier?: string;
+  /** For providers whose monitoring belongs to the screening: whether the new one is monitored. */
+  monitoringEnabled?: boolean;
 }
 
 export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
@@ -116,18 +176,48 @@ export interface RescoreOutcome {
   customerIdentifier: string;
   riskLevel?: RiskLevel;
   riskValue?: number;
+  /**
+   * `prohibited` when the new data makes the customer prohibited; `pending` when the provider re-screens
+   * with a new screening (`screeningIdentifier`), whose result the run then waits for. Absent in results
+   * recorded before the port.
+   */
+  outcome?: ScreeningOutcomeWord;
+  providerWords?: string;
+  /** The new screening a re-score started (ComplyCube): the run's case from now on. */
+  screeningIdentifier?: string;
 }
 
 /** The provider calls the workflows schedule (src/workflows/common/provider-activities.ts). */
 export interface ScreeningActivities {
-  /** Create and screen; a duplicate external identifier comes back as the recovered customer. */
-  createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome>;
+  /**
+   * Screen (idempotent on the external identifier); a duplicate external identifier comes back as the
+   * recovered customer. `{ next }`: not finished, call again with `resume: next`.
+   */
+  createAndScreen(input: CreateAndScreenInput): Promise<ScreenResult>;
   /** The onboarding case, read directly or found among the customer's cases. */
   checkOnboardingCase(input: CheckOnboardingCaseInput): Promise<CheckOnboardingCaseResult>;
-  setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }>;
-  /** Replaces the whole record: pass the full, merged customer. */
-  updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome>;
+  /** `{ next }` (with `enabled` as it stands): not finished, call again with `resume: next`. */
+  setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean; next?: ScreeningResume }>;
+  /** Replaces the whole record: pass the full, merged customer. `{ next }`: call again with `resume: next`. */
+  updateAndRescore(
+    input: UpdateAndRescoreInput,
+  ): Promise<RescoreOutcome | (ScreeningContinues & { customerIdentifier: string })>;
   getCustomer(input: GetCustomerInput): Promise<CustomerRecord>;
+}
+
+export interface WebhookHealth {
+  /** Registrations pointing at our bridge. */
+  registrations: number;
+  /** The ids of those found disabled and enabled again. */
+  reenabled: string[];
+}
+
+/**
+ * ComplyCube's call beside the port: keeping its webhook enabled (a check's webhook is routed with the
+ * port's own `checkOnboardingCase` and `getCustomer`).
+ */
+export interface ComplyCubeActivities {
+  ensureComplyCubeWebhooks(): Promise<WebhookHealth>;
 }
 
 /** The local activity that gives each new onboarding its terms (src/activities/onboarding-terms.ts). */

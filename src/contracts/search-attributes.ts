@@ -19,6 +19,10 @@ export const kycExternalIdentifier = defineSearchAttributeKey(
 export const kycOnboardingState = defineSearchAttributeKey('KycOnboardingState', SearchAttributeType.KEYWORD);
 export const kycRiskLevel = defineSearchAttributeKey('KycRiskLevel', SearchAttributeType.KEYWORD);
 export const kycScreeningResult = defineSearchAttributeKey('KycScreeningResult', SearchAttributeType.KEYWORD);
+export const kycScreeningProvider = defineSearchAttributeKey(
+  'KycScreeningProvider',
+  SearchAttributeType.KEYWORD,
+);
 export const kycReviewOverdue = defineSearchAttributeKey('KycReviewOverdue', SearchAttributeType.BOOL);
 export const kycMarkedForOffboarding = defineSearchAttributeKey(
   'KycMarkedForOffboarding',
@@ -33,4 +37,5 @@ export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttribu
   kycScreeningResult,
   kycReviewOverdue,
   kycMarkedForOffboarding,
+  kycScreeningProvider,
 ];

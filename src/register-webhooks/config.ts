@@ -1,4 +1,5 @@
 import type { Env } from '../platform/config/env';
+import { loadComplyCubeConfig, type ComplyCubeConfig } from '../providers/complycube/config';
 import { loadMeshConfig, type MeshConfig } from '../providers/mesh/config';
 
 export type MeshConnectionConfig = Pick<MeshConfig, 'baseUrl' | 'credentials' | 'requestTimeoutMs'>;
@@ -14,4 +15,21 @@ export function loadMeshConnectionConfig(env: Env = process.env): MeshConnection
     ...env,
   });
   return { baseUrl, credentials, requestTimeoutMs };
+}
+
+export type ComplyCubeConnectionConfig = Pick<ComplyCubeConfig, 'baseUrl' | 'retryBackoffMs'> & {
+  apiKey: NonNullable<ComplyCubeConfig['apiKey']>;
+};
+
+/**
+ * The ComplyCube connection, read through the provider's config section (the only place its variables are
+ * read): COMPLYCUBE_BASE_URL (default https://api.complycube.com/v1) and COMPLYCUBE_API_KEY. Undefined
+ * when COMPLYCUBE_API_KEY is unset: ComplyCube is then not registered at all.
+ */
+export function loadComplyCubeConnectionConfig(
+  env: Env = process.env,
+): ComplyCubeConnectionConfig | undefined {
+  const { baseUrl, apiKey, retryBackoffMs } = loadComplyCubeConfig(env);
+  if (apiKey === undefined || apiKey.reveal().trim() === '') return undefined;
+  return { baseUrl, apiKey, retryBackoffMs };
 }

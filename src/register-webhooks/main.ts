@@ -1,14 +1,20 @@
 /**
  * `npm run register-webhooks -- --url https://…/webhooks/complyadvantage [--case-state-updated]`:
  * points Mesh's case webhooks at the bridge, idempotently (src/register-webhooks/register.ts has the logic
- * and the usage text). Exit codes: 0 done, 1 Mesh refused or failed, 2 bad usage or configuration.
+ * and the usage text), and, with COMPLYCUBE_API_KEY set, ComplyCube's events at its route
+ * (src/register-webhooks/complycube.ts). Exit codes: 0 done, 1 Mesh or ComplyCube refused or failed,
+ * 2 bad usage or configuration.
  */
 import { runCommandLine } from '../platform/cli/command-line';
 import { parseRegisterWebhooksArgs, registerWebhooks, REGISTER_WEBHOOKS_USAGE } from './register';
 import { loadOrExit } from '../platform/config/env';
-import { loadMeshConnectionConfig } from './config';
+import { loadComplyCubeConnectionConfig, loadMeshConnectionConfig } from './config';
 import { createMeshWebhooks } from '../providers/mesh/webhooks';
 import { MeshError } from '../providers/mesh/api';
+import { registerComplyCubeWebhook } from './complycube';
+import { ComplyCubeError } from '../providers/complycube/api';
+import { createComplyCubeClient } from '../providers/complycube/client';
+import { COMPLYCUBE_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../bridge/app';
 
 runCommandLine({
   name: 'register-webhooks',
@@ -16,16 +22,51 @@ runCommandLine({
   parse: parseRegisterWebhooksArgs,
   run: async (command) => {
     const config = loadOrExit(() => loadMeshConnectionConfig());
+    const complyCube = loadOrExit(() => loadComplyCubeConnectionConfig());
+    // Both checked before any call, so a usage problem never leaves one provider registered and not the other.
+    if (complyCube === undefined && command.complyCube?.explicit === true) {
+      process.stderr.write(
+        '--complycube-url: COMPLYCUBE_API_KEY is not set, so nothing would be registered with ComplyCube\n',
+      );
+      return 2;
+    }
+    const complyCubeUrl = command.complyCube?.url;
+    if (complyCube !== undefined && complyCubeUrl === undefined) {
+      process.stderr.write(
+        `--complycube-url: required with COMPLYCUBE_API_KEY set when --url does not end in ${WEBHOOK_ROUTE} (ComplyCube delivers to the bridge's ${COMPLYCUBE_WEBHOOK_ROUTE})\n`,
+      );
+      return 2;
+    }
+
+    let code = 0;
+    const out = (line: string) => void process.stdout.write(`${line}\n`);
     const mesh = createMeshWebhooks({ config });
     process.stdout.write(`Mesh: ${config.baseUrl}\n`);
     try {
-      await registerWebhooks(mesh, command, (line) => void process.stdout.write(`${line}\n`));
-      return 0;
+      await registerWebhooks(mesh, command, out);
     } catch (err) {
       if (!(err instanceof MeshError)) throw err;
       // The message names the operation, status and the fields Mesh complained about (src/providers/mesh/errors.ts).
       process.stderr.write(`Mesh refused: ${err.message}\n`);
-      return 1;
+      code = 1;
     }
+
+    // Independent of Mesh: a Mesh refusal does not keep ComplyCube's registration from being checked.
+    if (complyCube !== undefined && complyCubeUrl !== undefined) {
+      process.stdout.write(`ComplyCube: ${complyCube.baseUrl}\n`);
+      try {
+        await registerComplyCubeWebhook(
+          createComplyCubeClient({ config: complyCube }),
+          { url: complyCubeUrl, dryRun: command.dryRun },
+          out,
+        );
+      } catch (err) {
+        if (!(err instanceof ComplyCubeError)) throw err;
+        // Status, ComplyCube's error type and field: never its message (src/providers/complycube/errors.ts).
+        process.stderr.write(`ComplyCube refused: ${err.message}\n`);
+        code = 1;
+      }
+    }
+    return code;
   },
 });

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { WEBHOOK_ROUTE } from '../bridge/app';
+import { COMPLYCUBE_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../bridge/app';
 import type { MeshWebhooks, WebhookConfiguration } from '../providers/mesh/webhooks';
 import { UsageError } from '../platform/cli/command-line';
 
 export const REGISTER_WEBHOOKS_USAGE = `Usage: npm run register-webhooks -- --url URL [options]
 
 Registers the bridge's public URL with Mesh for the case events the onboarding needs, idempotently:
-existing configurations are listed first, and only what is missing or different is changed.
+existing configurations are listed first, and only what is missing or different is changed. With
+COMPLYCUBE_API_KEY set, also registers ${COMPLYCUBE_WEBHOOK_ROUTE} with ComplyCube (every event), printing the
+signing secret of a new registration once.
 
   --url URL             the bridge as Mesh reaches it, e.g. https://kyc.example.com/webhooks/complyadvantage
                         (a bare origin gets ${WEBHOOK_ROUTE} appended); must be HTTPS
@@ -15,13 +17,18 @@ existing configurations are listed first, and only what is missing or different 
                         that do not send CASE_TRANSITIONED
   --name NAME           prefix of the configuration names this tool owns (default "kyc-onboarding");
                         a configuration named "<NAME> <TYPE>" pointing elsewhere is moved to --url
+  --complycube-url URL  the bridge as ComplyCube reaches it (only with COMPLYCUBE_API_KEY); default: --url
+                        with ${WEBHOOK_ROUTE} replaced by ${COMPLYCUBE_WEBHOOK_ROUTE} (a bare origin gets
+                        ${COMPLYCUBE_WEBHOOK_ROUTE}); must be HTTPS
   --allow-http          accept an http:// URL: only for the local Mesh sandbox, which takes http on
                         loopback; the real API refuses it
   --dry-run             list what would change, change nothing
   -h, --help            this text
 
 Mesh connection from the environment: MESH_BASE_URL and MESH_ACCESS_KEY+MESH_SECRET (or
-MESH_REALM+MESH_USERNAME+MESH_PASSWORD). Exit codes: 0 done, 1 Mesh refused or failed, 2 bad usage.`;
+MESH_REALM+MESH_USERNAME+MESH_PASSWORD); ComplyCube, when COMPLYCUBE_API_KEY is set: COMPLYCUBE_BASE_URL
+(default https://api.complycube.com/v1). Exit codes: 0 done, 1 Mesh or ComplyCube refused or failed,
+2 bad usage or configuration.`;
 
 /** The events the onboarding acts on (docs/providers/mesh.md, "Webhooks"). */
 export const DEFAULT_WEBHOOK_TYPES = ['CASE_TRANSITIONED', 'CASE_CREATED'] as const;
@@ -37,13 +44,65 @@ export interface RegisterWebhooksOptions {
   types: string[];
   namePrefix: string;
   dryRun: boolean;
+  /**
+   * Where ComplyCube delivers (registered only when COMPLYCUBE_API_KEY is set): `--complycube-url`, or
+   * derived from `--url`; `url` undefined when `--url` has a path it cannot be derived from.
+   */
+  complyCube?: { url: string | undefined; explicit: boolean };
 }
 
 export type RegisterWebhooksCommand = { kind: 'help' } | ({ kind: 'register' } & RegisterWebhooksOptions);
 
+/**
+ * Checks a webhook URL the way both providers require it (HTTPS, no credentials, no fragment); a bare
+ * origin gets `route`. Reports a problem through `ctx` and returns undefined.
+ */
+function checkedWebhookUrl(
+  raw: string,
+  o: { flag: string; provider: string; route: string; allowHttp: boolean },
+  ctx: z.RefinementCtx,
+): URL | undefined {
+  if (!URL.canParse(raw)) {
+    ctx.addIssue({ code: 'custom', message: `${o.flag}: expected an absolute URL, got "${raw}"` });
+    return undefined;
+  }
+  const url = new URL(raw);
+  const httpAllowed = o.allowHttp && url.protocol === 'http:';
+  if (url.protocol !== 'https:' && !httpAllowed) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        url.protocol === 'http:'
+          ? `${o.flag}: must use HTTPS (${o.provider} sends webhooks to HTTPS endpoints only); for the local sandbox only, add --allow-http`
+          : `${o.flag}: must use HTTPS, got ${url.protocol}`,
+    });
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    // The provider would store and show them; the bridge authenticates deliveries by signature instead.
+    ctx.addIssue({ code: 'custom', message: `${o.flag}: must not contain credentials (user:password@)` });
+    return undefined;
+  }
+  if (url.hash !== '') {
+    ctx.addIssue({ code: 'custom', message: `${o.flag}: must not contain a #fragment` });
+    return undefined;
+  }
+  if (url.pathname === '/' && url.search === '') url.pathname = o.route;
+  return url;
+}
+
+/** The ComplyCube route beside the Mesh route of `meshUrl` (same origin and path prefix), if it has one. */
+function complyCubeUrlBeside(meshUrl: URL): string | undefined {
+  if (meshUrl.search !== '' || !meshUrl.pathname.endsWith(WEBHOOK_ROUTE)) return undefined;
+  const url = new URL(meshUrl);
+  url.pathname = `${meshUrl.pathname.slice(0, -WEBHOOK_ROUTE.length)}${COMPLYCUBE_WEBHOOK_ROUTE}`;
+  return url.toString();
+}
+
 const argsSchema = z
   .object({
     url: z.string({ error: '--url is required: the public URL Mesh should deliver to' }),
+    'complycube-url': z.string().optional(),
     'allow-http': z.boolean(),
     'case-state-updated': z.boolean(),
     name: z
@@ -54,37 +113,32 @@ const argsSchema = z
     'dry-run': z.boolean(),
   })
   .transform((args, ctx) => {
-    if (!URL.canParse(args.url)) {
-      ctx.addIssue({ code: 'custom', message: `--url: expected an absolute URL, got "${args.url}"` });
-      return z.NEVER;
+    const allowHttp = args['allow-http'];
+    const url = checkedWebhookUrl(
+      args.url,
+      { flag: '--url', provider: 'Mesh', route: WEBHOOK_ROUTE, allowHttp },
+      ctx,
+    );
+    if (url === undefined) return z.NEVER;
+    const explicit = args['complycube-url'];
+    let complyCubeUrl: string | undefined;
+    if (explicit !== undefined) {
+      const checked = checkedWebhookUrl(
+        explicit,
+        { flag: '--complycube-url', provider: 'ComplyCube', route: COMPLYCUBE_WEBHOOK_ROUTE, allowHttp },
+        ctx,
+      );
+      if (checked === undefined) return z.NEVER;
+      complyCubeUrl = checked.toString();
+    } else {
+      complyCubeUrl = complyCubeUrlBeside(url);
     }
-    const url = new URL(args.url);
-    const httpAllowed = args['allow-http'] && url.protocol === 'http:';
-    if (url.protocol !== 'https:' && !httpAllowed) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          url.protocol === 'http:'
-            ? '--url: must use HTTPS (Mesh sends webhooks to HTTPS endpoints only); for the local sandbox only, add --allow-http'
-            : `--url: must use HTTPS, got ${url.protocol}`,
-      });
-      return z.NEVER;
-    }
-    if (url.username !== '' || url.password !== '') {
-      // Mesh would store and show them; the bridge authenticates deliveries by signature instead.
-      ctx.addIssue({ code: 'custom', message: '--url: must not contain credentials (user:password@)' });
-      return z.NEVER;
-    }
-    if (url.hash !== '') {
-      ctx.addIssue({ code: 'custom', message: '--url: must not contain a #fragment' });
-      return z.NEVER;
-    }
-    if (url.pathname === '/' && url.search === '') url.pathname = WEBHOOK_ROUTE;
     return {
       url: url.toString(),
       types: [...DEFAULT_WEBHOOK_TYPES, ...(args['case-state-updated'] ? [STATE_UPDATED_TYPE] : [])],
       namePrefix: args.name,
       dryRun: args['dry-run'],
+      complyCube: { url: complyCubeUrl, explicit: explicit !== undefined },
     };
   });
 
@@ -96,6 +150,7 @@ export function parseRegisterWebhooksArgs(argv: string[]): RegisterWebhooksComma
       args: argv,
       options: {
         url: { type: 'string' },
+        'complycube-url': { type: 'string' },
         'allow-http': { type: 'boolean', default: false },
         'case-state-updated': { type: 'boolean', default: false },
         name: { type: 'string', default: DEFAULT_NAME_PREFIX },

@@ -7,6 +7,16 @@ import { envField, parseEnv, type Env } from '../platform/config/env';
  */
 export const SANDBOX_DEV_WEBHOOK_SECRET = 'bWVzaC1zYW5kYm94LWRldi13ZWJob29rLXNlY3JldCE=';
 
+/**
+ * The ComplyCube sandbox's fixed, documented development secret for the webhooks it registers at start
+ * (SANDBOX_COMPLYCUBE_WEBHOOK_URLS). ComplyCube keys its HMAC with the secret as UTF-8 text, so it is
+ * plain text, not base64. A real account's secret comes from the create answer of `POST /webhooks`.
+ */
+export const COMPLYCUBE_SANDBOX_DEV_WEBHOOK_SECRET = 'complycube-sandbox-dev-webhook-secret';
+
+/** The ComplyCube sandbox's API key unless SANDBOX_COMPLYCUBE_API_KEY says otherwise. */
+export const DEFAULT_COMPLYCUBE_API_KEY = 'sandbox-complycube-key';
+
 export const DUPLICATE_SHAPES = ['errored-200', 'conflict-problem', 'conflict-guide'] as const;
 export type DuplicateShape = (typeof DUPLICATE_SHAPES)[number];
 
@@ -33,6 +43,34 @@ const base64 = z
   .refine((v) => Buffer.from(v, 'base64').length >= 16, {
     error: 'expected at least 16 bytes once base64-decoded',
   });
+
+function commaSeparatedUrls() {
+  return z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const urls = v
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== '');
+      for (const u of urls) {
+        if (!URL.canParse(u))
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected comma-separated absolute URLs; "${u}" is not one`,
+          });
+      }
+      return urls;
+    });
+}
+
+function nonNegativeInt(fallback: number, expected: string) {
+  return z.coerce
+    .number({ error: expected })
+    .int({ error: expected })
+    .min(0, { error: expected })
+    .default(fallback);
+}
 
 const schema = z.object({
   SANDBOX_PORT: envField.port(4010),
@@ -64,23 +102,7 @@ const schema = z.object({
     .enum(DUPLICATE_SHAPES, { error: `expected one of ${DUPLICATE_SHAPES.join(', ')}` })
     .default('errored-200'),
   SANDBOX_WEBHOOK_V1_TWIN: envField.boolean(false),
-  SANDBOX_WEBHOOK_URLS: z
-    .string()
-    .default('')
-    .transform((v, ctx) => {
-      const urls = v
-        .split(',')
-        .map((u) => u.trim())
-        .filter((u) => u !== '');
-      for (const u of urls) {
-        if (!URL.canParse(u))
-          ctx.addIssue({
-            code: 'custom',
-            message: `expected comma-separated absolute URLs; "${u}" is not one`,
-          });
-      }
-      return urls;
-    }),
+  SANDBOX_WEBHOOK_URLS: commaSeparatedUrls(),
   /** Hosts (besides loopback) the sandbox accepts plain-http webhook URLs for, e.g. a compose service name. */
   SANDBOX_WEBHOOK_HTTP_HOSTS: z
     .string()
@@ -96,6 +118,30 @@ const schema = z.object({
       error: 'expected silent, error, warn, info or debug',
     })
     .default('warn'),
+  /** The ComplyCube sandbox, started by the same process on its own port; 0 leaves it off. */
+  SANDBOX_COMPLYCUBE_PORT: z.coerce
+    .number({ error: 'expected a TCP port number (1-65535), or 0 to leave the ComplyCube sandbox off' })
+    .int({ error: 'expected a TCP port number (1-65535), or 0 to leave the ComplyCube sandbox off' })
+    .min(0, { error: 'expected a TCP port number (1-65535), or 0 to leave the ComplyCube sandbox off' })
+    .max(65535, { error: 'expected a TCP port number (1-65535), or 0 to leave the ComplyCube sandbox off' })
+    .default(4011),
+  SANDBOX_COMPLYCUBE_API_KEY: z
+    .string()
+    .regex(/^\S+$/, { error: 'expected an API key without spaces' })
+    .default(DEFAULT_COMPLYCUBE_API_KEY),
+  SANDBOX_COMPLYCUBE_WEBHOOK_SECRET: z
+    .string()
+    .min(16, { error: 'expected a secret of at least 16 characters' })
+    .default(COMPLYCUBE_SANDBOX_DEV_WEBHOOK_SECRET),
+  SANDBOX_COMPLYCUBE_WEBHOOK_URLS: commaSeparatedUrls(),
+  SANDBOX_COMPLYCUBE_CHECK_DELAY_MS: nonNegativeInt(
+    1000,
+    'expected milliseconds before a check completes (a whole number, 0 = at once)',
+  ),
+  SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND: nonNegativeInt(
+    5,
+    'expected requests per second (a whole number, 0 = no limit)',
+  ),
 });
 
 /** The variables this section reads (e.g. for checking a deployment's environment against them). */
@@ -116,6 +162,19 @@ export interface SandboxConfig {
   webhookUrls: string[];
   webhookHttpHosts: string[];
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** The ComplyCube sandbox (same host, log level and plain-http hosts), or null when its port is 0. */
+  complycube: ComplyCubeSandboxConfig | null;
+}
+
+export interface ComplyCubeSandboxConfig {
+  port: number;
+  apiKey: string;
+  /** Signs the deliveries to `webhookUrls`; webhooks created through the API get their own secret. */
+  webhookSecret: string;
+  /** Pre-registered at start for every event, so `npm start` needs no API call. */
+  webhookUrls: string[];
+  checkDelayMs: number;
+  rateLimitPerSecond: number;
 }
 
 export function loadSandboxConfig(env?: Env): SandboxConfig {
@@ -134,5 +193,16 @@ export function loadSandboxConfig(env?: Env): SandboxConfig {
     webhookUrls: c.SANDBOX_WEBHOOK_URLS,
     webhookHttpHosts: c.SANDBOX_WEBHOOK_HTTP_HOSTS,
     logLevel: c.SANDBOX_LOG_LEVEL,
+    complycube:
+      c.SANDBOX_COMPLYCUBE_PORT === 0
+        ? null
+        : {
+            port: c.SANDBOX_COMPLYCUBE_PORT,
+            apiKey: c.SANDBOX_COMPLYCUBE_API_KEY,
+            webhookSecret: c.SANDBOX_COMPLYCUBE_WEBHOOK_SECRET,
+            webhookUrls: c.SANDBOX_COMPLYCUBE_WEBHOOK_URLS,
+            checkDelayMs: c.SANDBOX_COMPLYCUBE_CHECK_DELAY_MS,
+            rateLimitPerSecond: c.SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND,
+          },
   };
 }

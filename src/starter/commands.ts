@@ -213,6 +213,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
         return 0;
       }
       const workflowId = updateCustomerDataWorkflowId(command.externalId, command.requestId);
+      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof updateCustomerData>('updateCustomerData', {
           ...startOptions(
@@ -221,7 +222,14 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
             command.externalId,
             `KYC customer data update ${command.externalId}`,
           ),
-          args: [{ externalIdentifier: command.externalId, customer, requestId: command.requestId }],
+          args: [
+            {
+              externalIdentifier: command.externalId,
+              customer,
+              requestId: command.requestId,
+              ...(provider !== undefined && { provider }),
+            },
+          ],
         }),
       );
       return command.wait ? printResult(ctx, handle, command.timeoutMs) : 0;
@@ -230,6 +238,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
     case 'monitoring': {
       const workflowId = setCustomerMonitoringWorkflowId(command.externalId, command.requestId);
       const summary = `KYC monitoring ${command.enabled ? 'on' : 'off'} ${command.externalId}`;
+      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof setCustomerMonitoring>('setCustomerMonitoring', {
           ...startOptions(ctx, workflowId, command.externalId, summary),
@@ -238,6 +247,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
               externalIdentifier: command.externalId,
               enabled: command.enabled,
               requestId: command.requestId,
+              ...(provider !== undefined && { provider }),
             },
           ],
         }),
@@ -247,6 +257,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
 
     case 'offboard': {
       const workflowId = offboardCustomerWorkflowId(command.externalId, command.requestId);
+      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof offboardCustomer>('offboardCustomer', {
           ...startOptions(ctx, workflowId, command.externalId, `KYC offboarding ${command.externalId}`),
@@ -255,6 +266,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
               externalIdentifier: command.externalId,
               requestId: command.requestId,
               ...(command.reason !== undefined && { reason: command.reason }),
+              ...(provider !== undefined && { provider }),
             },
           ],
         }),

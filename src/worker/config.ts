@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envField, parseEnv, type Env } from '../platform/config/env';
+import { SCREENING_PROVIDERS, type ScreeningProviderName } from '../contracts/screening-provider';
 
 /** Defaults with their reasons; docs/workflow.md ("Worker settings") has the same table. */
 const schema = z.object({
@@ -27,6 +28,18 @@ const schema = z.object({
     4,
     'the number of task queue partitions on the server',
   ),
+  // Who screens a run whose input names no provider (src/contracts/screening-provider.ts).
+  SCREENING_PROVIDER: z
+    .enum(SCREENING_PROVIDERS, { error: `expected one of ${SCREENING_PROVIDERS.join(', ')}` })
+    .default('mesh'),
+  // ComplyCube counts requests per second with no burst: its queue needs one partition on the server
+  // (src/worker/rate-plan.ts, perSecondRateLimitPlan).
+  COMPLYCUBE_TASK_QUEUE_PARTITIONS: envField.positiveInt(
+    1,
+    'the number of partitions of the <queue>-complycube task queue on the server',
+  ),
+  // Calls of one ComplyCube worker at once; the queue's rate (2/s at 5/s) times a 10 s worst-case call.
+  COMPLYCUBE_ACTIVITY_SLOTS: envField.positiveInt(20, 'a number of concurrent ComplyCube calls'),
 });
 
 /** The variables this section reads (e.g. for checking a deployment's environment against them). */
@@ -44,6 +57,9 @@ export interface WorkerConfig {
   shutdownGraceTimeMs: number;
   /** Used in the rate-limit arithmetic: each partition of the Mesh queue has its own burst bucket. */
   taskQueuePartitions: number;
+  screeningProvider: ScreeningProviderName;
+  complyCubeTaskQueuePartitions: number;
+  complyCubeActivitySlots: number;
 }
 
 export function loadWorkerConfig(env?: Env): WorkerConfig {
@@ -56,5 +72,8 @@ export function loadWorkerConfig(env?: Env): WorkerConfig {
     meshActivitySlots: c.MESH_ACTIVITY_SLOTS,
     shutdownGraceTimeMs: c.WORKER_SHUTDOWN_GRACE_TIME,
     taskQueuePartitions: c.TEMPORAL_TASK_QUEUE_PARTITIONS,
+    screeningProvider: c.SCREENING_PROVIDER,
+    complyCubeTaskQueuePartitions: c.COMPLYCUBE_TASK_QUEUE_PARTITIONS,
+    complyCubeActivitySlots: c.COMPLYCUBE_ACTIVITY_SLOTS,
   };
 }

@@ -2,7 +2,7 @@ import type { Logger } from '@temporalio/common';
 import { Runtime, Worker } from '@temporalio/worker';
 import { createDataConverter } from '../platform/codec/data-converter';
 import { loadEncryptionConfig } from '../platform/config/encryption';
-import { loadOrExit } from '../platform/config/env';
+import { ConfigError, loadOrExit } from '../platform/config/env';
 import { loadLoggingConfig } from '../platform/config/logging';
 import { loadMeshConfig } from '../providers/mesh/config';
 import { loadOnboardingDefaults } from './onboarding-defaults';
@@ -10,12 +10,19 @@ import { formatHostPort, loadMetricsConfig } from '../platform/config/metrics';
 import { loadTemporalConfig } from '../platform/config/temporal';
 import { connectTemporalWorker } from '../platform/temporal/connection';
 import { loadWorkerConfig } from './config';
-import { meshWorkerOptions, workflowWorkerOptions } from './options';
+import { complyCubeWorkerOptions, meshWorkerOptions, workflowWorkerOptions } from './options';
+import { loadComplyCubeConfig } from '../providers/complycube/config';
+import { createComplyCubeClient } from '../providers/complycube/client';
+import { createComplyCubeActivities } from '../providers/complycube/activities';
+import { complyCubeApplicantProblems } from '../providers/complycube/applicant';
+import type { MeshCustomer } from '../contracts/customer';
+import { providerTaskQueue } from '../contracts/screening-provider';
+import { ensureWebhookHealthSchedule } from './complycube-schedule';
 import { createMeshClient } from '../providers/mesh/client';
 import { createTokenProvider, prefetchToken } from '../providers/mesh/token-provider';
 import { createLogger } from '../platform/logging/logger';
 import { installWorkerRuntime } from '../platform/temporal/worker-runtime';
-import { meshRateLimitPlan } from './rate-plan';
+import { meshRateLimitPlan, perSecondRateLimitPlan } from './rate-plan';
 import { meshTaskQueue } from '../contracts/onboarding';
 import { resolveBuildId } from './build-id';
 import { promoteIfWanted, type DeploymentVersion } from './deployment';
@@ -39,8 +46,25 @@ async function main(): Promise<void> {
         buildId: loadOrExit(() => resolveBuildId(deployment.buildId)).buildId,
       }
     : undefined;
+  const complyCubeConfig = loadOrExit(() => loadComplyCubeConfig());
+  // ComplyCube serves runs when its key is set; choosing it by default without a key stops the worker here.
+  const complyCubeOn = complyCubeConfig.apiKey !== undefined;
+  if (config.screeningProvider === 'complycube' && !complyCubeOn) {
+    loadOrExit(() => {
+      throw new ConfigError([
+        'COMPLYCUBE_API_KEY: required with SCREENING_PROVIDER=complycube (the account API key, sandbox or live)',
+      ]);
+    });
+  }
   // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
-  const defaults = loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId));
+  const defaults = {
+    ...loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId)),
+    provider: config.screeningProvider,
+    providers: {
+      mesh: { screeningProfile: meshConfig.screeningConfigurationId },
+      ...(complyCubeOn && { complycube: { screeningProfile: complyCubeConfig.checkType } }),
+    },
+  };
 
   const logging = loadOrExit(() => loadLoggingConfig());
   const metrics = loadOrExit(() => loadMetricsConfig());
@@ -65,9 +89,38 @@ async function main(): Promise<void> {
   // Fetched while the workers are created (bundle loading), awaited before they poll: never rejects.
   const tokenReady = prefetchToken(tokenProvider, logger);
 
+  const complyCube = complyCubeOn
+    ? {
+        activities: createComplyCubeActivities({
+          complycube: createComplyCubeClient({ config: complyCubeConfig, logger }),
+          config: complyCubeConfig,
+        }),
+        plan: perSecondRateLimitPlan(complyCubeConfig.rateLimitPerSecond, {
+          partitions: config.complyCubeTaskQueuePartitions,
+        }),
+      }
+    : undefined;
+  if (complyCube !== undefined && !complyCube.plan.fits) {
+    logger.warn(
+      'no ComplyCube rate fits its per-second limit with this many partitions: the queue crawls at 0.01/s and bursts may still earn 429s; give <queue>-complycube one partition (COMPLYCUBE_TASK_QUEUE_PARTITIONS=1)',
+      {
+        complyCubeRateLimitPerSecond: complyCube.plan.limitPerSecond,
+        partitions: complyCube.plan.partitions,
+        worstCaseCallsPerSecond: complyCube.plan.worstCaseActivitiesPerSecond,
+      },
+    );
+  }
+
   if (plan.headroomPerMinute < 0) {
     logger.warn('MESH_RATE_LIMIT_PER_MINUTE is too small for the partitions: bursts may earn 429s', {
       meshRateLimitPerMinute: plan.limitPerMinute,
+      screeningProvider: config.screeningProvider,
+      ...(complyCube !== undefined && {
+        complyCubeTaskQueue: providerTaskQueue(temporal.taskQueue, 'complycube'),
+        complyCubeActivitiesPerSecond: complyCube.plan.activitiesPerSecond,
+        worstCaseComplyCubeCallsPerSecond: complyCube.plan.worstCaseActivitiesPerSecond,
+        complyCubeRateLimitPerSecond: complyCube.plan.limitPerSecond,
+      }),
       worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
     });
   }
@@ -81,9 +134,34 @@ async function main(): Promise<void> {
   const connection = await connectTemporalWorker(temporal);
   try {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
-    const workflowWorker = await Worker.create(workflowWorkerOptions(base, config, defaults, version));
+    const workflowWorker = await Worker.create(
+      workflowWorkerOptions(base, config, defaults, version, {
+        complycube: (customer) => complyCubeApplicantProblems(customer as MeshCustomer),
+      }),
+    );
     const meshWorker = await Worker.create(meshWorkerOptions(base, config, plan, mesh, version));
+    const complyCubeWorker =
+      complyCube !== undefined
+        ? await Worker.create(
+            complyCubeWorkerOptions(base, config, complyCube.plan, complyCube.activities, version),
+          )
+        : undefined;
     await tokenReady;
+    if (complyCube !== undefined) {
+      // Not fatal: the runs' own polls find what a disabled webhook no longer sends.
+      await ensureWebhookHealthSchedule({
+        connection,
+        namespace: temporal.namespace,
+        taskQueue: temporal.taskQueue,
+        intervalMs: complyCubeConfig.webhookCheckIntervalMs,
+        logger,
+        dataConverter,
+      }).catch((err: unknown) => {
+        logger.error('could not ensure the ComplyCube webhook-health schedule', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      });
+    }
 
     logger.info('workers started', {
       taskQueue: temporal.taskQueue,
@@ -91,13 +169,24 @@ async function main(): Promise<void> {
       meshActivitiesPerSecond: plan.activitiesPerSecond,
       worstCaseMeshCallsPerMinute: plan.worstCaseActivitiesPerMinute,
       meshRateLimitPerMinute: plan.limitPerMinute,
+      screeningProvider: config.screeningProvider,
+      ...(complyCube !== undefined && {
+        complyCubeTaskQueue: providerTaskQueue(temporal.taskQueue, 'complycube'),
+        complyCubeActivitiesPerSecond: complyCube.plan.activitiesPerSecond,
+        worstCaseComplyCubeCallsPerSecond: complyCube.plan.worstCaseActivitiesPerSecond,
+        complyCubeRateLimitPerSecond: complyCube.plan.limitPerSecond,
+      }),
       // What every onboarding that does not override them starts with (identifiers and durations only).
       onboardingDefaults: defaults,
       metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
       deploymentVersion:
         version !== undefined ? `${version.deploymentName}:${version.buildId}` : 'unversioned',
     });
-    const running = Promise.all([workflowWorker.run(), meshWorker.run()]);
+    const running = Promise.all([
+      workflowWorker.run(),
+      meshWorker.run(),
+      ...(complyCubeWorker !== undefined ? [complyCubeWorker.run()] : []),
+    ]);
     if (version !== undefined) {
       await promote(version, deployment.promote, {
         connection,

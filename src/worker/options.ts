@@ -1,10 +1,13 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities, createOnboardingTermsActivities } from '../activities';
+import type { ApplicantCheck } from '../activities/onboarding-terms';
 import { meshTaskQueue, type OnboardingDefaults } from '../contracts/onboarding';
+import type { ComplyCubeActivities, ScreeningActivities } from '../contracts/screening-activities';
+import { providerTaskQueue, type ScreeningProviderName } from '../contracts/screening-provider';
 import type { MeshApi } from '../providers/mesh/api';
 import type { WorkerConfig } from './config';
 import type { DeploymentVersion } from './deployment';
-import type { MeshRateLimitPlan } from './rate-plan';
+import type { MeshRateLimitPlan, PerSecondRateLimitPlan } from './rate-plan';
 
 /**
  * The options of the worker's two workers, built from the configuration: src/worker/main.ts runs them,
@@ -36,6 +39,7 @@ export function workflowWorkerOptions(
   config: WorkerConfig,
   defaults: OnboardingDefaults,
   version?: DeploymentVersion,
+  applicantChecks: Partial<Record<ScreeningProviderName, ApplicantCheck>> = {},
 ): WorkerOptions {
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> =
     config.workflowBundlePath !== undefined
@@ -53,7 +57,7 @@ export function workflowWorkerOptions(
     maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTaskExecutions,
     // Local activities only: no polling for activity tasks on this queue, and no eager dispatch that
     // would skip the Mesh queue's rate limit (Mesh activities are scheduled on another queue anyway).
-    activities: createOnboardingTermsActivities(defaults),
+    activities: createOnboardingTermsActivities(defaults, applicantChecks),
     enableNonLocalActivities: false,
     // The SDK still wants a positive number.
     maxConcurrentActivityTaskExecutions: 1,
@@ -81,6 +85,28 @@ export function meshWorkerOptions(
     // Little's law: the allowed rate times a 10 s worst-case call (4.85/s × 10 s ≈ 49 at 300/min).
     maxConcurrentActivityTaskExecutions: config.meshActivitySlots,
     // Longer than one Mesh request (10 s timeout), so calls in flight finish instead of being sent again.
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+  };
+}
+
+/**
+ * The ComplyCube activity worker: every ComplyCube call of the account passes this queue's server-side
+ * rate limit, planned per second (ComplyCube allows no burst, src/worker/rate-plan.ts).
+ */
+export function complyCubeWorkerOptions(
+  base: ConnectionOptions & { taskQueue: string },
+  config: WorkerConfig,
+  plan: PerSecondRateLimitPlan,
+  activities: ScreeningActivities & ComplyCubeActivities,
+  version?: DeploymentVersion,
+): WorkerOptions {
+  return {
+    ...base,
+    ...versioningOptions(version),
+    taskQueue: providerTaskQueue(base.taskQueue, 'complycube'),
+    activities,
+    maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
+    maxConcurrentActivityTaskExecutions: config.complyCubeActivitySlots,
     shutdownGraceTime: config.shutdownGraceTimeMs,
   };
 }

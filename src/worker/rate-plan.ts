@@ -123,3 +123,46 @@ export function reviewPollIntervalMsFor(
 export function reviewPollCallsPerMinute(waitingCustomers: number, intervalMs: number): number {
   return waitingCustomers / (intervalMs / 60_000);
 }
+
+export interface PerSecondRateLimitPlan {
+  /** The provider's limit for the whole account, per second (ComplyCube: 5 in the sandbox, 10 live). */
+  limitPerSecond: number;
+  /** What the activity worker passes as `maxTaskQueueActivitiesPerSecond`. */
+  activitiesPerSecond: number;
+  partitions: number;
+  /** The most activities the server can hand out in any 1-second window at this rate. */
+  worstCaseActivitiesPerSecond: number;
+  /** False when no rate keeps the worst second under the limit (too many partitions for the limit). */
+  fits: boolean;
+}
+
+/**
+ * A provider that counts requests per second with no burst allowance (ComplyCube) sees the token
+ * buckets whole: after an idle moment, every partition's bucket (plus the task already waiting in it)
+ * can go out in the same second as the steady rate. The worst 1-second window is therefore
+ * `rate + partitions × (ceil(rate / partitions) + 1)` — the same bound as the per-minute plan, over one
+ * second. With one partition a limit of 5 allows 2 activities per second (2 + 3 = 5); with Temporal's
+ * default 4 partitions no rate fits 5, so the provider's queue needs one partition (docs/providers/complycube.md).
+ */
+export function perSecondRateLimitPlan(
+  limitPerSecond: number,
+  options: { partitions?: number; reservedPerSecond?: number } = {},
+): PerSecondRateLimitPlan {
+  const partitions = options.partitions ?? 1;
+  const reserved = options.reservedPerSecond ?? 0;
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new RangeError(`partitions must be a whole number ≥ 1, got ${partitions}`);
+  }
+  const budget = Math.max(limitPerSecond - reserved, 0);
+  const worst = (rate: number) => rate + partitions * burstPerPartition(rate, partitions);
+  let hundredths = Math.floor(budget * 100);
+  while (hundredths > 1 && worst(hundredths / 100) > budget) hundredths -= 1;
+  const rate = Math.max(hundredths, 1) / 100;
+  return {
+    limitPerSecond,
+    activitiesPerSecond: rate,
+    partitions,
+    worstCaseActivitiesPerSecond: worst(rate),
+    fits: worst(rate) <= budget,
+  };
+}

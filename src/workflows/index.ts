@@ -4,3 +4,5 @@ export * from './operations/update-customer-data';
 export * from './operations/set-customer-monitoring';
 export * from './operations/offboard-customer';
 export * from './monitoring/monitoring-case-review';
+export * from './screening/complycube-check-events';
+export * from './screening/complycube-webhook-health';

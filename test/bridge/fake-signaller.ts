@@ -1,5 +1,6 @@
 import type { CaseDecision } from '../../src/contracts/case-decision';
 import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
+import type { ComplyCubeCheckEvent } from '../../src/contracts/screening-provider';
 import { TemporalUnavailableError, type Signaller } from '../../src/bridge/signaller';
 
 export type SignalCall =
@@ -12,6 +13,8 @@ export type SignalCall =
  */
 export class FakeSignaller implements Signaller {
   readonly calls: SignalCall[] = [];
+  /** The ComplyCube check events signalled, apart from `calls` (which hold Mesh case decisions only). */
+  readonly complyCubeCalls: ComplyCubeCheckEvent[] = [];
   runningOnboardings = new Set<string>();
   closedCases = new Set<string>();
   unavailable = 0;
@@ -38,6 +41,12 @@ export class FakeSignaller implements Signaller {
     await this.transport();
     if (this.closedCases.has(review.caseIdentifier)) return 'case-closed' as const;
     this.calls.push({ kind: 'monitoring', review, decision });
+    return 'signalled' as const;
+  }
+
+  async signalComplyCubeCheck(event: ComplyCubeCheckEvent) {
+    await this.transport();
+    this.complyCubeCalls.push(event);
     return 'signalled' as const;
   }
 

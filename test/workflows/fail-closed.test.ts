@@ -94,6 +94,7 @@ describe('the onboarding service starts with the customer alone', () => {
     };
     const status = await withOnboardingWorkers(activities, async (tq) => (await start(tq, input)).result());
     expect(status.terms).toEqual({
+      provider: 'mesh',
       screeningConfigurationIdentifier: 'from-the-input',
       policy: { ...TEST_ONBOARDING_DEFAULTS.policy, reviewReminderMs: 60_000 },
       monitoringEnabled: true,

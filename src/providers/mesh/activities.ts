@@ -15,6 +15,7 @@ import type {
 import type { MeshApi, MeshCase } from './api';
 import { decisionOf, pickOnboardingCase } from './cases';
 import { callMesh } from './activity-failures';
+import { rescoreWordOf, screeningWordsOf, verdictOf } from './neutral-words';
 
 /**
  * The Mesh activities: one Mesh call each (so one activity is one unit of the provider's rate limit,
@@ -44,12 +45,20 @@ export function caseSnapshotOf(meshCase: MeshCase): CaseSnapshot {
     ...(stage?.displayName !== undefined && { stageName: stage.displayName }),
     ...(stage?.stageType !== undefined && { stageType: stage.stageType }),
     decisionType,
+    verdict: verdictOf(decisionType),
     ...(meshCase.customerIdentifier !== undefined && { customerIdentifier: meshCase.customerIdentifier }),
     ...(meshCase.externalIdentifier !== undefined && { externalIdentifier: meshCase.externalIdentifier }),
   };
 }
 
-export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivities {
+/** The port, with Mesh's answers as they are: every operation is one call, so never a `{ next }`. */
+export interface MeshScreeningActivities extends ScreeningActivities {
+  createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome>;
+  setMonitoring(input: SetMonitoringInput): Promise<{ enabled: boolean }>;
+  updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome>;
+}
+
+export function createMeshActivities(deps: MeshActivityDeps): MeshScreeningActivities {
   const { mesh } = deps;
   const logger: ActivityLogger = deps.logger ?? log;
   const now = deps.clock ?? (() => new Date());
@@ -57,7 +66,11 @@ export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivitie
   return {
     /** Create and screen; a duplicate external identifier comes back as the recovered customer, not an error. */
     async createAndScreen(input: CreateAndScreenInput): Promise<ScreeningOutcome> {
-      const outcome = await callMesh(() => mesh.createAndScreen(input), logger);
+      const found = await callMesh(() => mesh.createAndScreen(input), logger);
+      const outcome: ScreeningOutcome = {
+        ...found,
+        ...screeningWordsOf(found.riskLevel, found.screeningResult),
+      };
       logger.info('customer screened', {
         externalIdentifier: outcome.externalIdentifier,
         customerIdentifier: outcome.customerIdentifier,
@@ -100,10 +113,12 @@ export function createMeshActivities(deps: MeshActivityDeps): ScreeningActivitie
 
     /** Update and re-score; idempotent, so Temporal may retry it freely. */
     async updateAndRescore(input: UpdateAndRescoreInput): Promise<RescoreOutcome> {
-      const outcome = await callMesh(
+      const rescored = await callMesh(
         () => mesh.updateAndRescore(input.customerIdentifier, input.customer),
         logger,
       );
+      const word = rescoreWordOf(rescored.riskLevel);
+      const outcome: RescoreOutcome = { ...rescored, ...(word !== undefined && { outcome: word }) };
       logger.info('customer re-scored', {
         customerIdentifier: input.customerIdentifier,
         riskLevel: outcome.riskLevel,

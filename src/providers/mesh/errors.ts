@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { formatIssuePath } from '../../contracts/customer-schema';
+import { statusLine, transportFailureOf } from '../common/http-status';
 import { MeshError, type MeshErrorKind } from './api';
 
 /**
@@ -109,31 +110,7 @@ export function retryAfterMsOf(
   return hints.length > 0 ? Math.max(...hints) : undefined;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  410: 'Gone',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Entity',
-  425: 'Too Early',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-/** `401 Unauthorized`: the status and our own words for it. */
-export function statusLine(status: number): string {
-  const text = STATUS_TEXT[status];
-  return text === undefined ? String(status) : `${status} ${text}`;
-}
+export { statusLine };
 
 function describe(operation: string, status: number, body: unknown): string {
   const type = problemTypeOf(body);
@@ -244,20 +221,15 @@ export function invalidResponse(
 
 /** got's TimeoutError (code ETIMEDOUT) vs. everything else that broke the connection. */
 export function errorFromTransport(operation: string, error: unknown, timeoutMs: number): MeshError {
-  const name = error instanceof Error ? error.name : '';
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT') {
+  const { timeout, code } = transportFailureOf(error);
+  if (timeout) {
     return new MeshError('TIMEOUT', `Mesh ${operation}: no answer within ${timeoutMs} ms`, {
       retryable: true,
       operation,
     });
   }
-  return new MeshError(
-    'NETWORK',
-    `Mesh ${operation}: connection failed (${code || name || 'unknown error'})`,
-    {
-      retryable: true,
-      operation,
-    },
-  );
+  return new MeshError('NETWORK', `Mesh ${operation}: connection failed (${code})`, {
+    retryable: true,
+    operation,
+  });
 }

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import got, { type Got, type Method } from 'got';
+import { parseJsonBody } from '../common/http-status';
+import { silentLogger, systemClock, type Clock, type ProviderLogger } from '../common/logger';
 import { errorFromTransport } from './errors';
 import { MeshError } from './api';
 
@@ -10,19 +12,8 @@ import { MeshError } from './api';
  */
 
 /** Compatible with Temporal's activity/runtime `Logger` (message first); pino needs a thin adapter. */
-export interface MeshLogger {
-  debug?(message: string, attributes?: Record<string, unknown>): void;
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-}
-
-export const silentLogger: MeshLogger = { debug() {}, info() {}, warn() {} };
-
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+export type MeshLogger = ProviderLogger;
+export { silentLogger, systemClock, type Clock } from '../common/logger';
 
 export interface MeshHttpRequest {
   /** The MeshApi method or token call, e.g. `createAndScreen`; used in errors and logs. */
@@ -137,16 +128,7 @@ export function createMeshHttp(options: {
           method = 'GET';
         response = await once({ ...request, route: `${request.route} (redirected)` }, path, method, false);
       }
-      return { status: response.statusCode, headers: response.headers, body: parseJson(response.body) };
+      return { status: response.statusCode, headers: response.headers, body: parseJsonBody(response.body) };
     },
   };
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -6,10 +6,16 @@ import {
   type ActivityInterfaceFor,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { meshTaskQueue } from '../../contracts/onboarding';
+import {
+  DEFAULT_SCREENING_PROVIDER,
+  providerTaskQueue,
+  type ScreeningProviderName,
+} from '../../contracts/screening-provider';
 import type {
+  ComplyCubeActivities,
   OnboardingTermsActivities,
   ScreeningActivities as Activities,
+  ScreeningResume,
 } from '../../contracts/screening-activities';
 
 /**
@@ -20,8 +26,8 @@ import type {
 const HEARTBEAT_TIMEOUT = '10 seconds';
 
 /**
- * Activity presets, one per kind of Mesh call (table in docs/workflow.md). Every Mesh call runs on the
- * rate-limited `<queue>-mesh` task queue. The Mesh client answers within its 10 s request timeout and
+ * Activity presets, one per kind of provider call (table in docs/workflow.md). Every call runs on the
+ * rate-limited queue of the run's provider (`<queue>-mesh`, `<queue>-complycube`). The Mesh client answers within its 10 s request timeout and
  * got never retries, so each attempt is one request and Temporal alone owns retries.
  * Permanent failures are non-retryable at the source (src/providers/mesh/activity-failures.ts); transient ones
  * honour the provider's wait hint through `nextRetryDelay`.
@@ -89,18 +95,54 @@ export const CUSTOMER_READ: ActivityOptions = {
 };
 
 /**
- * One proxy per preset, bound to the Mesh queue of the task queue this run lives on; every call carries
- * a one-line summary for the Web UI's event history.
+ * One proxy per preset, bound to the queue of the run's provider on the task queue this run lives on
+ * (Mesh unless told otherwise: runs recorded before the port name none); every call carries a one-line
+ * summary for the Web UI's event history.
  */
-export function providerActivities(options: { awaitScreeningOnCancel?: boolean } = {}) {
-  const taskQueue = meshTaskQueue(workflowInfo().taskQueue);
+export function providerActivities(
+  options: { awaitScreeningOnCancel?: boolean; provider?: ScreeningProviderName | undefined } = {},
+) {
+  const provider = options.provider ?? DEFAULT_SCREENING_PROVIDER;
+  const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider);
   const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
+  const label = PROVIDER_LABELS[provider];
   return {
-    screening: withSummaries(proxyActivities<Activities>({ ...screening, taskQueue })),
-    customerChange: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue })),
-    caseCheck: withSummaries(proxyActivities<Activities>({ ...CASE_CHECK, taskQueue })),
-    customerRead: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue })),
+    provider,
+    screening: withSummaries(proxyActivities<Activities>({ ...screening, taskQueue }), label),
+    customerChange: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_CHANGE, taskQueue }), label),
+    caseCheck: withSummaries(proxyActivities<Activities>({ ...CASE_CHECK, taskQueue }), label),
+    customerRead: withSummaries(proxyActivities<Activities>({ ...CUSTOMER_READ, taskQueue }), label),
   };
+}
+
+export type ProviderActivities = ReturnType<typeof providerActivities>;
+
+/** ComplyCube's calls beside the port (routing a check's webhook, the webhook's health), on its queue. */
+export function complyCubeActivities(preset: ActivityOptions = CASE_CHECK) {
+  const taskQueue = providerTaskQueue(workflowInfo().taskQueue, 'complycube');
+  return proxyActivities<ComplyCubeActivities>({ ...preset, taskQueue });
+}
+
+/** The calls as plain functions (no `this`), so they can be handed around, e.g. to `untilDone`. */
+type Bound<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R : never };
+
+const PROVIDER_LABELS: Record<ScreeningProviderName, string> = { mesh: 'Mesh', complycube: 'ComplyCube' };
+
+/**
+ * Calls an activity that may answer `{ next }` (a provider operation of several calls, one per
+ * activity) until it answers without one. Never loops for Mesh, whose operations are one call each.
+ */
+export async function untilDone<I extends { resume?: ScreeningResume }, R>(
+  call: (input: I) => Promise<R | (R & { next?: ScreeningResume })>,
+  input: I,
+): Promise<Exclude<R, { next: ScreeningResume }>> {
+  let result = await call(input);
+  while (hasNext(result)) result = await call({ ...input, resume: result.next });
+  return result as Exclude<R, { next: ScreeningResume }>;
+}
+
+function hasNext(result: unknown): result is { next: ScreeningResume } {
+  return typeof result === 'object' && result !== null && 'next' in result && result.next !== undefined;
 }
 
 /**
@@ -108,11 +150,16 @@ export function providerActivities(options: { awaitScreeningOnCancel?: boolean }
  * stay in the inputs. Summaries are metadata, not part of the determinism check: recorded histories
  * without them still replay (test/workflows/replay.test.ts).
  */
-function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
+function withSummaries(proxy: ActivityInterfaceFor<Activities>, label: string): Bound<Activities> {
   return {
     createAndScreen: (input) =>
       proxy.createAndScreen.executeWithOptions(
-        { summary: `create and screen customer ${input.customer.external_identifier}` },
+        {
+          summary:
+            input.resume === undefined
+              ? `create and screen customer ${input.customer.external_identifier}`
+              : `screen customer ${input.customer.external_identifier}: ${input.resume.step}`,
+        },
         [input],
       ),
     checkOnboardingCase: (input) =>
@@ -121,20 +168,20 @@ function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
           summary:
             input.caseIdentifier !== undefined
               ? `check case ${input.caseIdentifier} for a decision`
-              : `look for the onboarding case of Mesh customer ${input.customerIdentifier}`,
+              : `look for the onboarding case of ${label} customer ${input.customerIdentifier}`,
         },
         [input],
       ),
     setMonitoring: (input) =>
       proxy.setMonitoring.executeWithOptions(
         {
-          summary: `switch monitoring ${input.enabled ? 'on' : 'off'} for Mesh customer ${input.customerIdentifier}`,
+          summary: `switch monitoring ${input.enabled ? 'on' : 'off'} for ${label} customer ${input.customerIdentifier}`,
         },
         [input],
       ),
     updateAndRescore: (input) =>
       proxy.updateAndRescore.executeWithOptions(
-        { summary: `update and re-score Mesh customer ${input.customerIdentifier}` },
+        { summary: `update and re-score ${label} customer ${input.customerIdentifier}` },
         [input],
       ),
     getCustomer: (input) =>
@@ -142,8 +189,8 @@ function withSummaries(proxy: ActivityInterfaceFor<Activities>): Activities {
         {
           summary:
             'customerIdentifier' in input
-              ? `read Mesh customer ${input.customerIdentifier}`
-              : `look up the Mesh customer with external identifier ${input.externalIdentifier}`,
+              ? `read ${label} customer ${input.customerIdentifier}`
+              : `look up the ${label} customer with external identifier ${input.externalIdentifier}`,
         },
         [input],
       ),

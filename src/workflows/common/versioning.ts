@@ -12,6 +12,8 @@ export const VERSIONING_BEHAVIOR = {
   updateCustomerData: 'AUTO_UPGRADE',
   setCustomerMonitoring: 'AUTO_UPGRADE',
   offboardCustomer: 'AUTO_UPGRADE',
+  complyCubeCheckEvents: 'PINNED',
+  complyCubeWebhookHealth: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**

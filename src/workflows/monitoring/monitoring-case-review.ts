@@ -18,6 +18,7 @@ import {
 } from '../../contracts/monitoring-case';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
 import { providerActivities } from '../common/provider-activities';
+import { readVerdict } from '../onboarding/recorded-results';
 import { startOffboarding } from '../operations/start-offboarding';
 import { failureTypeOf } from '../common/failures';
 
@@ -57,6 +58,7 @@ export async function monitoringCaseReview(
   };
   const seenWebhookIds = new Set(carriedOver?.seenWebhookIds ?? []);
   let decision: CaseDecision | undefined;
+  let seenOpen = false;
   // Read through a function: the compiler cannot see the signal handler assign `decision` across awaits.
   const decided = (): CaseDecision | undefined => decision;
 
@@ -67,7 +69,10 @@ export async function monitoringCaseReview(
     }
     // The first decision ends the review; anything after it (a late in-progress event) changes nothing.
     if (decision !== undefined) return;
-    if (update.decisionType === null || update.decisionType === undefined) {
+    const verdict = readVerdict(update);
+    if (verdict === 'open') seenOpen = true;
+    const undecided = verdict === 'open' || verdict === 'pending';
+    if (undecided || (input.decisionAfterOpen === true && !seenOpen)) {
       status.lastStage = {
         ...(update.stageIdentifier !== undefined && { stageIdentifier: update.stageIdentifier }),
         ...(update.stageName !== undefined && { stageName: update.stageName }),
@@ -94,14 +99,14 @@ export async function monitoringCaseReview(
 
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
 
-  const mesh = providerActivities();
+  const provider = providerActivities({ provider: input.provider });
   const checkInterval = input.caseCheckIntervalMs ?? DEFAULT_CASE_CHECK_INTERVAL_MS;
 
   async function checkCase(): Promise<void> {
     try {
       // With a case identifier the activity reads that case directly (GET /v2/cases/{id}); the customer id
       // is only used to list cases when the identifier is unknown, which never happens here.
-      const result = await mesh.caseCheck.checkOnboardingCase({
+      const result = await provider.caseCheck.checkOnboardingCase({
         customerIdentifier: input.customerIdentifier ?? '',
         caseIdentifier: input.caseIdentifier,
       });
@@ -109,6 +114,7 @@ export async function monitoringCaseReview(
       record({
         caseIdentifier: result.case.caseIdentifier,
         decisionType: result.case.decisionType,
+        ...(result.case.verdict !== undefined && { verdict: result.case.verdict }),
         source: 'case-check',
         receivedAt: result.checkedAt,
         ...(result.case.caseType !== undefined && { caseType: result.case.caseType }),
@@ -139,11 +145,11 @@ export async function monitoringCaseReview(
 
   const final = await awaitDecision();
   status.decision = final;
-  switch (final.decisionType) {
-    case 'POSITIVE':
+  switch (readVerdict(final)) {
+    case 'approved':
       status.state = 'CLEARED';
       break;
-    case 'NEGATIVE':
+    case 'rejected':
       status.state = 'MARKED_FOR_OFFBOARDING';
       upsertSearchAttributes([{ key: kycMarkedForOffboarding, value: true }]);
       if (input.startOffboarding !== false) status.offboardingWorkflowId = await offboardingFor(input);
@@ -166,6 +172,7 @@ function offboardingFor(input: MonitoringCaseReviewInput) {
   return startOffboarding({
     externalIdentifier: input.externalIdentifier,
     ...(input.customerIdentifier !== undefined && { customerIdentifier: input.customerIdentifier }),
+    ...(input.provider !== undefined && { provider: input.provider }),
     reason: `NEGATIVE decision on monitoring case ${input.caseIdentifier}`,
     requestId: `monitoring-case-${input.caseIdentifier}`,
   });

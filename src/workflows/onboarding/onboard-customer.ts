@@ -30,15 +30,18 @@ import {
   kycOnboardingState,
   kycReviewOverdue,
   kycRiskLevel,
+  kycScreeningProvider,
   kycScreeningResult,
 } from '../../contracts/search-attributes';
+import { DEFAULT_SCREENING_PROVIDER, type ScreeningProviderName } from '../../contracts/screening-provider';
 import { mergeCustomer } from '../common/customer-merge';
-import { providerActivities, termsActivities } from '../common/provider-activities';
+import { providerActivities, termsActivities, untilDone } from '../common/provider-activities';
+import { legacyCaseExpected, readRescore, readScreening, readVerdict } from './recorded-results';
 import { startOffboarding } from '../operations/start-offboarding';
 import { hasMail, isFinal, openInbox, refusal, type Pending } from './inbox';
 import { countDecisionIgnored, countReviewOverdue, countState, showStatus } from './observability';
 import { PATCHES, since } from './patches';
-import { approvalBlocker, decisionEffect, isProhibited, onboardingVerdict } from './rules';
+import { approvalBlocker, decisionEffect, onboardingVerdict } from './rules';
 import { causeMessageOf, failureTypeOf, policyOf } from '../common/failures';
 
 /** When a waiting run next reminds, expires and reads its case (workflow time, ms since the epoch). */
@@ -59,7 +62,11 @@ export interface OnboardingContinuation {
   seenWebhookIds: string[];
   seenCaseStages: string[];
   seenRequestIds: string[];
+  /** Whether a provider case is to come (absent in continuations recorded before the port). */
+  caseExpected?: boolean | null;
 }
+
+const PROVIDER_NAMES: Record<ScreeningProviderName, string> = { mesh: 'Mesh', complycube: 'ComplyCube' };
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -87,10 +94,17 @@ export async function onboardCustomer(
   };
   const seenWebhookIds = new Set(continuation?.seenWebhookIds ?? []);
   const seenCaseStages = new Set(continuation?.seenCaseStages ?? []);
+  // Whether the screening opened (or will open) a case for a person; unknown until screened.
+  let caseExpected: boolean | undefined =
+    continuation?.caseExpected === undefined
+      ? legacyCaseExpected(status.screeningResult)
+      : (continuation.caseExpected ?? undefined);
+  let screeningWords: string | undefined = status.screeningResult;
   const blockApproval = () =>
     approvalBlocker({
       state: status.state,
-      screeningResult: status.screeningResult,
+      caseExpected,
+      screeningWords,
       caseIdentifier: status.case?.caseIdentifier,
       caseDecision:
         status.decision?.caseIdentifier === status.case?.caseIdentifier
@@ -101,9 +115,26 @@ export async function onboardCustomer(
   const inbox = openInbox({ status, approvalBlocker: blockApproval }, continuation?.seenRequestIds);
   // Runs started before terms were recorded replay on the code path they started with.
   const recordsTerms = continuation !== undefined || since(PATCHES.recordedTerms);
-  const mesh = providerActivities({ awaitScreeningOnCancel: recordsTerms });
   let terms: OnboardingTerms | undefined = continuation?.terms;
+  // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
+  const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
+  let provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
+  const providerName = () => PROVIDER_NAMES[providerOf()];
   const policy = (): OnboardingPolicy => terms?.policy ?? policyOf(input.policy);
+
+  /** The status as callers see it, with the provider's objects the run knows of. */
+  function show(): void {
+    if (status.customerIdentifier !== undefined && terms !== undefined) {
+      status.screening = {
+        provider: providerOf(),
+        subjectId: status.customerIdentifier,
+        ...(screeningIdentifier !== undefined && { screeningId: screeningIdentifier }),
+        ...(status.case !== undefined && { caseId: status.case.caseIdentifier }),
+      };
+    }
+    showStatus(status);
+  }
+  let screeningIdentifier: string | undefined = continuation?.status.screening?.screeningId;
 
   function enter(state: OnboardingState, reason?: string): void {
     status.state = state;
@@ -111,23 +142,24 @@ export async function onboardCustomer(
     status.history.push({ state, at: new Date().toISOString(), ...(reason !== undefined && { reason }) });
     upsertSearchAttributes([{ key: kycOnboardingState, value: state }]);
     countState(state, status.riskLevel);
-    showStatus(status);
+    show();
   }
 
   function noteRiskLevel(riskLevel: string | undefined): void {
     if (riskLevel === undefined) return;
     status.riskLevel = riskLevel;
     upsertSearchAttributes([{ key: kycRiskLevel, value: riskLevel }]);
-    showStatus(status);
+    show();
   }
 
   /** Final states other than APPROVED: the customer must not stay under (paid) ongoing monitoring. */
   async function finishWithoutMonitoring(state: OnboardingState, reason: string): Promise<void> {
     if (status.customerIdentifier !== undefined) {
       try {
-        await mesh.customerChange.setMonitoring({
+        await untilDone(provider.customerChange.setMonitoring, {
           customerIdentifier: status.customerIdentifier,
           enabled: false,
+          ...(screeningIdentifier !== undefined && { screeningIdentifier }),
         });
         status.monitoringEnabled = false;
       } catch (err) {
@@ -185,23 +217,27 @@ export async function onboardCustomer(
   async function screen(runTerms: OnboardingTerms): Promise<void> {
     let screening;
     try {
-      screening = await mesh.screening.createAndScreen({
+      screening = await untilDone(provider.screening.createAndScreen, {
         customer,
         screeningConfigurationIdentifier: runTerms.screeningConfigurationIdentifier,
         monitoringEnabled: runTerms.monitoringEnabled,
       });
     } catch (err) {
       if (isCancellation(err) && recordsTerms) throw err;
-      enter('FAILED', `Mesh refused create-and-screen (${failureTypeOf(err)})`);
+      enter('FAILED', `${providerName()} refused create-and-screen (${failureTypeOf(err)})`);
       throw ApplicationFailure.create({
         type: OnboardingFailureType.SCREENING_REFUSED,
-        message: `Mesh refused create-and-screen for ${customer.external_identifier}`,
+        message: `${providerName()} refused create-and-screen for ${customer.external_identifier}`,
         nonRetryable: true,
         ...(err instanceof Error && { cause: err }),
       });
     }
 
+    const reading = readScreening(screening);
+    caseExpected = reading.caseExpected;
+    screeningWords = reading.words;
     status.customerIdentifier = screening.customerIdentifier;
+    if (screening.screeningIdentifier !== undefined) screeningIdentifier = screening.screeningIdentifier;
     status.monitoringEnabled = runTerms.monitoringEnabled;
     if (screening.recoveredFromDuplicate) status.recoveredFromDuplicate = true;
     noteRiskLevel(screening.riskLevel);
@@ -210,7 +246,7 @@ export async function onboardCustomer(
       upsertSearchAttributes([{ key: kycScreeningResult, value: screening.screeningResult }]);
     }
     if (screening.caseIdentifier !== undefined) status.case = { caseIdentifier: screening.caseIdentifier };
-    showStatus(status);
+    show();
 
     // An earlier attempt screened other data: the request's data is what the customer gave, apply it.
     if (screening.recovery?.storedCustomerDiffers === true) await applyRequestedData();
@@ -232,8 +268,13 @@ export async function onboardCustomer(
       return;
     }
 
-    const verdict = onboardingVerdict(status.riskLevel, status.screeningResult, screening.recovery);
-    if (verdict.next === 'APPROVE') {
+    const verdict = onboardingVerdict(reading, screening.recovery);
+    if (verdict.next === 'AWAIT_RESULT') {
+      // An asynchronous provider (ComplyCube) screens after answering: its result decides from here.
+      status.reason = verdict.reason;
+      show();
+      await awaitScreeningResult();
+    } else if (verdict.next === 'APPROVE') {
       enter('APPROVED', verdict.reason);
     } else if (verdict.next === 'REJECT') {
       await finishWithoutMonitoring('REJECTED', verdict.reason);
@@ -246,16 +287,55 @@ export async function onboardCustomer(
   /** Update-and-rescore with the request's own customer, after a duplicate held other data. */
   async function applyRequestedData(): Promise<void> {
     try {
-      const rescored = await mesh.customerChange.updateAndRescore({
+      const rescored = await untilDone(provider.customerChange.updateAndRescore, {
         customerIdentifier: status.customerIdentifier!,
         customer,
+        ...rescoreTerms(),
       });
       status.rescores += 1;
       noteRiskLevel(rescored.riskLevel);
+      await noteNewScreening(rescored.screeningIdentifier);
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Mesh refused the data for good: the screening stands for other data, so review decides.
-      status.reason = `the request's data was refused by Mesh (${failureTypeOf(err)})`;
+      status.reason = `the request's data was refused by ${providerName()} (${failureTypeOf(err)})`;
+    }
+  }
+
+  /**
+   * What a provider that re-screens with a new screening (ComplyCube) needs to start it; Mesh re-scores
+   * the customer it holds, and its calls stay as they were recorded.
+   */
+  function rescoreTerms() {
+    if (providerOf() === 'mesh' || terms === undefined) return {};
+    return {
+      screeningConfigurationIdentifier: terms.screeningConfigurationIdentifier,
+      monitoringEnabled: status.monitoringEnabled,
+    };
+  }
+
+  /**
+   * A re-score that started a new screening (ComplyCube): it is the run's case from now on and decides
+   * what follows; the screening it replaces stops being monitored, so the customer is watched once.
+   */
+  async function noteNewScreening(newScreening: string | undefined): Promise<void> {
+    if (newScreening === undefined || newScreening === screeningIdentifier) return;
+    const previous = screeningIdentifier;
+    screeningIdentifier = newScreening;
+    if (!isFinal(status)) status.case = { caseIdentifier: newScreening };
+    show();
+    if (previous === undefined || !status.monitoringEnabled) return;
+    try {
+      await untilDone(provider.customerChange.setMonitoring, {
+        customerIdentifier: status.customerIdentifier!,
+        enabled: false,
+        screeningIdentifier: previous,
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('monitoring of the replaced screening could not be switched off', {
+        failureType: failureTypeOf(err),
+      });
     }
   }
 
@@ -270,18 +350,24 @@ export async function onboardCustomer(
     }
     const merged = mergeCustomer(customer, request.customer);
     try {
-      const rescored = await mesh.customerChange.updateAndRescore({ customerIdentifier, customer: merged });
+      const rescored = await untilDone(provider.customerChange.updateAndRescore, {
+        customerIdentifier,
+        customer: merged,
+        ...rescoreTerms(),
+      });
       customer = merged;
       status.rescores += 1;
       if (request.requestId !== undefined) inbox.seenRequestIds.add(request.requestId);
       noteRiskLevel(rescored.riskLevel);
-      if (isProhibited(rescored.riskLevel)) {
+      await noteNewScreening(rescored.screeningIdentifier);
+      if (readRescore(rescored) === 'prohibited') {
         if (!isFinal(status)) {
           await finishWithoutMonitoring('REJECTED', 'risk level PROHIBITED after a customer update');
         } else if (status.state === 'APPROVED') {
           status.offboardingWorkflowId = await startOffboarding({
             externalIdentifier: status.externalIdentifier,
             customerIdentifier,
+            ...(terms?.provider !== undefined && { provider: terms.provider }),
             reason: 'risk level PROHIBITED after a customer update',
             requestId: `prohibited-${request.requestId ?? `rescore-${status.rescores}`}`,
           });
@@ -289,11 +375,11 @@ export async function onboardCustomer(
       }
     } catch (err) {
       if (isCancellation(err) && recordsTerms) throw err;
-      // Mesh refused the new data for good (e.g. 400): the onboarding goes on with the data it had.
-      status.reason = `customer update refused by Mesh (${failureTypeOf(err)})`;
+      // The provider refused the new data for good (e.g. 400): the onboarding goes on with the data it had.
+      status.reason = `customer update refused by ${providerName()} (${failureTypeOf(err)})`;
       item.refusal = refusal(
         OnboardingFailureType.AMENDMENT_REFUSED,
-        `Mesh refused the changed data (${failureTypeOf(err)}); the onboarding goes on with the data it had`,
+        `${providerName()} refused the changed data (${failureTypeOf(err)}); the onboarding goes on with the data it had`,
       );
     }
     item.done = true;
@@ -308,7 +394,7 @@ export async function onboardCustomer(
       runCaseIdentifier: status.case?.caseIdentifier,
       source: decision.source,
     });
-    showStatus(status);
+    show();
   }
 
   /**
@@ -319,7 +405,7 @@ export async function onboardCustomer(
   async function confirmDecision(decision: CaseDecision): Promise<CaseDecision | undefined> {
     let result;
     try {
-      result = await mesh.caseCheck.checkOnboardingCase({
+      result = await provider.caseCheck.checkOnboardingCase({
         customerIdentifier: status.customerIdentifier!,
         caseIdentifier: decision.caseIdentifier,
       });
@@ -354,6 +440,7 @@ export async function onboardCustomer(
       ...decision,
       caseIdentifier: found.caseIdentifier,
       decisionType: found.decisionType,
+      ...(found.verdict !== undefined && { verdict: found.verdict }),
       ...(found.stageIdentifier !== undefined && { stageIdentifier: found.stageIdentifier }),
       ...(found.stageName !== undefined && { stageName: found.stageName }),
       confirmedAt: result.checkedAt,
@@ -368,7 +455,21 @@ export async function onboardCustomer(
     // Monitoring cases have their own review (monitoring-case-review.ts); they never decide an onboarding.
     if (received.caseType !== undefined && received.caseType !== ONBOARDING_CASE_TYPE) return;
     const ownCase = status.case?.caseIdentifier;
+    if (received.source === 'provider-read') {
+      // Read by the provider's event workflow when its webhook came: acted on as read, for the run's own case only.
+      if (ownCase === undefined || received.caseIdentifier !== ownCase || received.verdict === undefined) {
+        ignoreDecision(received, 'not-this-runs-case');
+        return;
+      }
+      if (applyDecisionEffect(received)) await finishFromDecision(received);
+      return;
+    }
     const fromWebhook = received.source === 'webhook';
+    if (fromWebhook && status.state === 'SCREENING') {
+      // An asynchronous screening's event is a hint that the result may be in: read it.
+      if (ownCase === undefined || received.caseIdentifier === ownCase) await checkCase();
+      return;
+    }
     if (fromWebhook && ownCase !== undefined && received.caseIdentifier !== ownCase) {
       if (since(PATCHES.ownCaseOnly)) {
         ignoreDecision(received, 'another-case');
@@ -388,8 +489,10 @@ export async function onboardCustomer(
 
   /** Records a decision; true when it rejects the run (which needs monitoring switched off). */
   function applyDecisionEffect(decision: CaseDecision): boolean {
-    // The same stage seen twice (webhook and case check, or v1/v2 twins) is applied once.
-    const stageKey = `${decision.caseIdentifier}|${decision.stageIdentifier ?? ''}|${decision.decisionType ?? ''}`;
+    // The same stage seen twice (webhook and case check, or v1/v2 twins) is applied once; a screening
+    // still running is another stage than the open case it becomes.
+    const verdict = readVerdict(decision);
+    const stageKey = `${decision.caseIdentifier}|${decision.stageIdentifier ?? ''}|${decision.decisionType ?? ''}${verdict === 'pending' ? '|pending' : ''}`;
     if (seenCaseStages.has(stageKey)) return false;
     seenCaseStages.add(stageKey);
 
@@ -410,19 +513,27 @@ export async function onboardCustomer(
     };
 
     const label = decisionLabel(decision);
-    switch (decisionEffect(decision.decisionType, policy())) {
+    const screening = status.state === 'SCREENING';
+    switch (decisionEffect(verdict, policy())) {
       case 'APPROVE':
-        enter('APPROVED', label);
+        enter('APPROVED', screening ? `screening result ${decision.decisionType ?? verdict}` : label);
         return false;
       case 'REJECT':
         return true;
       case 'ESCALATE':
         status.escalated = true;
         status.reason = `${label}: needs a final decision`;
-        showStatus(status);
+        if (screening) enter('AWAITING_REVIEW', status.reason);
+        else show();
         return false;
       case 'WAIT':
-        showStatus(status);
+        if (screening && verdict === 'open') {
+          caseExpected = true;
+          enter(
+            'AWAITING_REVIEW',
+            `screening found possible matches: ${providerName()} case ${decision.caseIdentifier} awaits its analyst`,
+          );
+        } else show();
         return false;
     }
   }
@@ -464,7 +575,7 @@ export async function onboardCustomer(
     if (caseIdentifier !== undefined) {
       let result;
       try {
-        result = await mesh.caseCheck.checkOnboardingCase({
+        result = await provider.caseCheck.checkOnboardingCase({
           customerIdentifier: status.customerIdentifier!,
           caseIdentifier,
         });
@@ -484,7 +595,7 @@ export async function onboardCustomer(
         );
         return;
       }
-      const effect = decisionEffect(found.decisionType, policy());
+      const effect = decisionEffect(readVerdict(found), policy());
       if (effect !== 'ESCALATE') {
         const rejects = applyDecisionEffect(caseDecisionOf(found, result.checkedAt));
         if (rejects) await finishFromDecision(caseDecisionOf(found, result.checkedAt));
@@ -542,7 +653,7 @@ export async function onboardCustomer(
     if (customerIdentifier === undefined) return;
     const caseIdentifier = status.case?.caseIdentifier;
     try {
-      const result = await mesh.caseCheck.checkOnboardingCase({
+      const result = await provider.caseCheck.checkOnboardingCase({
         customerIdentifier,
         ...(caseIdentifier !== undefined && { caseIdentifier }),
       });
@@ -565,6 +676,29 @@ export async function onboardCustomer(
     };
   }
 
+  /**
+   * A screening that finishes after answering (ComplyCube's checks): the run stays in SCREENING until
+   * its result is read, after the provider's webhook (a hint) or by its own poll, the safety net for a
+   * lost webhook. Messages are taken as in review; an officer may reject, never approve, meanwhile.
+   */
+  async function awaitScreeningResult(): Promise<void> {
+    const clock = reviewClockFromNow();
+    while (status.state === 'SCREENING') {
+      if (await takeNext()) continue;
+      const now = Date.now();
+      if (now >= clock.deadlineAt) {
+        await finishWithoutMonitoring('EXPIRED', 'no screening result before the review deadline');
+        return;
+      }
+      if (now >= clock.nextCheckAt) {
+        await checkCase();
+        clock.nextCheckAt = Date.now() + nextPollDelay(policy());
+        continue;
+      }
+      await condition(() => hasMail(inbox), Math.min(clock.deadlineAt, clock.nextCheckAt) - now);
+    }
+  }
+
   async function awaitReview(clock: ReviewClock): Promise<void> {
     while (status.state === 'AWAITING_REVIEW') {
       if (await takeNext()) continue;
@@ -578,7 +712,7 @@ export async function onboardCustomer(
         status.reviewOverdue = true;
         upsertSearchAttributes([{ key: kycReviewOverdue, value: true }]);
         countReviewOverdue(status.riskLevel);
-        showStatus(status);
+        show();
         continue;
       }
       if (now >= clock.nextCheckAt) {
@@ -613,6 +747,7 @@ export async function onboardCustomer(
         seenWebhookIds: [...seenWebhookIds],
         seenCaseStages: [...seenCaseStages],
         seenRequestIds: [...inbox.seenRequestIds],
+        caseExpected: caseExpected ?? null,
       },
     );
   }
@@ -645,7 +780,11 @@ export async function onboardCustomer(
     const customerIdentifier = status.customerIdentifier;
     await CancellationScope.nonCancellable(async () => {
       try {
-        await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: false });
+        await untilDone(provider.customerChange.setMonitoring, {
+          customerIdentifier,
+          enabled: false,
+          ...(screeningIdentifier !== undefined && { screeningIdentifier }),
+        });
         status.monitoringEnabled = false;
       } catch (cleanupErr) {
         log.warn('monitoring could not be switched off', { failureType: failureTypeOf(cleanupErr) });
@@ -659,10 +798,14 @@ export async function onboardCustomer(
     if (continuation === undefined) {
       terms = await begin();
       status.terms = terms;
-      showStatus(status);
+      if (since(PATCHES.screeningPort)) {
+        provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
+        upsertSearchAttributes([{ key: kycScreeningProvider, value: providerOf() }]);
+      }
+      show();
       await screen(terms);
     } else {
-      showStatus(status);
+      show();
     }
     if (status.state === 'AWAITING_REVIEW') await awaitReview(continuation?.review ?? reviewClockFromNow());
     await settleLateMessages();
@@ -677,6 +820,7 @@ export async function onboardCustomer(
 function caseDecisionOf(
   found: {
     caseIdentifier: string;
+    verdict?: CaseDecision['verdict'];
     caseType?: string;
     stageIdentifier?: string;
     stageName?: string;
@@ -689,6 +833,7 @@ function caseDecisionOf(
     decisionType: found.decisionType,
     source: 'case-check',
     receivedAt: checkedAt,
+    ...(found.verdict !== undefined && { verdict: found.verdict }),
     ...(found.caseType !== undefined && { caseType: found.caseType }),
     ...(found.stageIdentifier !== undefined && { stageIdentifier: found.stageIdentifier }),
     ...(found.stageName !== undefined && { stageName: found.stageName }),

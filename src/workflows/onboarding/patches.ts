@@ -24,6 +24,8 @@ export const PATCHES = {
   cleanupOnExit: 'onboarding-cleanup-on-exit',
   /** Customer changes accepted just before the run ended are still applied. */
   lateAmendments: 'onboarding-late-amendments',
+  /** The run's screening provider is chosen by its terms (the screening port); KycScreeningProvider is set. */
+  screeningPort: 'onboarding-screening-port',
   /** A re-score to PROHIBITED after onboarding starts the customer's offboarding. */
   offboardOnProhibited: 'customer-update-offboard-on-prohibited',
 } as const;

@@ -1,39 +1,38 @@
 import type { DuplicateRecovery } from '../../contracts/screening-activities';
 import type { OnboardingPolicy } from '../../contracts/onboarding';
+import type { CaseVerdict, ScreeningOutcomeWord } from '../../contracts/screening-provider';
 
 /**
- * What screening and decisions mean for an onboarding (docs/providers/mesh.md, "Create and screen" and
- * "Cases and decisions"; docs/adr/0005-fail-closed.md). Pure functions, so
- * the rules read in one place. Everything the code does not recognise goes to review: never to approval,
- * never to a failed run.
+ * What screening and decisions mean for an onboarding, in the screening port's neutral words
+ * (docs/providers/README.md; docs/adr/0005-fail-closed.md). The provider's adapter says what it found
+ * (`clear`, `hits`, `prohibited`, `pending`, `unrecognised`) and where its case stands; these pure
+ * functions say what the run does about it. Everything not recognised goes to review: never to
+ * approval, never to a failed run.
  */
 
-const PROHIBITED = 'PROHIBITED';
-/** Levels an approval may go with; UNSPECIFIED-RISK is what an account without a risk model gets. */
-const APPROVABLE_RISK_LEVELS = new Set(['LOW-RISK', 'MEDIUM-RISK', 'HIGH-RISK', 'UNSPECIFIED-RISK']);
-/** HAS_PROFILES and its legacy spelling. */
-const PROFILES_FOUND = new Set(['HAS_PROFILES', 'HAS-HITS']);
-/** NO_PROFILES and its legacy spelling. */
-const NO_PROFILES = new Set(['NO_PROFILES', 'NO-HITS']);
+/** A screening's outcome as the run reads it (src/workflows/onboarding/recorded-results.ts). */
+export interface ScreeningReading {
+  word: ScreeningOutcomeWord;
+  /** The provider's own words, e.g. "screening result NO_PROFILES, risk level LOW-RISK": the run's reason. */
+  words: string;
+  /** False when the provider opens no case for a person (nothing found); undefined when unknown. */
+  caseExpected: boolean | undefined;
+}
 
 export type ScreeningVerdict =
   | { next: 'APPROVE'; reason: string }
   | { next: 'REJECT'; reason: string }
-  | { next: 'REVIEW'; reason: string; escalate: boolean };
-
-export function isProhibited(riskLevel: string | undefined): boolean {
-  return riskLevel === PROHIBITED;
-}
-
-/** Mesh skips case creation exactly when screening found no profiles: no case will ever come. */
-export function meansNoCase(screeningResult: string | undefined): boolean {
-  return screeningResult !== undefined && NO_PROFILES.has(screeningResult);
-}
+  | { next: 'REVIEW'; reason: string; escalate: boolean }
+  /** The provider screens asynchronously: the run waits in SCREENING for the result. */
+  | { next: 'AWAIT_RESULT'; reason: string };
 
 /** What the run knows of its provider case, for deciding whether an officer may approve. */
 export interface CaseKnowledge {
   state: string;
-  screeningResult: string | undefined;
+  /** False when the screening found nothing, so no provider case will ever come. */
+  caseExpected: boolean | undefined;
+  /** How the screening read, for the refusal's words. */
+  screeningWords: string | undefined;
   caseIdentifier: string | undefined;
   /** The decision last seen on that case: null/undefined while undecided. */
   caseDecision: string | null | undefined;
@@ -41,9 +40,9 @@ export interface CaseKnowledge {
 
 /**
  * Why a compliance officer's APPROVE cannot be taken now, or undefined when it can. An officer decides
- * what the analyst's case left open (PARTIAL_POSITIVE, an unknown decision type, an unrecognised risk
- * level on a clean screening); an officer never overrides a sanctions case that is still open, or one
- * that the provider may still be creating.
+ * what the analyst's case left open (a partial or unrecognised decision, an unrecognised value on a
+ * clean screening); an officer never overrides a sanctions case that is still open, or one that the
+ * provider may still be creating.
  */
 export function approvalBlocker(known: CaseKnowledge): string | undefined {
   if (known.state !== 'AWAITING_REVIEW') {
@@ -53,29 +52,23 @@ export function approvalBlocker(known: CaseKnowledge): string | undefined {
     if (known.caseDecision !== null && known.caseDecision !== undefined) return undefined;
     return `case ${known.caseIdentifier} is open at the screening provider: only its analyst's decision can clear it (REJECT is always possible)`;
   }
-  if (meansNoCase(known.screeningResult)) return undefined;
-  return `the screening result is ${known.screeningResult ?? 'unknown'} and no case has been found yet: the screening provider may still be creating one (REJECT is always possible)`;
+  if (known.caseExpected === false) return undefined;
+  return `the screening result is ${known.screeningWords ?? 'unknown'} and no case has been found yet: the screening provider may still be creating one (REJECT is always possible)`;
 }
 
-export function screeningVerdict(
-  riskLevel: string | undefined,
-  screeningResult: string | undefined,
-): ScreeningVerdict {
-  if (isProhibited(riskLevel)) return { next: 'REJECT', reason: 'risk level PROHIBITED' };
-  if (screeningResult !== undefined && PROFILES_FOUND.has(screeningResult)) {
-    return { next: 'REVIEW', reason: `screening result ${screeningResult}`, escalate: false };
+export function screeningVerdict(reading: ScreeningReading): ScreeningVerdict {
+  switch (reading.word) {
+    case 'prohibited':
+      return { next: 'REJECT', reason: reading.words };
+    case 'hits':
+      return { next: 'REVIEW', reason: reading.words, escalate: false };
+    case 'clear':
+      return { next: 'APPROVE', reason: reading.words };
+    case 'pending':
+      return { next: 'AWAIT_RESULT', reason: reading.words };
+    default:
+      return { next: 'REVIEW', reason: reading.words, escalate: true };
   }
-  if (screeningResult === undefined || !NO_PROFILES.has(screeningResult)) {
-    return {
-      next: 'REVIEW',
-      reason: `unrecognised screening result ${screeningResult ?? '(none)'}`,
-      escalate: true,
-    };
-  }
-  if (riskLevel === undefined || !APPROVABLE_RISK_LEVELS.has(riskLevel)) {
-    return { next: 'REVIEW', reason: `unrecognised risk level ${riskLevel ?? '(none)'}`, escalate: true };
-  }
-  return { next: 'APPROVE', reason: `screening result ${screeningResult}, risk level ${riskLevel}` };
 }
 
 /**
@@ -84,11 +77,11 @@ export function screeningVerdict(
  * onboard; anything less is a question for a person.
  */
 export function onboardingVerdict(
-  riskLevel: string | undefined,
-  screeningResult: string | undefined,
+  reading: ScreeningReading,
   recovery: DuplicateRecovery | undefined,
 ): ScreeningVerdict {
-  const verdict = screeningVerdict(riskLevel, screeningResult);
+  const verdict = screeningVerdict(reading);
+  if (verdict.next === 'AWAIT_RESULT') return verdict;
   if (verdict.next !== 'APPROVE' && !(verdict.next === 'REVIEW' && recovery?.outcome === 'unknown')) {
     return verdict;
   }
@@ -113,14 +106,19 @@ export function onboardingVerdict(
 
 export type DecisionEffect = 'APPROVE' | 'REJECT' | 'ESCALATE' | 'WAIT';
 
-/** `case_stage.decision_type`, an open set (docs/providers/mesh.md, "Cases and decisions"). */
-export function decisionEffect(
-  decisionType: string | null | undefined,
-  policy: OnboardingPolicy,
-): DecisionEffect {
-  if (decisionType === null || decisionType === undefined) return 'WAIT';
-  if (decisionType === 'POSITIVE') return 'APPROVE';
-  if (decisionType === 'NEGATIVE') return 'REJECT';
-  if (decisionType === 'PARTIAL_POSITIVE') return policy.partialPositive === 'reject' ? 'REJECT' : 'ESCALATE';
-  return 'ESCALATE';
+/** What a case's verdict does to the run; `partial` follows the run's policy, never an automatic approval. */
+export function decisionEffect(verdict: CaseVerdict, policy: OnboardingPolicy): DecisionEffect {
+  switch (verdict) {
+    case 'approved':
+      return 'APPROVE';
+    case 'rejected':
+      return 'REJECT';
+    case 'partial':
+      return policy.partialPositive === 'reject' ? 'REJECT' : 'ESCALATE';
+    case 'pending':
+    case 'open':
+      return 'WAIT';
+    default:
+      return 'ESCALATE';
+  }
 }

@@ -1,12 +1,14 @@
 import type { CustomerReference } from '../../contracts/customer-operations';
-import type { providerActivities } from '../common/provider-activities';
+import type { ProviderActivities } from '../common/provider-activities';
 
-/** Mesh's customer id for a reference: given, or looked up by external identifier. */
+/** The provider's customer id for a reference: given, or looked up by external identifier. */
 export async function customerIdentifierOf(
   reference: CustomerReference,
-  mesh: ReturnType<typeof providerActivities>,
+  provider: ProviderActivities,
 ): Promise<string> {
   if (reference.customerIdentifier !== undefined) return reference.customerIdentifier;
-  const record = await mesh.customerRead.getCustomer({ externalIdentifier: reference.externalIdentifier });
+  const record = await provider.customerRead.getCustomer({
+    externalIdentifier: reference.externalIdentifier,
+  });
   return record.customerIdentifier;
 }

@@ -10,7 +10,7 @@ import { withdrawSignal } from '../../contracts/onboarding';
 import { kycExternalIdentifier, kycMarkedForOffboarding } from '../../contracts/search-attributes';
 import { onboardingWorkflowId } from '../../contracts/workflow-ids';
 import { customerIdentifierOf } from './customer-reference';
-import { providerActivities } from '../common/provider-activities';
+import { providerActivities, untilDone } from '../common/provider-activities';
 
 /**
  * Ends the relationship with a customer: a still running onboarding is withdrawn, ongoing monitoring
@@ -33,9 +33,12 @@ export async function offboardCustomer(input: OffboardCustomerInput): Promise<Of
     // No running onboarding (finished long ago, or never here): nothing to withdraw.
     log.info('no running onboarding to withdraw');
   }
-  const mesh = providerActivities();
-  const customerIdentifier = await customerIdentifierOf(input, mesh);
-  await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: false });
+  const provider = providerActivities({ provider: input.provider });
+  const customerIdentifier = await customerIdentifierOf(input, provider);
+  await untilDone(provider.customerChange.setMonitoring, {
+    customerIdentifier,
+    enabled: false,
+  });
   return {
     externalIdentifier: input.externalIdentifier,
     customerIdentifier,

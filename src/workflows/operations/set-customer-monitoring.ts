@@ -6,7 +6,7 @@ import type {
 } from '../../contracts/customer-operations';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import { customerIdentifierOf } from './customer-reference';
-import { providerActivities } from '../common/provider-activities';
+import { providerActivities, untilDone } from '../common/provider-activities';
 
 /**
  * Switches ongoing monitoring on or off for an onboarded customer (docs/providers/mesh.md, "Customers and
@@ -16,9 +16,12 @@ export async function setCustomerMonitoring(
   input: SetCustomerMonitoringInput,
 ): Promise<SetCustomerMonitoringResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const mesh = providerActivities();
-  const customerIdentifier = await customerIdentifierOf(input, mesh);
-  const result = await mesh.customerChange.setMonitoring({ customerIdentifier, enabled: input.enabled });
+  const provider = providerActivities({ provider: input.provider });
+  const customerIdentifier = await customerIdentifierOf(input, provider);
+  const result = await untilDone(provider.customerChange.setMonitoring, {
+    customerIdentifier,
+    enabled: input.enabled,
+  });
   return {
     externalIdentifier: input.externalIdentifier,
     customerIdentifier,

@@ -2,10 +2,13 @@ import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { offboardCustomerWorkflowId } from '../../contracts/customer-operations';
 import { offboardCustomer } from './offboard-customer';
+import type { ScreeningProviderName } from '../../contracts/screening-provider';
 
 export interface OffboardingRequest {
   externalIdentifier: string;
   customerIdentifier?: string;
+  /** The provider that screened the customer; Mesh when absent. */
+  provider?: ScreeningProviderName;
   reason: string;
   /** Names the offboarding: the same request started twice (a replay, a repeat) is one execution. */
   requestId: string;
@@ -24,6 +27,7 @@ export async function startOffboarding(request: OffboardingRequest): Promise<str
         {
           externalIdentifier: request.externalIdentifier,
           ...(request.customerIdentifier !== undefined && { customerIdentifier: request.customerIdentifier }),
+          ...(request.provider !== undefined && { provider: request.provider }),
           reason: request.reason,
           requestId: request.requestId,
         },

@@ -3,10 +3,10 @@ import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versionin
 import type { UpdateCustomerDataInput, UpdateCustomerDataResult } from '../../contracts/customer-operations';
 import { kycExternalIdentifier, kycRiskLevel } from '../../contracts/search-attributes';
 import { mergeCustomer } from '../common/customer-merge';
-import { providerActivities } from '../common/provider-activities';
+import { providerActivities, untilDone } from '../common/provider-activities';
 import { startOffboarding } from './start-offboarding';
 import { PATCHES, since } from '../onboarding/patches';
-import { isProhibited } from '../onboarding/rules';
+import { readRescore } from '../onboarding/recorded-results';
 
 /**
  * Changes an onboarded customer's data and re-scores them (docs/providers/mesh.md, "Update and
@@ -16,23 +16,24 @@ import { isProhibited } from '../onboarding/rules';
  */
 export async function updateCustomerData(input: UpdateCustomerDataInput): Promise<UpdateCustomerDataResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const mesh = providerActivities();
-  const record = await mesh.customerRead.getCustomer(
+  const provider = providerActivities({ provider: input.provider });
+  const record = await provider.customerRead.getCustomer(
     input.customerIdentifier !== undefined
       ? { customerIdentifier: input.customerIdentifier }
       : { externalIdentifier: input.externalIdentifier },
   );
-  const rescored = await mesh.customerChange.updateAndRescore({
+  const rescored = await untilDone(provider.customerChange.updateAndRescore, {
     customerIdentifier: record.customerIdentifier,
     customer: mergeCustomer(record.customer, input.customer),
   });
   if (rescored.riskLevel !== undefined)
     upsertSearchAttributes([{ key: kycRiskLevel, value: rescored.riskLevel }]);
   const offboardingWorkflowId =
-    isProhibited(rescored.riskLevel) && since(PATCHES.offboardOnProhibited)
+    readRescore(rescored) === 'prohibited' && since(PATCHES.offboardOnProhibited)
       ? await startOffboarding({
           externalIdentifier: input.externalIdentifier,
           customerIdentifier: record.customerIdentifier,
+          ...(input.provider !== undefined && { provider: input.provider }),
           reason: 'risk level PROHIBITED after a customer data update',
           requestId: `prohibited-${input.requestId}`,
         })
