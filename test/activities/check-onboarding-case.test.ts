@@ -85,6 +85,7 @@ describe('checkOnboardingCase: choosing among the customer’s cases', () => {
         caseIdentifier: 'case_open',
         caseType: 'CUSTOMER_ONBOARDING',
         stageType: 'REVIEW',
+        verdict: 'open',
         decisionType: null,
         customerIdentifier: 'cust_1',
         externalIdentifier: 'EXT-1',

@@ -23,6 +23,7 @@ import { loadWorkerConfig } from '../../src/worker/config';
 import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
 import { startSandbox } from '../../src/sandbox/mesh';
 import { meshTaskQueue } from '../../src/contracts/onboarding';
+import { providerTaskQueue } from '../../src/contracts/screening-provider';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/contracts/search-attributes';
 import { workflowWorkerOptions } from '../../src/worker/options';
 import { createSmokeActivities } from '../fixtures/smoke-activities';
@@ -196,14 +197,22 @@ describe('docker-compose.yml', () => {
       { value: unknown; constraints?: { taskQueueName?: string } }[]
     >;
     const partitions = loadWorkerConfig(envOf('worker')).taskQueuePartitions;
-    const meshQueue = meshTaskQueue(loadTemporalConfig(envOf('worker')).taskQueue);
+    const taskQueue = loadTemporalConfig(envOf('worker')).taskQueue;
+    const meshQueue = meshTaskQueue(taskQueue);
+    // ComplyCube allows no burst: its queue needs one partition for the worker's per-second plan.
+    const complyCubePartitions = loadWorkerConfig(envOf('worker')).complyCubeTaskQueuePartitions;
     for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
       expect(dynamicConfig[key]).toEqual([
         { value: partitions, constraints: { taskQueueName: meshQueue } },
+        {
+          value: complyCubePartitions,
+          constraints: { taskQueueName: providerTaskQueue(taskQueue, 'complycube') },
+        },
         { value: 4 },
       ]);
     }
     expect(partitions).toBe(1);
+    expect(complyCubePartitions).toBe(1);
   });
 
   it('publishes the bridge on all interfaces and everything else that has no authentication on loopback only', () => {

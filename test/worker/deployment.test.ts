@@ -88,6 +88,8 @@ describe('versioning behaviour of each workflow type', () => {
       updateCustomerData: 'AUTO_UPGRADE',
       setCustomerMonitoring: 'AUTO_UPGRADE',
       offboardCustomer: 'AUTO_UPGRADE',
+      complyCubeCheckEvents: 'PINNED',
+      complyCubeWebhookHealth: 'AUTO_UPGRADE',
     });
     expect(Object.keys(workflows).sort()).toEqual(Object.keys(VERSIONING_BEHAVIOR).sort());
     for (const fn of Object.values(workflows)) {

@@ -115,6 +115,10 @@ export async function onboardCustomer(
   const inbox = openInbox({ status, approvalBlocker: blockApproval }, continuation?.seenRequestIds);
   // Runs started before terms were recorded replay on the code path they started with.
   const recordsTerms = continuation !== undefined || since(PATCHES.recordedTerms);
+  // Asked here, in the run's first activation, never right after the terms' local activity: a local
+  // activity that outlives a workflow task is replayed in another task than it ran in, and a patch marker
+  // recorded after it would no longer line up with the history (a nondeterminism error on replay).
+  const portTerms = continuation === undefined && since(PATCHES.screeningPort);
   let terms: OnboardingTerms | undefined = continuation?.terms;
   // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
   const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
@@ -798,7 +802,7 @@ export async function onboardCustomer(
     if (continuation === undefined) {
       terms = await begin();
       status.terms = terms;
-      if (since(PATCHES.screeningPort)) {
+      if (portTerms) {
         provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
         upsertSearchAttributes([{ key: kycScreeningProvider, value: providerOf() }]);
       }
