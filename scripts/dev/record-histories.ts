@@ -10,28 +10,36 @@
  *
  * Prints one line per history (file, workflow type, final state, event count) and a total. Runs
  * everything in process on free ports: a Temporal dev server (the binary the tests use,
- * testkit/temporal-cli.ts), the Mesh sandbox, the workflow worker (with the worker's default terms) and
- * the Mesh activity worker, as src/worker/main.ts splits them; the analyst is played through the
- * sandbox's control routes and the webhook bridge by sending its `caseDecision` signal. Record again only
- * on purpose (a deliberate, patched change); commit the new files next to the old ones and name them in
- * replay.test.ts's checklist.
+ * testkit/temporal-cli.ts), the Mesh and ComplyCube sandboxes, the workflow worker (with the worker's
+ * default terms, both providers configured), the Mesh and the ComplyCube activity workers (the real
+ * adapters against the sandboxes), as src/worker/main.ts splits them; the analyst is played through the
+ * sandboxes' control routes and the webhook bridge by sending what it would: Mesh's `caseDecision`
+ * signal, and for ComplyCube a signal-with-start of the check's `complyCubeCheckEvents` inbox (no webhook
+ * is registered at the ComplyCube sandbox, so the script sends the event the sandbox would have). Record
+ * again only on purpose (a deliberate, patched change); commit the new files next to the old ones and
+ * name them in replay.test.ts's checklist.
+ *
+ * A `complyCubeCheckEvents` inbox ends only after 10 idle minutes: its histories are recorded while it
+ * waits on that idle timer, once it has delivered what the scenario sent (an open history replays up to
+ * its last event).
  *
  * The dev server suggests continue-as-new after SUGGEST_CONTINUE_AS_NEW_AFTER events (Temporal's own
  * limit is thousands), so the two continue-as-new scenarios need seconds of fast polling, not days; every
  * other scenario must stay below it, which the script checks.
  *
- * No personal data: the customers are the sandbox's fictitious test names with nothing else
- * (src/sandbox/mesh/screening-rules.ts), and every identity the server writes into events is the fixed
+ * No personal data: the customers are the sandboxes' fictitious test names with nothing else
+ * (src/sandbox/mesh/screening-rules.ts, src/sandbox/complycube/screening.ts; ComplyCube's also an
+ * example.com address, which it requires), and every identity the server writes into events is the fixed
  * string below instead of pid@hostname.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
+import { createActivities, createOnboardingTermsActivities } from '../../src/activities';
 import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import {
@@ -39,22 +47,40 @@ import {
   setCustomerMonitoringWorkflowId,
   updateCustomerDataWorkflowId,
 } from '../../src/contracts/customer-operations';
-import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
+import {
+  monitoringCaseStatusQuery,
+  type MonitoringCaseReviewInput,
+} from '../../src/contracts/monitoring-case';
 import {
   amendCustomerUpdate,
   decideUpdate,
   DEFAULT_ONBOARDING_POLICY,
   meshTaskQueue,
   withdrawApplicationUpdate,
+  type OnboardingDefaults,
   type OnboardingInput,
 } from '../../src/contracts/onboarding';
+import {
+  COMPLYCUBE_WEBHOOK_HEALTH_SCHEDULE_ID,
+  complyCubeCheckEventSignal,
+  complyCubeCheckEventWorkflowId,
+  providerTaskQueue,
+} from '../../src/contracts/screening-provider';
 import { monitoringCaseWorkflowId } from '../../src/contracts/workflow-ids';
 import { Secret } from '../../src/platform/config/secret';
+import { createComplyCubeActivities } from '../../src/providers/complycube/activities';
+import type { ComplyCubeApi } from '../../src/providers/complycube/api';
+import { complyCubeApplicantProblems } from '../../src/providers/complycube/applicant';
+import { createComplyCubeClient } from '../../src/providers/complycube/client';
+import { loadComplyCubeConfig } from '../../src/providers/complycube/config';
 import { createMeshClient } from '../../src/providers/mesh/client';
+import { DEFAULT_COMPLYCUBE_API_KEY, startComplyCubeSandbox } from '../../src/sandbox/complycube';
 import { startSandbox } from '../../src/sandbox/mesh';
 import { promoteIfWanted, type DeploymentVersion } from '../../src/worker/deployment';
 import { versioningOptions } from '../../src/worker/options';
 import {
+  complyCubeCheckEvents,
+  complyCubeWebhookHealth,
   monitoringCaseReview,
   offboardCustomer,
   type onboardCustomer,
@@ -63,12 +89,12 @@ import {
 } from '../../src/workflows';
 import { bundleOnce } from '../../testkit/bundle';
 import { historyToJson, startOf } from '../../testkit/history-json';
+import { ComplyCubeSandboxControl } from '../../testkit/complycube-sandbox-control';
 import { installRuntime } from '../../testkit/runtime';
 import { SandboxControl } from '../../testkit/sandbox-control';
 import { startLocalTemporal } from '../../testkit/temporal-server';
 import { waitFor } from '../../testkit/wait';
 import {
-  onboardingWorkflowWorkerOptions,
   startOnboarding,
   waitForState,
   waitForStatus,
@@ -86,6 +112,28 @@ const VERSION: DeploymentVersion = { deploymentName: 'record-histories', buildId
 const HOUR = 3_600_000;
 /** History length after which the dev server suggests continue-as-new; above every other scenario's. */
 const SUGGEST_CONTINUE_AS_NEW_AFTER = 80;
+/** ComplyCube's screening check type, what COMPLYCUBE_CHECK_TYPE gives the workers by default. */
+const COMPLYCUBE_CHECK_TYPE = 'standard_screening_check';
+
+/**
+ * The workflow worker's defaults, as src/worker/main.ts builds them with ComplyCube configured: Mesh
+ * screens unless the input's `screening.provider` says otherwise, and each run records them as its terms.
+ */
+const DEFAULTS: OnboardingDefaults = {
+  screeningConfigurationIdentifier: 'sandbox-default',
+  policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: HOUR },
+  provider: 'mesh',
+  providers: {
+    mesh: { screeningProfile: 'sandbox-default' },
+    complycube: { screeningProfile: COMPLYCUBE_CHECK_TYPE },
+  },
+};
+
+/** When the bridge received the recorded webhooks (a fixed time: the histories carry no real one). */
+const RECEIVED_AT = '2026-01-01T00:00:00.000Z';
+
+/** A ComplyCube event id, shaped like theirs (24 hex characters), from `n`. */
+const complyCubeEventId = (n: number): string => `cc0000000000${String(n).padStart(12, '0')}`;
 
 /**
  * Histories recorded before the worker supplied each run's terms (the input carried configuration and
@@ -105,6 +153,11 @@ interface RunRef {
   workflowId: string;
   runId: string;
   continuesAsNew?: boolean;
+  /**
+   * Recorded while still open, waiting on a timer (a `complyCubeCheckEvents` inbox idles for 10 minutes
+   * before it ends): its history so far, up to the TimerStarted it waits on.
+   */
+  open?: boolean;
 }
 
 interface Scenario {
@@ -114,11 +167,15 @@ interface Scenario {
   record(ctx: Recorder): Promise<RunRef[]>;
 }
 
-/** What scenarios drive runs with: the client, the sandbox's analyst, and a few shortcuts. */
+/** What scenarios drive runs with: the client, the sandboxes' analysts, and a few shortcuts. */
 class Recorder {
   constructor(
     readonly client: Client,
     readonly sandbox: SandboxControl,
+    /** The ComplyCube sandbox's control routes: its analyst and its monitoring. */
+    readonly complycube: ComplyCubeSandboxControl,
+    /** ComplyCube's API (the sandbox's), to see where a check stands. */
+    readonly complyCubeApi: ComplyCubeApi,
   ) {}
 
   /** An onboarding as the onboarding service starts it: the customer alone (and a policy, if given). */
@@ -139,6 +196,88 @@ class Recorder {
   /** The analyst decides the case in the sandbox (Mesh would then send its webhook). */
   analyst(caseIdentifier: string, decision: string): Promise<void> {
     return this.sandbox.decideCase(caseIdentifier, decision);
+  }
+
+  /** An onboarding the onboarding service starts for ComplyCube: the customer and `screening.provider`. */
+  startComplyCube(customer: MeshCustomer, policy?: OnboardingInput['policy']): Promise<OnboardingHandle> {
+    return startOnboarding(this.client, TASK_QUEUE, {
+      customer,
+      screening: { provider: 'complycube' },
+      ...(policy !== undefined && { policy }),
+    });
+  }
+
+  /**
+   * The check of a ComplyCube onboarding that waits in SCREENING for it, once the sandbox completed it
+   * (what ComplyCube would announce with `check.completed.<outcome>`).
+   */
+  async completedCheck(handle: OnboardingHandle): Promise<string> {
+    const status = await waitForStatus(
+      handle,
+      (s) => s.screening?.screeningId !== undefined,
+      'the ComplyCube check',
+    );
+    const checkId = status.screening!.screeningId!;
+    if (status.state !== 'SCREENING') {
+      throw new Error(
+        `${handle.workflowId}: expected SCREENING while check ${checkId} runs, got ${status.state}`,
+      );
+    }
+    await waitFor(async () => (await this.complyCubeApi.getCheck(checkId)).status !== 'pending', {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      description: `check ${checkId} to complete`,
+    });
+    return checkId;
+  }
+
+  /**
+   * What the bridge does with a verified ComplyCube webhook (src/bridge/temporal-signaller.ts): opens the
+   * check's event inbox, or signals the one running. `n` makes the event's id.
+   */
+  async checkEvent(checkId: string, eventType: string, n: number): Promise<RunRef> {
+    const handle = await this.client.workflow.signalWithStart(complyCubeCheckEvents, {
+      taskQueue: TASK_QUEUE,
+      workflowId: complyCubeCheckEventWorkflowId(checkId),
+      args: [{ checkId }],
+      signal: complyCubeCheckEventSignal,
+      signalArgs: [{ eventId: complyCubeEventId(n), eventType, checkId, receivedAt: RECEIVED_AT }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      staticSummary: `KYC ComplyCube check ${checkId}`,
+    });
+    return { workflowId: handle.workflowId, runId: handle.signaledRunId, open: true };
+  }
+
+  /**
+   * Waits until a check's inbox has tried `deliveries` signals (taken or not), heard the end of every review
+   * it started, and idles again on its timer: its history is then complete up to now.
+   */
+  async checkEventsSettled(run: RunRef, deliveries: number): Promise<void> {
+    const handle = this.client.workflow.getHandle(run.workflowId, run.runId);
+    await waitFor(
+      async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const tried = events.filter(
+          (e) =>
+            e.externalWorkflowExecutionSignaledEventAttributes ||
+            e.signalExternalWorkflowExecutionFailedEventAttributes,
+        ).length;
+        // A review it started reports its end to the inbox too (an abandoned child, while the parent runs).
+        const children = events.filter((e) => e.childWorkflowExecutionStartedEventAttributes).length;
+        const childrenEnded = events.filter(
+          (e) =>
+            e.childWorkflowExecutionCompletedEventAttributes ||
+            e.childWorkflowExecutionFailedEventAttributes ||
+            e.childWorkflowExecutionCanceledEventAttributes ||
+            e.childWorkflowExecutionTerminatedEventAttributes ||
+            e.childWorkflowExecutionTimedOutEventAttributes,
+        ).length;
+        const settled = tried >= deliveries && childrenEnded === children && idleOnTimer(events);
+        return settled ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: `${run.workflowId} to deliver ${deliveries} times` },
+    );
   }
 
   /** The first (or only) run of a handle. */
@@ -164,6 +303,15 @@ const person = (externalIdentifier: string, firstName: string, lastName: string)
   person: { first_name: firstName, last_name: lastName },
 });
 
+/**
+ * A ComplyCube applicant: the sandbox decides by the last name (`Clear`: clear, `Attention`: two
+ * matches, `Failed`: not_processed); ComplyCube requires an e-mail address, a fictitious one here.
+ */
+const complyCubePerson = (externalIdentifier: string, lastName: string): MeshCustomer => ({
+  ...person(externalIdentifier, 'Jane', lastName),
+  email_address: 'applicant@example.com',
+});
+
 /** What the webhook bridge signals for a case event; `n` makes the delivery's webhook-id. */
 function webhookDecision(
   caseIdentifier: string,
@@ -177,7 +325,7 @@ function webhookDecision(
     decisionType,
     source: 'webhook',
     webhookId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    receivedAt: '2026-01-01T00:00:00.000Z',
+    receivedAt: RECEIVED_AT,
   };
 }
 
@@ -230,7 +378,8 @@ async function monitoringCase(
 
 /**
  * Every scenario, grouped as replay.test.ts's checklist reads. File names say the workflow (`terms-*`:
- * onboardCustomer started with the customer alone) and the branch.
+ * onboardCustomer started with the customer alone; `complycube-*`: runs screened by ComplyCube, and the
+ * ComplyCube-only types) and the branch.
  */
 const SCENARIOS: Scenario[] = [
   // --- onboardCustomer: screening decides ------------------------------------------------------------
@@ -565,11 +714,177 @@ const SCENARIOS: Scenario[] = [
       return [{ ...first, continuesAsNew: true }, next];
     },
   },
+  // --- ComplyCube (`screening: { provider: 'complycube' }`): an asynchronous check, its events' inbox -----
+  {
+    // The check completes after the screening answered `pending`; its event's inbox reads it (clear).
+    files: ['complycube-approve-after-check-event.json'],
+    async record(ctx) {
+      const handle = await ctx.startComplyCube(complyCubePerson('REPLAY-CC-APPROVE-0001', 'Clear'));
+      const checkId = await ctx.completedCheck(handle);
+      const inbox = await ctx.checkEvent(checkId, 'check.completed.clear', 1);
+      await expectState(handle, 'APPROVED');
+      await ctx.checkEventsSettled(inbox, 1);
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // Matches (attention): the inbox's read puts the run in review; the analyst clears every match, and the
+    // inbox's next read approves it. The inbox's history too (two reads, one client read, two signals).
+    files: ['complycube-review-analyst-clears.json', 'complycube-check-events-onboarding-decided.json'],
+    async record(ctx) {
+      const handle = await ctx.startComplyCube(complyCubePerson('REPLAY-CC-REVIEW-0001', 'Attention'));
+      const checkId = await ctx.completedCheck(handle);
+      const inbox = await ctx.checkEvent(checkId, 'check.completed.attention', 2);
+      await waitForState(handle, 'AWAITING_REVIEW');
+      await ctx.complycube.decide(checkId, 'clear');
+      await ctx.checkEvent(checkId, 'check.completed.clear', 3);
+      await expectState(handle, 'APPROVED');
+      await ctx.checkEventsSettled(inbox, 2);
+      return [Recorder.run(handle), inbox];
+    },
+  },
+  {
+    // The analyst confirms a match: REJECTED, and the check's monitoring switched off.
+    files: ['complycube-review-analyst-confirms-match-rejected.json'],
+    async record(ctx) {
+      const handle = await ctx.startComplyCube(complyCubePerson('REPLAY-CC-REJECT-0001', 'Attention'));
+      const checkId = await ctx.completedCheck(handle);
+      const inbox = await ctx.checkEvent(checkId, 'check.completed.attention', 4);
+      await waitForState(handle, 'AWAITING_REVIEW');
+      await ctx.complycube.decide(checkId, 'match_confirmed');
+      await ctx.checkEvent(checkId, 'check.completed.match_confirmed', 5);
+      await expectState(handle, 'REJECTED');
+      const check = await ctx.complyCubeApi.getCheck(checkId);
+      if (check.enableMonitoring !== false) throw new Error(`check ${checkId}: monitoring still on`);
+      await ctx.checkEventsSettled(inbox, 2);
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // not_processed: no decision the adapter can read (unrecognised), so an escalated review; withdrawn.
+    files: ['complycube-not-processed-escalated-withdrawn.json'],
+    async record(ctx) {
+      const handle = await ctx.startComplyCube(complyCubePerson('REPLAY-CC-NOT-PROCESSED-0001', 'Failed'));
+      const checkId = await ctx.completedCheck(handle);
+      const inbox = await ctx.checkEvent(checkId, 'check.completed.not_processed', 6);
+      await waitForStatus(
+        handle,
+        (s) => s.state === 'AWAITING_REVIEW' && s.escalated,
+        'the escalated review',
+      );
+      await ctx.checkEventsSettled(inbox, 1);
+      await handle.executeUpdate(withdrawApplicationUpdate, {
+        args: [{ reason: 'applicant withdrew', requestId: 'replay-cc-withdraw-1' }],
+      });
+      await expectState(handle, 'WITHDRAWN');
+      return [Recorder.run(handle)];
+    },
+  },
+  {
+    // Monitoring finds a new match on an approved customer's check: the check's inbox starts a monitoring
+    // review (provider complycube); the analyst confirms the match: MARKED_FOR_OFFBOARDING, and the
+    // offboarding it starts switches the client's checks' monitoring off. The inbox's history too (a
+    // child started, the signals to the ended onboarding failing, the ones to the review taken).
+    files: [
+      'complycube-monitoring-case-match-confirmed-starts-offboarding.json',
+      'complycube-offboard-customer-from-monitoring-case.json',
+      'complycube-check-events-starts-monitoring-review.json',
+    ],
+    async record(ctx) {
+      // Approved by its own poll (not recorded): no inbox is opened for the onboarding's check.
+      const onboarding = await ctx.startComplyCube(complyCubePerson('REPLAY-CC-MONITORING-0001', 'Clear'), {
+        reviewPollIntervalMs: 1_000,
+        reviewPollJitter: 0,
+      });
+      const approved = await expectState(onboarding, 'APPROVED');
+      const checkId = approved.screening?.screeningId;
+      if (checkId === undefined) throw new Error(`${onboarding.workflowId}: no ComplyCube check`);
+      await ctx.complycube.monitoringAttention(checkId, { newMatch: true });
+      const n = 7;
+      const inbox = await ctx.checkEvent(checkId, 'check.monitoring.attention', n);
+      // The review's ID, as the inbox names it (src/workflows/screening/complycube-check-events.ts).
+      const review = ctx.client.workflow.getHandle<typeof monitoringCaseReview>(
+        `monitoring-case-complycube-${checkId}-${complyCubeEventId(n)}`,
+      );
+      await waitFor(
+        async () =>
+          (await review.query(monitoringCaseStatusQuery)).lastStage !== undefined ? true : undefined,
+        { timeoutMs: 20_000, intervalMs: 200, description: 'the monitoring review to see the check open' },
+      );
+      await ctx.complycube.decide(checkId, 'match_confirmed');
+      await ctx.checkEvent(checkId, 'check.completed.match_confirmed', n + 1);
+      const result = await review.result();
+      if (result.state !== 'MARKED_FOR_OFFBOARDING' || result.offboardingWorkflowId === undefined) {
+        throw new Error(`${review.workflowId}: expected MARKED_FOR_OFFBOARDING, got ${result.state}`);
+      }
+      const offboarding = ctx.client.workflow.getHandle(result.offboardingWorkflowId);
+      await offboarding.result();
+      const check = await ctx.complyCubeApi.getCheck(checkId);
+      if (check.enableMonitoring !== false) throw new Error(`check ${checkId}: monitoring still on`);
+      await ctx.checkEventsSettled(inbox, 4);
+      const { runId: reviewRunId } = await review.describe();
+      const { runId: offboardingRunId } = await offboarding.describe();
+      return [
+        { workflowId: review.workflowId, runId: reviewRunId },
+        { workflowId: result.offboardingWorkflowId, runId: offboardingRunId },
+        inbox,
+      ];
+    },
+  },
+  {
+    // What the `complycube-webhook-health` Schedule starts (src/worker/complycube-schedule.ts), started
+    // once directly. No webhook is registered at the sandbox: none found, none enabled again.
+    files: ['complycube-webhook-health.json'],
+    async record(ctx) {
+      const handle = await ctx.client.workflow.start(complyCubeWebhookHealth, {
+        taskQueue: TASK_QUEUE,
+        workflowId: COMPLYCUBE_WEBHOOK_HEALTH_SCHEDULE_ID,
+        args: [],
+        workflowExecutionTimeout: '5 minutes',
+      });
+      await handle.result();
+      return [Recorder.run(handle)];
+    },
+  },
 ];
+
+/** Waits for an onboarding's result and checks its final state. */
+async function expectState(handle: OnboardingHandle, state: string) {
+  const status = await handle.result();
+  if (status.state !== state) {
+    throw new Error(`${handle.workflowId}: expected ${state}, got ${status.state} (${status.reason ?? ''})`);
+  }
+  return status;
+}
+
+/**
+ * Whether an open run waits for nothing but a timer (and messages): its last workflow task completed with
+ * no command after it but timers, and a timer it started has neither fired nor been cancelled. A
+ * `complyCubeCheckEvents` inbox idles so; a child's completion may have woken it since it started the timer.
+ */
+function idleOnTimer(events: readonly temporal.api.history.v1.IHistoryEvent[]): boolean {
+  const last = events.at(-1);
+  if (!last?.timerStartedEventAttributes && !last?.workflowTaskCompletedEventAttributes) return false;
+  const open = new Set<string>();
+  for (const e of events) {
+    if (e.timerStartedEventAttributes) open.add(String(e.timerStartedEventAttributes.timerId));
+    const closed = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
+    if (closed) open.delete(String(closed.timerId));
+  }
+  return open.size > 0;
+}
 
 /** How a recorded run ended, for the summary line: the result's state, or the closing event. */
 function finalStateOf(history: temporal.api.history.v1.IHistory): string {
-  const last = history.events?.at(-1);
+  const events = history.events ?? [];
+  const last = events.at(-1);
+  if (idleOnTimer(events)) {
+    const count = (has: (e: temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter(has).length;
+    const signalled = count((e) => e.externalWorkflowExecutionSignaledEventAttributes);
+    const refused = count((e) => e.signalExternalWorkflowExecutionFailedEventAttributes);
+    const children = count((e) => e.childWorkflowExecutionStartedEventAttributes);
+    return `open, idle: ${signalled} signalled, ${refused} refused, ${children} started`;
+  }
   if (last?.workflowExecutionContinuedAsNewEventAttributes) return 'CONTINUED_AS_NEW';
   if (last?.workflowExecutionCanceledEventAttributes) return 'CANCELED';
   if (last?.workflowExecutionFailedEventAttributes) return 'FAILED';
@@ -579,6 +894,9 @@ function finalStateOf(history: temporal.api.history.v1.IHistory): string {
   if (typeof result['state'] === 'string') return result['state']; // onboarding, monitoring case
   if ('onboardingWithdrawn' in result) {
     return result['onboardingWithdrawn'] === true ? 'offboarded, onboarding withdrawn' : 'offboarded';
+  }
+  if ('registrations' in result && Array.isArray(result['reenabled'])) {
+    return `${String(result['registrations'])} webhooks ours, ${result['reenabled'].length} enabled again`;
   }
   if ('monitoringEnabled' in result)
     return `monitoring ${result['monitoringEnabled'] === true ? 'on' : 'off'}`;
@@ -626,6 +944,13 @@ async function main(): Promise<void> {
     ],
   });
   const sandbox = await startSandbox({ port: 0, rateLimitPerMinute: 0, logLevel: 'silent' });
+  // Checks complete 300 ms after creation. No webhook is registered: the script sends what the bridge would.
+  const complyCubeSandbox = await startComplyCubeSandbox({
+    port: 0,
+    checkDelayMs: 300,
+    rateLimitPerSecond: 0,
+    logLevel: 'silent',
+  });
   try {
     const mesh = createMeshClient({
       config: {
@@ -634,16 +959,24 @@ async function main(): Promise<void> {
         credentials: { kind: 'access-key', accessKey: IDENTITY, secret: new Secret('sandbox') },
       },
     });
+    const complyCubeConfig = loadComplyCubeConfig({
+      COMPLYCUBE_BASE_URL: complyCubeSandbox.url,
+      COMPLYCUBE_API_KEY: DEFAULT_COMPLYCUBE_API_KEY,
+      COMPLYCUBE_CHECK_TYPE: COMPLYCUBE_CHECK_TYPE,
+      COMPLYCUBE_RETRY_BACKOFF: '1s',
+    });
+    const complyCubeApi = createComplyCubeClient({ config: complyCubeConfig });
     const client = new Client({ connection: env.connection, identity: IDENTITY });
     const workflowWorker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       identity: IDENTITY,
-      // The worker's defaults, as src/worker/main.ts gives them: each run records them as its terms.
-      ...onboardingWorkflowWorkerOptions({
-        screeningConfigurationIdentifier: 'sandbox-default',
-        policy: { ...DEFAULT_ONBOARDING_POLICY, reviewPollIntervalMs: HOUR },
+      // The worker's defaults and ComplyCube's applicant check, as src/worker/main.ts gives them: each run
+      // records its terms; local activities only.
+      activities: createOnboardingTermsActivities(DEFAULTS, {
+        complycube: (customer) => complyCubeApplicantProblems(customer as MeshCustomer),
       }),
+      enableNonLocalActivities: false,
       ...versioningOptions(VERSION),
       workflowBundle: await bundleOnce(require.resolve('../../src/workflows')),
     });
@@ -654,58 +987,85 @@ async function main(): Promise<void> {
       activities: createActivities({ mesh }),
       ...versioningOptions(VERSION),
     });
-    const ctx = new Recorder(client, new SandboxControl(sandbox.url));
+    const complyCubeWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: providerTaskQueue(TASK_QUEUE, 'complycube'),
+      identity: IDENTITY,
+      // Quiet: "no webhook points at the bridge" is what the health check should find here.
+      activities: createComplyCubeActivities({
+        complycube: complyCubeApi,
+        config: complyCubeConfig,
+        logger: { info: () => undefined, warn: () => undefined },
+      }),
+      ...versioningOptions(VERSION),
+    });
+    const ctx = new Recorder(
+      client,
+      new SandboxControl(sandbox.url),
+      new ComplyCubeSandboxControl(complyCubeSandbox.url),
+      complyCubeApi,
+    );
 
     await mkdir(OUT_DIR, { recursive: true });
     let histories = 0;
     let events = 0;
     await workflowWorker.runUntil(
-      meshWorker.runUntil(async () => {
-        await promoteIfWanted({
-          connection: env.nativeConnection,
-          namespace: 'default',
-          version: VERSION,
-          mode: 'always',
-          identity: IDENTITY,
-        });
-        for (const scenario of chosen) {
-          const runs = await scenario.record(ctx);
-          if (runs.length !== scenario.files.length) {
-            throw new Error(
-              `${scenario.files.join(', ')}: ${runs.length} runs recorded for ${scenario.files.length} files`,
-            );
-          }
-          for (const [i, run] of runs.entries()) {
-            const file = scenario.files[i]!;
-            const handle = client.workflow.getHandle(run.workflowId, run.runId);
-            // A cancelled run or a started child may still be finishing.
-            await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', {
-              timeoutMs: 30_000,
-              intervalMs: 100,
-              description: `${file}: ${run.workflowId} to end`,
-            });
-            const history = await handle.fetchHistory();
-            const finalState = finalStateOf(history);
-            if ((finalState === 'CONTINUED_AS_NEW') !== (run.continuesAsNew === true)) {
+      meshWorker.runUntil(
+        complyCubeWorker.runUntil(async () => {
+          await promoteIfWanted({
+            connection: env.nativeConnection,
+            namespace: 'default',
+            version: VERSION,
+            mode: 'always',
+            identity: IDENTITY,
+          });
+          for (const scenario of chosen) {
+            const runs = await scenario.record(ctx);
+            if (runs.length !== scenario.files.length) {
               throw new Error(
-                `${file}: ended ${finalState}, ${run.continuesAsNew === true ? 'expected' : 'not expected'} to continue as new (SUGGEST_CONTINUE_AS_NEW_AFTER=${SUGGEST_CONTINUE_AS_NEW_AFTER})`,
+                `${scenario.files.join(', ')}: ${runs.length} runs recorded for ${scenario.files.length} files`,
               );
             }
-            const count = history.events?.length ?? 0;
-            await writeFile(join(OUT_DIR, file), `${historyToJson(history)}\n`);
-            histories += 1;
-            events += count;
-            process.stdout.write(
-              `${file.padEnd(56)} ${startOf(history).workflowType.padEnd(21)} ${finalState.padEnd(41)} ${count} events\n`,
-            );
+            for (const [i, run] of runs.entries()) {
+              const file = scenario.files[i]!;
+              const handle = client.workflow.getHandle(run.workflowId, run.runId);
+              // A cancelled run or a started child may still be finishing; an open one must wait on its timer.
+              const history = await waitFor(
+                async () => {
+                  if (run.open !== true && (await handle.describe()).status.name === 'RUNNING')
+                    return undefined;
+                  const fetched = await handle.fetchHistory();
+                  return run.open !== true || idleOnTimer(fetched.events ?? []) ? fetched : undefined;
+                },
+                {
+                  timeoutMs: 30_000,
+                  intervalMs: 100,
+                  description: `${file}: ${run.workflowId} to ${run.open === true ? 'wait on its timer' : 'end'}`,
+                },
+              );
+              const finalState = finalStateOf(history);
+              if ((finalState === 'CONTINUED_AS_NEW') !== (run.continuesAsNew === true)) {
+                throw new Error(
+                  `${file}: ended ${finalState}, ${run.continuesAsNew === true ? 'expected' : 'not expected'} to continue as new (SUGGEST_CONTINUE_AS_NEW_AFTER=${SUGGEST_CONTINUE_AS_NEW_AFTER})`,
+                );
+              }
+              const count = history.events?.length ?? 0;
+              await writeFile(join(OUT_DIR, file), `${historyToJson(history)}\n`);
+              histories += 1;
+              events += count;
+              process.stdout.write(
+                `${file.padEnd(66)} ${startOf(history).workflowType.padEnd(23)} ${finalState.padEnd(46)} ${count} events\n`,
+              );
+            }
           }
-        }
-      }),
+        }),
+      ),
     );
     process.stdout.write(
       `${histories} histories (${events} events) written to test/fixtures/histories in ${Math.round((Date.now() - startedAt) / 1000)} s\n`,
     );
   } finally {
+    await complyCubeSandbox.close();
     await sandbox.close();
     await env.teardown();
   }

@@ -4,6 +4,7 @@ import { createOnboardingTermsActivities } from '../../src/activities';
 import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
 import { statusQuery, type OnboardingDefaults, type OnboardingInput } from '../../src/contracts/onboarding';
 import { OnboardingClient } from '../../src/client/onboarding-client';
+import { monitoringCaseReview } from '../../src/workflows';
 import type {
   CaseSnapshot,
   ScreeningActivities,
@@ -286,6 +287,51 @@ describe('an asynchronous screening (ComplyCube)', () => {
       expect(cause.message).toContain(
         'configuration.screening_configuration_identifier: a Mesh screening configuration',
       );
+    });
+  });
+});
+
+describe('a monitoring review of a ComplyCube check (decision counted only after the alert re-opened it)', () => {
+  const review = (tq: string, checkId: string, first: CaseDecision) =>
+    t.client.workflow.signalWithStart(monitoringCaseReview, {
+      taskQueue: tq,
+      workflowId: `monitoring-case-complycube-${checkId}-${Date.now()}`,
+      args: [
+        {
+          caseIdentifier: checkId,
+          externalIdentifier: 'ext-1',
+          customerIdentifier: 'cli-1',
+          provider: 'complycube',
+          decisionAfterOpen: true,
+          startOffboarding: false,
+        },
+      ],
+      signal: caseDecisionSignal,
+      signalArgs: [first],
+    });
+
+  it('never clears on a check that still reads clear from before the alert: a person looks', async () => {
+    const { activities } = fakeComplyCube({ verdict: 'approved', decisionType: 'clear' });
+    await withComplyCubeWorkers(activities, async (tq) => {
+      const handle = await review(tq, 'chk-1', providerRead('approved', 'clear', 'm1'));
+      expect((await handle.result()).state).toBe('ESCALATED');
+    });
+  });
+
+  it('acts on a confirmed match even when the check was never seen open (a late or fast decision)', async () => {
+    const { activities } = fakeComplyCube({ verdict: 'rejected', decisionType: 'match_confirmed' });
+    await withComplyCubeWorkers(activities, async (tq) => {
+      const handle = await review(tq, 'chk-1', providerRead('rejected', 'match_confirmed', 'm2'));
+      expect((await handle.result()).state).toBe('MARKED_FOR_OFFBOARDING');
+    });
+  });
+
+  it('clears once the analyst cleared the findings it saw open', async () => {
+    const { activities } = fakeComplyCube({ verdict: 'open', decisionType: null });
+    await withComplyCubeWorkers(activities, async (tq) => {
+      const handle = await review(tq, 'chk-1', providerRead('open', null, 'm3'));
+      await handle.signal(caseDecisionSignal, providerRead('approved', 'clear', 'm4'));
+      expect((await handle.result()).state).toBe('CLEARED');
     });
   });
 });

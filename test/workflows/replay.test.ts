@@ -113,6 +113,46 @@ const CHECKLIST: readonly (readonly [branch: string, workflowType: string, files
     'monitoringCaseReview',
     ['monitoring-case-continued-as-new.json', 'monitoring-case-continued-run-cleared.json'],
   ],
+  // ComplyCube (`screening: { provider: 'complycube' }`): the check answers pending, its event's inbox
+  // reads it and hands the onboarding a provider-read decision.
+  [
+    'ComplyCube: the check completes clear after screening, read by the event inbox: APPROVED',
+    'onboardCustomer',
+    ['complycube-approve-after-check-event.json'],
+  ],
+  [
+    'ComplyCube: matches (attention) in review, the analyst clears them (APPROVED) or confirms one (REJECTED, monitoring off)',
+    'onboardCustomer',
+    ['complycube-review-analyst-clears.json', 'complycube-review-analyst-confirms-match-rejected.json'],
+  ],
+  [
+    'ComplyCube: not_processed (unrecognised) escalated to review, then withdrawn (withdrawApplication)',
+    'onboardCustomer',
+    ['complycube-not-processed-escalated-withdrawn.json'],
+  ],
+  [
+    "complyCubeCheckEvents (recorded open, idle): two reads of the check handed to the onboarding; a monitoring event starting a review, the ended onboarding's signals refused",
+    'complyCubeCheckEvents',
+    [
+      'complycube-check-events-onboarding-decided.json',
+      'complycube-check-events-starts-monitoring-review.json',
+    ],
+  ],
+  [
+    'ComplyCube monitoring finding: review (decision only after the check was seen open) marked for offboarding',
+    'monitoringCaseReview',
+    ['complycube-monitoring-case-match-confirmed-starts-offboarding.json'],
+  ],
+  [
+    "ComplyCube offboarding: monitoring off check by check (the client's checks listed, then updated)",
+    'offboardCustomer',
+    ['complycube-offboard-customer-from-monitoring-case.json'],
+  ],
+  [
+    'complyCubeWebhookHealth: the check of our webhook registrations',
+    'complyCubeWebhookHealth',
+    ['complycube-webhook-health.json'],
+  ],
 ];
 
 beforeAll(() => {

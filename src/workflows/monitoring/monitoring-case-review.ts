@@ -72,7 +72,7 @@ export async function monitoringCaseReview(
     const verdict = readVerdict(update);
     if (verdict === 'open') seenOpen = true;
     const undecided = verdict === 'open' || verdict === 'pending';
-    if (undecided || (input.decisionAfterOpen === true && !seenOpen)) {
+    if (undecided) {
       status.lastStage = {
         ...(update.stageIdentifier !== undefined && { stageIdentifier: update.stageIdentifier }),
         ...(update.stageName !== undefined && { stageName: update.stageName }),
@@ -80,7 +80,12 @@ export async function monitoringCaseReview(
       };
       return;
     }
-    decision = update;
+    // A check that reads `clear` without having been seen re-opened by the alert may still show the
+    // outcome from before it: never cleared on that, a person looks (ESCALATED). A confirmed match counts.
+    decision =
+      input.decisionAfterOpen === true && !seenOpen && verdict === 'approved'
+        ? { ...update, verdict: 'unrecognised' }
+        : update;
   }
 
   // Registered before the first await: signal-with-start delivers the signal in the same task as the start.

@@ -139,6 +139,7 @@ export async function onboardCustomer(
     showStatus(status);
   }
   let screeningIdentifier: string | undefined = continuation?.status.screening?.screeningId;
+  let screeningClock: ReviewClock | undefined;
 
   function enter(state: OnboardingState, reason?: string): void {
     status.state = state;
@@ -687,6 +688,8 @@ export async function onboardCustomer(
    */
   async function awaitScreeningResult(): Promise<void> {
     const clock = reviewClockFromNow();
+    // The review that may follow keeps this clock: one deadline from the screening's answer, not two.
+    screeningClock = clock;
     while (status.state === 'SCREENING') {
       if (await takeNext()) continue;
       const now = Date.now();
@@ -811,7 +814,9 @@ export async function onboardCustomer(
     } else {
       show();
     }
-    if (status.state === 'AWAITING_REVIEW') await awaitReview(continuation?.review ?? reviewClockFromNow());
+    if (status.state === 'AWAITING_REVIEW') {
+      await awaitReview(continuation?.review ?? screeningClock ?? reviewClockFromNow());
+    }
     await settleLateMessages();
     await condition(allHandlersFinished);
   } catch (err) {
