@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delayOrLose, installLostResponses } from '../common/request-faults';
 import Fastify, {
   LogController,
   type FastifyError,
@@ -12,7 +12,7 @@ import { registerClientRoutes } from './clients';
 import type { ComplyCubeContext } from './context';
 import { registerControlRoutes } from './control-routes';
 import { ComplyCubeError, typeForStatus } from './errors';
-import { FaultRegistry, pickLatency } from './faults';
+import { FaultRegistry } from './faults';
 import { RATE_LIMIT_MESSAGE, SlidingSecondLimiter } from './rate-limit';
 import {
   cloneSettings,
@@ -67,28 +67,10 @@ function installPipeline(
         .send({ type: 'internal_server_error', message: 'Injected server error (sandbox fault)' });
     }
 
-    let delay = pickLatency(ctx.settings.latencyMs);
-    const slow = ctx.faults.take('latency', request.method, request.url);
-    if (slow) {
-      ctx.stats.faultInjected('latency');
-      delay += pickLatency(slow.latencyMs);
-    }
-    if (delay > 0) await sleep(delay);
-
-    if (ctx.faults.take('lost-response', request.method, request.url)) {
-      ctx.stats.faultInjected('lost-response');
-      lostResponses.add(request);
-    }
+    await delayOrLose(ctx, request, lostResponses);
   });
 
-  // The work is done; the answer never arrives: the client sees the connection close mid-request.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (lostResponses.has(request)) {
-      reply.raw.once('error', () => undefined);
-      request.raw.socket.destroy();
-    }
-    return payload;
-  });
+  installLostResponses(app, lostResponses);
 }
 
 export interface ComplyCubeServer {

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { delayOrLose, installLostResponses } from '../common/request-faults';
 import Fastify, {
   LogController,
   type FastifyError,
@@ -10,7 +10,7 @@ import { TokenStore, UNAUTHORIZED_DETAIL } from './auth';
 import type { SandboxContext } from './context';
 import { registerControlRoutes, registerStartWebhooks, cloneSettings } from './control-routes';
 import { registerCustomerRoutes } from './customers';
-import { FaultRegistry, pickLatency } from './faults';
+import { FaultRegistry } from './faults';
 import { PROBLEM_CONTENT_TYPE, problemBody, ProblemError, titleFor } from './problem-details';
 import { RATE_LIMIT_BODY, rateLimitHeaders, SlidingWindowLimiter } from './rate-limit';
 import { DEFAULT_PASSWORD, SANDBOX_DEV_WEBHOOK_SECRET, settingsFrom, type SandboxOptions } from './settings';
@@ -101,28 +101,10 @@ function installPipeline(
       );
     }
 
-    let delay = pickLatency(ctx.settings.latencyMs);
-    const slow = ctx.faults.take('latency', request.method, request.url);
-    if (slow) {
-      ctx.stats.faultInjected('latency');
-      delay += pickLatency(slow.latencyMs);
-    }
-    if (delay > 0) await sleep(delay);
-
-    if (ctx.faults.take('lost-response', request.method, request.url)) {
-      ctx.stats.faultInjected('lost-response');
-      lostResponses.add(request);
-    }
+    await delayOrLose(ctx, request, lostResponses);
   });
 
-  // The work is done; the answer never arrives: the client sees the connection close mid-request.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (lostResponses.has(request)) {
-      reply.raw.once('error', () => undefined);
-      request.raw.socket.destroy();
-    }
-    return payload;
-  });
+  installLostResponses(app, lostResponses);
 
   app.addHook('onResponse', async (request, reply) => {
     if (!request.url.startsWith(CONTROL_PREFIX)) ctx.stats.answered(reply.statusCode);
