@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   if (workerReady !== undefined) {
     await workerReady;
     say(
-      `worker polling ${temporal.taskQueue} (workflows) and ${meshTaskQueue(temporal.taskQueue)} (Mesh calls)`,
+      `worker polling ${temporal.taskQueue} (workflows), ${meshTaskQueue(temporal.taskQueue)} (Mesh calls)${(env['COMPLYCUBE_API_KEY'] ?? '') !== '' ? ` and ${providerTaskQueue(temporal.taskQueue, 'complycube')} (ComplyCube calls)` : ''}`,
     );
   }
 

@@ -9,7 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadOrExit } from '../src/platform/config/env';
 import { loadTemporalConfig, type TemporalConfig } from '../src/platform/config/temporal';
+import { Connection } from '@temporalio/client';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/contracts/search-attributes';
+import { addSearchAttributes, missingSearchAttributes } from '../src/platform/temporal/search-attributes';
 import { splitHostPort } from '../testkit/net';
 import {
   LOCAL_TASK_QUEUE_PARTITIONS,
@@ -75,8 +77,27 @@ async function main(): Promise<void> {
 
   await waitForPort(host, port, { timeoutMs: 60_000 });
   log(`gRPC ready on ${config.address} after ${Date.now() - startedAt} ms`);
+  await registerNewSearchAttributes(config);
   await waitForHttp(config.uiUrl, { timeoutMs: 60_000 });
   log(`Web UI ready after ${Date.now() - startedAt} ms: ${config.uiUrl}`);
+}
+
+/**
+ * `--search-attribute` registers attributes when the database is created; a database from an earlier
+ * version of this project lacks the ones added since, and runs upserting them would stall. Added here.
+ */
+async function registerNewSearchAttributes(config: TemporalConfig): Promise<void> {
+  const connection = await Connection.connect({ address: config.address });
+  try {
+    const missing = await missingSearchAttributes(connection, config.namespace, CUSTOM_SEARCH_ATTRIBUTES);
+    if (missing.length === 0) return;
+    await addSearchAttributes(connection, config.namespace, missing);
+    log(
+      `registered search attributes new since this database was created: ${missing.map((k) => k.name).join(', ')}`,
+    );
+  } finally {
+    await connection.close();
+  }
 }
 
 /**

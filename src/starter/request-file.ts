@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { customerSchema, formatZodIssues, nonEmpty } from '../contracts/customer-schema';
 import type { OnboardingInput } from '../contracts/onboarding';
 import { policyOverridesSchema } from '../contracts/onboarding-schemas';
+import { SCREENING_PROVIDERS } from '../contracts/screening-provider';
 import type { MeshCustomer } from '../contracts/customer';
 
 /**
@@ -35,10 +36,20 @@ export const onboardingRequestSchema = z.strictObject({
     })
     .optional(),
   policy: policyOverridesSchema.optional(),
+  screening: z
+    .strictObject({
+      provider: z
+        .enum(SCREENING_PROVIDERS, { error: `expected one of ${SCREENING_PROVIDERS.join(', ')}` })
+        .optional(),
+    })
+    .optional(),
 });
 
 /** What `onboardingRequestSchema` yields, in the workflow's own input type (src/contracts/onboarding.ts). */
-export type OnboardingRequest = Pick<OnboardingInput, 'customer' | 'monitoring' | 'configuration' | 'policy'>;
+export type OnboardingRequest = Pick<
+  OnboardingInput,
+  'customer' | 'monitoring' | 'configuration' | 'policy' | 'screening'
+>;
 
 /**
  * Parses the onboarding service's request: the value, or one readable line per problem

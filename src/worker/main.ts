@@ -18,6 +18,8 @@ import { complyCubeApplicantProblems } from '../providers/complycube/applicant';
 import type { MeshCustomer } from '../contracts/customer';
 import { providerTaskQueue } from '../contracts/screening-provider';
 import { ensureWebhookHealthSchedule } from './complycube-schedule';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { missingSearchAttributes, searchAttributeCommands } from '../platform/temporal/search-attributes';
 import { createMeshClient } from '../providers/mesh/client';
 import { createTokenProvider, prefetchToken } from '../providers/mesh/token-provider';
 import { createLogger } from '../platform/logging/logger';
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
           )
         : undefined;
     await tokenReady;
+    await warnOfMissingSearchAttributes(connection, temporal.namespace, logger);
     if (complyCube !== undefined) {
       // Not fatal: the runs' own polls find what a disabled webhook no longer sends.
       await ensureWebhookHealthSchedule({
@@ -199,6 +202,32 @@ async function main(): Promise<void> {
     logger.info('workers stopped');
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * A run upserting an attribute the namespace lacks stalls (every workflow task refused): say so at start,
+ * with the commands that fix it. Not fatal: the server may not let this worker read the list.
+ */
+async function warnOfMissingSearchAttributes(
+  connection: Parameters<typeof missingSearchAttributes>[0],
+  namespace: string,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const missing = await missingSearchAttributes(connection, namespace, CUSTOM_SEARCH_ATTRIBUTES);
+    if (missing.length === 0) return;
+    logger.error(
+      'search attributes missing on the namespace: runs upserting them stall until they are created',
+      {
+        missing: missing.map((key) => key.name),
+        createWith: searchAttributeCommands(missing, namespace),
+      },
+    );
+  } catch (err) {
+    logger.warn("could not check the namespace's search attributes", {
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 
