@@ -29,7 +29,7 @@ export type ComplyCubeWebhookEvent = ComplyCubeCheckNotice | ComplyCubeIgnoredEv
  * Every event about a check, in both spellings ComplyCube has used (`check.completed.*` and
  * `check.complete.*`), and any future `check.*` type: each one is a reason to read the check again.
  */
-export const CHECK_EVENT_PREFIX = 'check.';
+const CHECK_EVENT_PREFIX = 'check.';
 
 // Identifiers become workflow IDs and dedupe keys: printable, bounded, no whitespace or control characters.
 const identifier = z.string().regex(/^[^\s\p{Cc}]{1,255}$/u);

@@ -12,7 +12,7 @@ import { TemporalUnavailableError, type Signaller } from './signaller';
 export const COMPLYCUBE_WEBHOOK_ROUTE = '/webhooks/complycube';
 
 /** The key a ComplyCube event is remembered by in the bridge's dedupe, beside Mesh's `webhook-id`s. */
-export function complyCubeDeliveryKey(eventId: string): string {
+function complyCubeDeliveryKey(eventId: string): string {
   return `complycube:${eventId}`;
 }
 

@@ -40,7 +40,8 @@ const LEGACY_HEADER = 'x-complyadvantage-signature';
 // Unix seconds. The library's own parseInt would accept "1700000000abc"; anything but digits is malformed.
 const TIMESTAMP = /^\d{1,12}$/;
 const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
-const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+/** 32 bytes of HMAC-SHA256 as hex (either case decodes to the same bytes). */
+export const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /**
  * Verifies a delivery against the raw request bytes, before anything parses them (docs/providers/mesh.md,
@@ -170,8 +171,16 @@ function verifyStandard(
 
 function verifyLegacy(key: string, rawBody: Buffer, header: string | string[]): boolean {
   if (typeof header !== 'string' || !HEX_SHA256.test(header)) return false;
+  return hexHmacMatches(key, rawBody, header);
+}
+
+/**
+ * Whether `hexHeader` (already checked against HEX_SHA256) is the HMAC-SHA256 of the raw bytes under
+ * `key`, compared in constant time: the legacy Mesh scheme and ComplyCube's sign the same way.
+ */
+export function hexHmacMatches(key: string | Buffer, rawBody: Buffer, hexHeader: string): boolean {
   const expected = createHmac('sha256', key).update(rawBody).digest();
-  const given = Buffer.from(header, 'hex');
+  const given = Buffer.from(hexHeader, 'hex');
   // Both are 32 bytes (the regex pins the length), which timingSafeEqual requires.
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

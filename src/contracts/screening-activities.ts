@@ -47,10 +47,6 @@ export interface ScreeningContinues {
 
 export type ScreenResult = ScreeningOutcome | ScreeningContinues;
 
-export function screeningContinues(result: ScreenResult): result is ScreeningContinues {
-  return 'next' in result && result.next !== undefined;
-}
-
 /** The parts of a create-and-screen workflow (or of a recovered customer) the onboarding acts on. */
 export interface ScreeningOutcome {
   /** What the screening found, in the port's words (absent only in results recorded before the port). */

@@ -11,6 +11,12 @@ export type ScreeningProviderName = (typeof SCREENING_PROVIDERS)[number];
 /** The provider of runs whose terms name none: every run recorded before the port was screened by Mesh. */
 export const DEFAULT_SCREENING_PROVIDER: ScreeningProviderName = 'mesh';
 
+/** How people read each provider's name (status reasons, activity summaries in the Web UI). */
+export const SCREENING_PROVIDER_NAMES: Record<ScreeningProviderName, string> = {
+  mesh: 'Mesh',
+  complycube: 'ComplyCube',
+};
+
 export function isScreeningProvider(value: unknown): value is ScreeningProviderName {
   return typeof value === 'string' && (SCREENING_PROVIDERS as readonly string[]).includes(value);
 }

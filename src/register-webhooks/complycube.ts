@@ -1,5 +1,5 @@
 import type { ComplyCubeApi, ComplyCubeWebhook } from '../providers/complycube/api';
-import { createComplyCubeWebhook, listComplyCubeWebhooks } from '../providers/complycube/webhooks';
+import { createComplyCubeWebhook, listComplyCubeWebhooks, sameUrl } from '../providers/complycube/webhooks';
 
 /**
  * `npm run register-webhooks` at ComplyCube: points one webhook with every event at the bridge's
@@ -17,10 +17,6 @@ export type ComplyCubeRegistration =
   | { action: 'unchanged'; webhook: ComplyCubeWebhook }
   | { action: 'enable'; webhook: ComplyCubeWebhook }
   | { action: 'create'; webhook: ComplyCubeWebhook | undefined; secret: string | undefined };
-
-function sameUrl(a: string, b: string): boolean {
-  return URL.canParse(a) && URL.canParse(b) ? new URL(a).toString() === new URL(b).toString() : a === b;
-}
 
 const coversChecks = (events: readonly string[]) =>
   events.length === 0 || events.some((e) => e === '*' || e.startsWith('check.') || e === 'check');

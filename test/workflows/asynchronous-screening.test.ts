@@ -158,6 +158,8 @@ describe('an asynchronous screening (ComplyCube)', () => {
         reason: 'screening result clear',
         monitoringEnabled: true,
       });
+      // Found by the run's own poll: no webhook reached it in this test.
+      expect(status.decision?.source).toBe('case-check');
       expect(status.terms).toMatchObject({
         provider: 'complycube',
         screeningConfigurationIdentifier: 'standard_screening_check',
@@ -221,7 +223,9 @@ describe('an asynchronous screening (ComplyCube)', () => {
         caseIdentifier: 'chk-other',
       });
       await waitForStatus(handle, (s) => (s.ignoredDecisions ?? 0) === 1, 'the foreign read ignored');
-      expect((await waitForState(handle, 'SCREENING')).state).toBe('SCREENING');
+      // Nothing followed from it: still screening, and not even a read of the run's own check.
+      expect((await handle.query(statusQuery)).state).toBe('SCREENING');
+      expect(calls.filter((c) => c.name === 'checkOnboardingCase')).toHaveLength(0);
       board.verdict = 'approved';
       board.decisionType = 'clear';
       // A hint (the poll is an hour away): the run reads the check itself before anything follows.
@@ -239,7 +243,7 @@ describe('an asynchronous screening (ComplyCube)', () => {
 
   it('lets an officer reject while the check is pending, but refuses an approval', async () => {
     const board: Board = { verdict: 'pending', decisionType: null };
-    const { activities } = fakeComplyCube(board);
+    const { activities, calls } = fakeComplyCube(board);
     await withComplyCubeWorkers(activities, async (tq) => {
       const handle = await start(tq, input());
       await waitForState(handle, 'SCREENING');
@@ -250,6 +254,10 @@ describe('an asynchronous screening (ComplyCube)', () => {
       ).rejects.toThrow(/APPROVE refused/);
       const rejected = await client.decide(external, { outcome: 'REJECT', actor: 'o-1', reason: 'fraud' });
       expect(rejected.state).toBe('REJECTED');
+      expect(rejected.monitoringEnabled).toBe(false);
+      expect(calls.filter((c) => c.name === 'setMonitoring').map((c) => c.input)).toEqual([
+        { customerIdentifier: 'cli-1', enabled: false, screeningIdentifier: 'chk-1' },
+      ]);
     });
   });
 
@@ -276,13 +284,15 @@ describe('an asynchronous screening (ComplyCube)', () => {
   });
 
   it('refuses a provider the workers are not configured for', async () => {
-    const { activities } = fakeComplyCube({ verdict: 'pending', decisionType: null });
+    const { activities, calls } = fakeComplyCube({ verdict: 'pending', decisionType: null });
     await withComplyCubeWorkers(activities, async (tq) => {
       const handle = await start(tq, {
         ...input(),
         configuration: { screening_configuration_identifier: 'x' },
       });
       const failure = await handle.result().catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect(calls).toEqual([]);
       const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.message).toContain(
         'configuration.screening_configuration_identifier: a Mesh screening configuration',

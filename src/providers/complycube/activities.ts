@@ -42,7 +42,7 @@ import {
   screeningOutcomeOf,
 } from './checks';
 import type { ComplyCubeConfig } from './config';
-import { isOurWebhook } from './webhooks';
+import { COMPLYCUBE_WEBHOOK_PATH, isOurWebhook, listComplyCubeWebhooks } from './webhooks';
 
 /**
  * The ComplyCube activities (docs/providers/complycube.md): the screening port
@@ -75,10 +75,7 @@ export interface ComplyCubeActivityDeps {
  * How far before the create step the client scan starts: the worker's clock and ComplyCube's may differ.
  * Too early only costs a longer scan (clients are matched by external identifier), never a wrong match.
  */
-export const CREATED_AFTER_MARGIN_MS = 10 * 60_000;
-
-/** The most webhook pages the health check reads (100 registrations each). */
-const MAX_WEBHOOK_PAGES = 10;
+const CREATED_AFTER_MARGIN_MS = 10 * 60_000;
 
 export const WEBHOOK_REENABLED_METRIC = 'kyc_complycube_webhook_reenabled_total';
 
@@ -410,11 +407,16 @@ export function createComplyCubeActivities(
 
   // --- the rest of the port ----------------------------------------------------------------------------
 
+  /**
+   * Only a screening check is an onboarding's case: any other check (a document check raises `check.*`
+   * events too, and may read `clear`) is another case type, which the workflows never act on.
+   */
   function caseSnapshotOf(check: ComplyCubeCheck): CaseSnapshot {
+    const screening = isScreeningCheck(check.type);
     return {
       caseIdentifier: check.id,
-      verdict: caseVerdictOf(check),
-      caseType: 'CUSTOMER_ONBOARDING',
+      verdict: screening ? caseVerdictOf(check) : 'unrecognised',
+      caseType: screening ? 'CUSTOMER_ONBOARDING' : `COMPLYCUBE_${check.type}`,
       decisionType: decisionTypeOf(check),
       customerIdentifier: check.clientId,
     };
@@ -621,12 +623,9 @@ export function createComplyCubeActivities(
      * activity: it runs every COMPLYCUBE_WEBHOOK_CHECK_INTERVAL, not per onboarding.
      */
     async ensureComplyCubeWebhooks(): Promise<WebhookHealth> {
-      const registrations = [];
-      for (let pageNumber = 1; pageNumber <= MAX_WEBHOOK_PAGES; pageNumber++) {
-        const page = await call(() => api.listWebhooks({ page: pageNumber }));
-        registrations.push(...page.items.filter((webhook) => isOurWebhook(webhook, deps.config.webhookUrl)));
-        if (page.items.length === 0 || page.page >= page.pages) break;
-      }
+      const registrations = (await listComplyCubeWebhooks(api, call)).filter((webhook) =>
+        isOurWebhook(webhook, deps.config.webhookUrl),
+      );
       const reenabled: string[] = [];
       for (const webhook of registrations) {
         if (webhook.enabled !== false) continue;
@@ -643,7 +642,9 @@ export function createComplyCubeActivities(
       if (registrations.length === 0) {
         logger.warn('no ComplyCube webhook points at the bridge; run register-webhooks', {
           matchedBy:
-            deps.config.webhookUrl !== undefined ? 'COMPLYCUBE_WEBHOOK_URL' : 'path /webhooks/complycube',
+            deps.config.webhookUrl !== undefined
+              ? 'COMPLYCUBE_WEBHOOK_URL'
+              : `path ${COMPLYCUBE_WEBHOOK_PATH}`,
         });
       }
       return { registrations: registrations.length, reenabled };

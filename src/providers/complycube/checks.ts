@@ -9,9 +9,12 @@ import type { ComplyCubeCheck } from './api';
  * lists outside its scope even when it is clear).
  */
 
-/** A complete check, in either spelling (`complete`; `completed` as the current event names spell it). */
+/**
+ * A complete check: `complete`, the one documented status (events say `completed`, statuses do not). Any
+ * other value is not proof the result is final, so it never reads as clear.
+ */
 export function isComplete(status: string): boolean {
-  return status === 'complete' || status === 'completed';
+  return status === 'complete';
 }
 
 export function isPending(status: string): boolean {

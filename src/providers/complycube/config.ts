@@ -25,7 +25,7 @@ export interface ComplyCubeConfig {
   retryBackoffMs: number;
 }
 
-export const DEFAULT_COMPLYCUBE_BASE_URL = 'https://api.complycube.com/v1';
+const DEFAULT_COMPLYCUBE_BASE_URL = 'https://api.complycube.com/v1';
 
 const positiveDuration = (fallback: string) =>
   envField.duration(fallback).refine((ms) => ms > 0, {

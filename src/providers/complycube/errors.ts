@@ -37,7 +37,7 @@ export function errorFieldsOf(body: unknown): { errorType?: string; param?: stri
 }
 
 /** The error type ComplyCube uses while a check is still running and so cannot be changed. */
-export const PENDING_CHECK_UNMODIFIABLE = 'pending_check_unmodifiable';
+const PENDING_CHECK_UNMODIFIABLE = 'pending_check_unmodifiable';
 
 const FINAL: Record<number, ComplyCubeErrorKind> = {
   400: 'ComplyCubeInvalidRequest',

@@ -14,12 +14,17 @@ export const COMPLYCUBE_WEBHOOK_PATH = '/webhooks/complycube';
 /** Registrations read at most (100 each): far more than an account holds. */
 const MAX_PAGES = 10;
 
-/** Ours: the configured URL exactly, or, without one, any URL whose path ends with the bridge's route. */
+/** The same URL once normalised (`https://host` and `https://host/` are one registration). */
+export function sameUrl(a: string, b: string): boolean {
+  return URL.canParse(a) && URL.canParse(b) ? new URL(a).toString() === new URL(b).toString() : a === b;
+}
+
+/** Ours: the configured URL, or, without one, any URL whose path ends with the bridge's route. */
 export function isOurWebhook(
   webhook: Pick<ComplyCubeWebhook, 'url'>,
   webhookUrl: string | undefined,
 ): boolean {
-  if (webhookUrl !== undefined) return webhook.url === webhookUrl;
+  if (webhookUrl !== undefined) return sameUrl(webhook.url, webhookUrl);
   try {
     return new URL(webhook.url).pathname.replace(/\/+$/, '').endsWith(COMPLYCUBE_WEBHOOK_PATH);
   } catch {
@@ -27,11 +32,14 @@ export function isOurWebhook(
   }
 }
 
-/** Every registration of the account, page by page. */
-export async function listComplyCubeWebhooks(api: ComplyCubeApi): Promise<ComplyCubeWebhook[]> {
+/** Every registration of the account, page by page; `each` wraps every call (an activity's error mapping). */
+export async function listComplyCubeWebhooks(
+  api: ComplyCubeApi,
+  each: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
+): Promise<ComplyCubeWebhook[]> {
   const all: ComplyCubeWebhook[] = [];
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const answer = await api.listWebhooks({ page });
+    const answer = await each(() => api.listWebhooks({ page }));
     all.push(...answer.items);
     if (answer.items.length === 0 || answer.page >= answer.pages) break;
   }

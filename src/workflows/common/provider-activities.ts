@@ -9,6 +9,7 @@ import {
 import {
   DEFAULT_SCREENING_PROVIDER,
   providerTaskQueue,
+  SCREENING_PROVIDER_NAMES,
   type ScreeningProviderName,
 } from '../../contracts/screening-provider';
 import type {
@@ -105,7 +106,7 @@ export function providerActivities(
   const provider = options.provider ?? DEFAULT_SCREENING_PROVIDER;
   const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider);
   const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
-  const label = PROVIDER_LABELS[provider];
+  const label = SCREENING_PROVIDER_NAMES[provider];
   return {
     provider,
     screening: withSummaries(proxyActivities<Activities>({ ...screening, taskQueue }), label),
@@ -118,15 +119,13 @@ export function providerActivities(
 export type ProviderActivities = ReturnType<typeof providerActivities>;
 
 /** ComplyCube's calls beside the port (routing a check's webhook, the webhook's health), on its queue. */
-export function complyCubeActivities(preset: ActivityOptions = CASE_CHECK) {
+export function complyCubeActivities(preset: ActivityOptions) {
   const taskQueue = providerTaskQueue(workflowInfo().taskQueue, 'complycube');
   return proxyActivities<ComplyCubeActivities>({ ...preset, taskQueue });
 }
 
 /** The calls as plain functions (no `this`), so they can be handed around, e.g. to `untilDone`. */
 type Bound<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R : never };
-
-const PROVIDER_LABELS: Record<ScreeningProviderName, string> = { mesh: 'Mesh', complycube: 'ComplyCube' };
 
 /**
  * Calls an activity that may answer `{ next }` (a provider operation of several calls, one per

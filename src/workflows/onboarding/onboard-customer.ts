@@ -33,7 +33,11 @@ import {
   kycScreeningProvider,
   kycScreeningResult,
 } from '../../contracts/search-attributes';
-import { DEFAULT_SCREENING_PROVIDER, type ScreeningProviderName } from '../../contracts/screening-provider';
+import {
+  DEFAULT_SCREENING_PROVIDER,
+  SCREENING_PROVIDER_NAMES,
+  type ScreeningProviderName,
+} from '../../contracts/screening-provider';
 import { mergeCustomer } from '../common/customer-merge';
 import { providerActivities, termsActivities, untilDone } from '../common/provider-activities';
 import { legacyCaseExpected, readRescore, readScreening, readVerdict } from './recorded-results';
@@ -65,8 +69,6 @@ export interface OnboardingContinuation {
   /** Whether a provider case is to come (absent in continuations recorded before the port). */
   caseExpected?: boolean | null;
 }
-
-const PROVIDER_NAMES: Record<ScreeningProviderName, string> = { mesh: 'Mesh', complycube: 'ComplyCube' };
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -123,7 +125,7 @@ export async function onboardCustomer(
   // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
   const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
   let provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
-  const providerName = () => PROVIDER_NAMES[providerOf()];
+  const providerName = () => SCREENING_PROVIDER_NAMES[providerOf()];
   const policy = (): OnboardingPolicy => terms?.policy ?? policyOf(input.policy);
 
   /** The status as callers see it, with the provider's objects the run knows of. */

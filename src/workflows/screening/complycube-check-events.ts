@@ -26,6 +26,8 @@ import { providerActivities } from '../common/provider-activities';
 import { failureTypeOf } from '../common/failures';
 import { monitoringCaseReview } from '../monitoring/monitoring-case-review';
 
+const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
+
 /** Ends after this long without an event; the bridge's next signal-with-start starts it again. */
 const IDLE_MS = 10 * 60 * 1000;
 
@@ -86,6 +88,13 @@ export async function complyCubeCheckEvents(
     const batch = inbox.splice(0);
     const snapshot = await readCheck();
     if (snapshot === undefined) continue;
+    if (snapshot.caseType !== undefined && snapshot.caseType !== ONBOARDING_CASE_TYPE) {
+      // Not a screening check (a document check): no onboarding or review decides on it.
+      log.info('events of a check that is not a screening check are not routed', {
+        caseType: snapshot.caseType,
+      });
+      continue;
+    }
     const externalIdentifier = await externalIdentifierOf(snapshot);
     if (externalIdentifier === undefined) continue;
     const last = batch[batch.length - 1]!;
@@ -94,7 +103,7 @@ export async function complyCubeCheckEvents(
       decisionType: snapshot.decisionType,
       ...(snapshot.verdict !== undefined && { verdict: snapshot.verdict }),
       ...(snapshot.stageName !== undefined && { stageName: snapshot.stageName }),
-      caseType: snapshot.caseType ?? 'CUSTOMER_ONBOARDING',
+      caseType: ONBOARDING_CASE_TYPE,
       source: 'provider-read',
       webhookId: `complycube:${last.eventId}`,
       receivedAt: last.receivedAt,
@@ -122,7 +131,9 @@ export async function complyCubeCheckEvents(
 
   async function readCheck(): Promise<CaseSnapshot | undefined> {
     try {
-      const result = await complycube.caseCheck.checkOnboardingCase({
+      // Retried until ComplyCube answers (the read preset has no attempt limit): a monitoring event has no
+      // waiting run whose poll would find it later, so a transient failure must not drop the batch.
+      const result = await complycube.customerRead.checkOnboardingCase({
         customerIdentifier: '',
         caseIdentifier: input.checkId,
       });
@@ -130,8 +141,8 @@ export async function complyCubeCheckEvents(
       status.lastVerdict = result.case?.verdict;
       return result.case;
     } catch (err) {
-      // The waiting run's own poll reads the check anyway; the event is not lost, only late.
-      log.warn('check could not be read; the waiting run polls it', { failureType: failureTypeOf(err) });
+      // Only a permanent refusal gets here (404: not a check of this account): nothing to route.
+      log.warn('check could not be read; its events are dropped', { failureType: failureTypeOf(err) });
       return undefined;
     }
   }
@@ -147,7 +158,8 @@ export async function complyCubeCheckEvents(
       upsertSearchAttributes([{ key: kycExternalIdentifier, value: client.externalIdentifier }]);
       return client.externalIdentifier;
     } catch (err) {
-      log.warn("the check's client could not be read; the waiting run polls the check", {
+      // Only a permanent refusal gets here: a client that is not one of ours.
+      log.warn("the check's client could not be read; its events are dropped", {
         failureType: failureTypeOf(err),
       });
       return undefined;
