@@ -32,6 +32,7 @@ const acknowledgingSignaller: Signaller = {
   signalOnboarding: () => Promise.resolve('signalled'),
   signalMonitoringCase: () => Promise.resolve('signalled'),
   signalComplyCubeCheck: () => Promise.resolve('signalled'),
+  routeCoreEvent: () => Promise.resolve('signalled'),
   isReady: () => Promise.resolve(true),
 };
 

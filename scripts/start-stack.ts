@@ -17,6 +17,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { COMPLYCUBE_WEBHOOK_ROUTE } from '../src/bridge/complycube-route';
+import { COS_WEBHOOK_ROUTE } from '../src/bridge/cos-route';
+import { DEFAULT_COS_PARTNER_ID } from '../src/sandbox/config';
+import { coreTaskQueue } from '../src/contracts/core-banking';
+import { riskTaskQueue } from '../src/contracts/risk';
 import { providerTaskQueue } from '../src/contracts/screening-provider';
 import { loadBridgeConfig } from '../src/bridge/config';
 import { loadCodecServerConfig } from '../src/codec-server/config';
@@ -66,6 +70,27 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     setDefault('COMPLYCUBE_API_KEY', sandbox.complycube.apiKey);
     setDefault('COMPLYCUBE_WEBHOOK_SECRET', sandbox.complycube.webhookSecret);
   }
+  // The risk score before screening and the core-banking customer after approval, both against their
+  // sandboxes (SANDBOX_RISK_PORT / SANDBOX_COS_PORT, 0 = off: then the steps stay off too).
+  if (sandbox.risk !== null) {
+    setDefault('RISK_API_BASE_URL', `http://127.0.0.1:${sandbox.risk.port}`);
+    setDefault('RISK_API_KEY', sandbox.risk.apiKey);
+    setDefault('MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID', 'sandbox-extensive');
+  }
+  if (sandbox.cos !== null) {
+    setDefault('COS_BASE_URL', `http://127.0.0.1:${sandbox.cos.port}`);
+    setDefault('COS_TOKEN_URL', `http://127.0.0.1:${sandbox.cos.port}/connect/token`);
+    setDefault('COS_CLIENT_ID', sandbox.cos.clientId);
+    setDefault('COS_CLIENT_SECRET', sandbox.cos.clientSecret);
+    setDefault('COS_PARTNER_ID', DEFAULT_COS_PARTNER_ID);
+    setDefault('COS_WEBHOOK_USERNAME', sandbox.cos.webhookUsername);
+    setDefault('COS_WEBHOOK_PASSWORD', sandbox.cos.webhookPassword);
+    // The sandbox delivers with the credentials the bridge checks, whichever side was set.
+    setDefault('SANDBOX_COS_WEBHOOK_USERNAME', env['COS_WEBHOOK_USERNAME']!);
+    setDefault('SANDBOX_COS_WEBHOOK_PASSWORD', env['COS_WEBHOOK_PASSWORD']!);
+    // The walkthrough watches a customer go from approval to CORE_READY in seconds, not a quarter hour.
+    setDefault('CORE_POLL_INTERVAL', '1m');
+  }
   // One worker, restarted after each edit: it takes new runs at once (its build ID changes with the code).
   setDefault('WORKER_DEPLOYMENT_PROMOTE', 'always');
   // The bridge verifies what the sandbox signs, and the sandbox delivers to the bridge from the start.
@@ -78,6 +103,7 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
       `http://127.0.0.1:${bridge.port}${COMPLYCUBE_WEBHOOK_ROUTE}`,
     );
     setDefault('COMPLYCUBE_WEBHOOK_URL', `http://127.0.0.1:${bridge.port}${COMPLYCUBE_WEBHOOK_ROUTE}`);
+    setDefault('SANDBOX_COS_WEBHOOK_URLS', `http://127.0.0.1:${bridge.port}${COS_WEBHOOK_ROUTE}`);
   }
   // Encrypted by default: every child gets the same key, and the codec server admits the local Web UI.
   if (env['ENCRYPTION_KEY'] === undefined || env['ENCRYPTION_KEY'] === '') {
@@ -260,6 +286,12 @@ async function main(): Promise<void> {
       ...(complyCubeOn
         ? [{ name: providerTaskQueue(temporal.taskQueue, 'complycube'), type: 'activity' } as const]
         : []),
+      ...((workerEnv['RISK_API_BASE_URL'] ?? '') !== ''
+        ? [{ name: riskTaskQueue(temporal.taskQueue), type: 'activity' } as const]
+        : []),
+      ...((workerEnv['COS_BASE_URL'] ?? '') !== ''
+        ? [{ name: coreTaskQueue(temporal.taskQueue), type: 'activity' } as const]
+        : []),
     ] as const;
     // Generous: the first workflow bundle on a cold, busy machine takes a while.
     workerReady = readyOrExited(w, (signal) =>
@@ -283,9 +315,16 @@ async function main(): Promise<void> {
 
   if (workerReady !== undefined) {
     await workerReady;
-    say(
-      `worker polling ${temporal.taskQueue} (workflows), ${meshTaskQueue(temporal.taskQueue)} (Mesh calls)${(env['COMPLYCUBE_API_KEY'] ?? '') !== '' ? ` and ${providerTaskQueue(temporal.taskQueue, 'complycube')} (ComplyCube calls)` : ''}`,
-    );
+    const tq = temporal.taskQueue;
+    const on = (key: string) => (env[key] ?? '') !== '';
+    const queues = [
+      `${tq} (workflows)`,
+      `${meshTaskQueue(tq)} (Mesh calls)`,
+      ...(on('COMPLYCUBE_API_KEY') ? [`${providerTaskQueue(tq, 'complycube')} (ComplyCube calls)`] : []),
+      ...(on('RISK_API_BASE_URL') ? [`${riskTaskQueue(tq)} (risk scores)`] : []),
+      ...(on('COS_BASE_URL') ? [`${coreTaskQueue(tq)} (core banking)`] : []),
+    ];
+    say(`worker polling ${queues.join(', ')}`);
   }
 
   if (codecReady !== undefined) {

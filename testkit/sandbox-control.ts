@@ -13,6 +13,8 @@ export interface SandboxCustomer {
   risk_level: string;
   screening_result: string | null;
   monitoring_enabled: boolean;
+  /** The screening configuration of the create-and-screen that created it (standard or extensive). */
+  screening_configuration_identifier: string | null;
   version: number;
   case_identifiers: string[];
   created_at: string;

@@ -10,14 +10,27 @@
  *
  * Prints one line per history (file, workflow type, final state, event count) and a total. Runs
  * everything in process on free ports: a Temporal dev server (the binary the tests use,
- * testkit/temporal-cli.ts), the Mesh and ComplyCube sandboxes, the workflow worker (with the worker's
- * default terms, both providers configured), the Mesh and the ComplyCube activity workers (the real
- * adapters against the sandboxes), as src/worker/main.ts splits them; the analyst is played through the
- * sandboxes' control routes and the webhook bridge by sending what it would: Mesh's `caseDecision`
- * signal, and for ComplyCube a signal-with-start of the check's `complyCubeCheckEvents` inbox (no webhook
- * is registered at the ComplyCube sandbox, so the script sends the event the sandbox would have). Record
- * again only on purpose (a deliberate, patched change); commit the new files next to the old ones and
- * name them in replay.test.ts's checklist.
+ * testkit/temporal-cli.ts), the Mesh and ComplyCube sandboxes (the risk and COS ones too, see below), the
+ * workflow worker (with the worker's default terms, both providers configured), the Mesh and the
+ * ComplyCube activity workers (the real adapters against the sandboxes), as src/worker/main.ts splits
+ * them; the analyst is played through the sandboxes' control routes and the webhook bridge by sending
+ * what it would: Mesh's `caseDecision` signal, and for ComplyCube a signal-with-start of the check's
+ * `complyCubeCheckEvents` inbox (no webhook is registered at the ComplyCube sandbox, so the script sends
+ * the event the sandbox would have). Record again only on purpose (a deliberate, patched change); commit
+ * the new files next to the old ones and name them in replay.test.ts's checklist.
+ *
+ * The steps around screening (issue 14: the risk score before screening, the core-banking customer after
+ * an approved onboarding) are on only when the workflow worker's defaults carry them, so they are recorded
+ * by a second set of workers on a task queue of their own, AROUND_TASK_QUEUE: a workflow worker whose
+ * defaults (AROUND_DEFAULTS) add the risk terms, the core-banking terms and Mesh's extensive profile, its
+ * Mesh worker, a risk worker (`<queue>-risk`, the real adapter against an in-process risk sandbox) and a
+ * COS worker (`<queue>-cos`, the real adapter against an in-process COS sandbox). The first set keeps its
+ * DEFAULTS and TASK_QUEUE unchanged: the earlier scenarios must keep recording what they recorded. Both
+ * sets are the same Worker Deployment version. No webhook is registered at the COS sandbox either: the
+ * script signals the waiting `core-customer-<id>` run what the bridge would (`coreEvent`, one event per
+ * scan step the run must read, fixed event ids), or starts `coreCustomerReview` for a customer already
+ * CORE_READY as the bridge's routeCoreEvent does. A core-banking run is started by its onboarding as an
+ * abandoned child; its first run is recorded, found by its workflow ID (`core-customer-<external id>`).
  *
  * A `complyCubeCheckEvents` inbox ends only after 10 idle minutes: its histories are recorded while it
  * waits on that idle timer, once it has delivered what the scenario sent (an open history replays up to
@@ -30,17 +43,32 @@
  * No personal data: the customers are the sandboxes' fictitious test names with nothing else
  * (src/sandbox/mesh/screening-rules.ts, src/sandbox/complycube/screening.ts; ComplyCube's also an
  * example.com address, which it requires), and every identity the server writes into events is the fixed
- * string below instead of pid@hostname.
+ * string below instead of pid@hostname. The core-banking customers also carry what COS requires, all
+ * fictitious: a birth date, a made-up address and a 555-01xx phone number; their names are the risk and
+ * Mesh sandboxes' test names, or COS's documented sandbox names (docs/providers/cos-sandbox.md, "Scan
+ * table": Cross River's OFAC and PEP test data, with the documented birth date).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities, createOnboardingTermsActivities } from '../../src/activities';
 import { caseDecisionSignal, type CaseDecision } from '../../src/contracts/case-decision';
+import {
+  CORE_OFAC_CHANGED,
+  CORE_PEP_CHANGED,
+  coreAmendCustomerUpdate,
+  coreCustomerWorkflowId,
+  coreDecideUpdate,
+  coreEventSignal,
+  coreReviewWorkflowId,
+  coreStatusQuery,
+  coreTaskQueue,
+  type CoreStatus,
+} from '../../src/contracts/core-banking';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   offboardCustomerWorkflowId,
@@ -64,8 +92,11 @@ import {
   COMPLYCUBE_WEBHOOK_HEALTH_SCHEDULE_ID,
   complyCubeCheckEventSignal,
   complyCubeCheckEventWorkflowId,
+  isScreeningProvider,
   providerTaskQueue,
 } from '../../src/contracts/screening-provider';
+import { riskTaskQueue } from '../../src/contracts/risk';
+import { kycScreeningProvider } from '../../src/contracts/search-attributes';
 import { monitoringCaseWorkflowId } from '../../src/contracts/workflow-ids';
 import { Secret } from '../../src/platform/config/secret';
 import { createComplyCubeActivities } from '../../src/providers/complycube/activities';
@@ -73,14 +104,22 @@ import type { ComplyCubeApi } from '../../src/providers/complycube/api';
 import { complyCubeApplicantProblems } from '../../src/providers/complycube/applicant';
 import { createComplyCubeClient } from '../../src/providers/complycube/client';
 import { loadComplyCubeConfig } from '../../src/providers/complycube/config';
+import { createCosActivities } from '../../src/providers/cos/activities';
+import { createCosClient } from '../../src/providers/cos/client';
+import { createCosTokenProvider } from '../../src/providers/cos/token-provider';
 import { createMeshClient } from '../../src/providers/mesh/client';
+import { createRiskActivities } from '../../src/providers/risk/activities';
+import { createRiskClient } from '../../src/providers/risk/client';
 import { DEFAULT_COMPLYCUBE_API_KEY, startComplyCubeSandbox } from '../../src/sandbox/complycube';
+import { startCosSandbox } from '../../src/sandbox/cos';
 import { startSandbox } from '../../src/sandbox/mesh';
+import { DEFAULT_RISK_API_KEY, startRiskSandbox } from '../../src/sandbox/risk';
 import { promoteIfWanted, type DeploymentVersion } from '../../src/worker/deployment';
 import { versioningOptions } from '../../src/worker/options';
 import {
   complyCubeCheckEvents,
   complyCubeWebhookHealth,
+  coreCustomerReview,
   monitoringCaseReview,
   offboardCustomer,
   type onboardCustomer,
@@ -90,6 +129,7 @@ import {
 import { bundleOnce } from '../../testkit/bundle';
 import { historyToJson, startOf } from '../../testkit/history-json';
 import { ComplyCubeSandboxControl } from '../../testkit/complycube-sandbox-control';
+import { CosSandboxControl, type CosSandboxCustomer } from '../../testkit/cos-sandbox-control';
 import { installRuntime } from '../../testkit/runtime';
 import { SandboxControl } from '../../testkit/sandbox-control';
 import { startLocalTemporal } from '../../testkit/temporal-server';
@@ -129,11 +169,43 @@ const DEFAULTS: OnboardingDefaults = {
   },
 };
 
+/**
+ * The second set of workers' queue: a workflow worker with AROUND_DEFAULTS, and its Mesh, risk and COS
+ * workers (`-mesh`, `-risk`, `-cos`), for the steps around screening; TASK_QUEUE's runs never take them.
+ */
+const AROUND_TASK_QUEUE = 'record-histories-around';
+
+/**
+ * DEFAULTS plus what a worker with RISK_API_BASE_URL, COS_BASE_URL and MESH_EXTENSIVE_CONFIGURATION_ID
+ * set gives its runs (src/worker/main.ts): every run risk-scored before screening (the enhanced route
+ * screened with the extensive profile), every approved run creating its core-banking customer. An hour
+ * between the core run's own reads: what it reads, it reads after an event the script sends.
+ */
+const AROUND_DEFAULTS: OnboardingDefaults = {
+  ...DEFAULTS,
+  providers: {
+    ...DEFAULTS.providers,
+    mesh: { screeningProfile: 'sandbox-default', extensiveProfile: 'sandbox-extensive' },
+  },
+  risk: { standardLevels: ['low', 'medium'], checkTimeoutMs: 20_000 },
+  core: {
+    partnerId: '00000000-0000-0000-0000-000000000000',
+    pollIntervalMs: HOUR,
+    reviewDeadlineMs: 7 * 24 * HOUR,
+  },
+};
+
+/** The COS sandbox's only client credentials (fictitious, in-process). */
+const COS_CLIENT = { clientId: 'record-histories', clientSecret: 'record-histories-secret' };
+
 /** When the bridge received the recorded webhooks (a fixed time: the histories carry no real one). */
 const RECEIVED_AT = '2026-01-01T00:00:00.000Z';
 
 /** A ComplyCube event id, shaped like theirs (24 hex characters), from `n`. */
 const complyCubeEventId = (n: number): string => `cc0000000000${String(n).padStart(12, '0')}`;
+
+/** A COS event envelope's id (a UUID, as COS's), from `n`. */
+const coreEventId = (n: number): string => `c05e0000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /**
  * Histories recorded before the worker supplied each run's terms (the input carried configuration and
@@ -176,6 +248,8 @@ class Recorder {
     readonly complycube: ComplyCubeSandboxControl,
     /** ComplyCube's API (the sandbox's), to see where a check stands. */
     readonly complyCubeApi: ComplyCubeApi,
+    /** The COS sandbox's control routes: its customers, the AML team, the nightly rescan. */
+    readonly cos: CosSandboxControl,
   ) {}
 
   /** An onboarding as the onboarding service starts it: the customer alone (and a policy, if given). */
@@ -280,6 +354,122 @@ class Recorder {
     );
   }
 
+  /**
+   * An onboarding on AROUND_TASK_QUEUE (risk-scored first) that must end APPROVED having started its
+   * core-banking run; `approve` plays the officer when the risk route holds it for one. The onboarding's
+   * run and the core run's first.
+   */
+  async approvedWithCore(
+    customer: MeshCustomer,
+    approve?: (handle: OnboardingHandle) => Promise<void>,
+  ): Promise<{ onboarding: RunRef; core: RunRef }> {
+    const handle = await startOnboarding(this.client, AROUND_TASK_QUEUE, { customer });
+    await approve?.(handle);
+    const status = await expectState(handle, 'APPROVED');
+    const workflowId = coreCustomerWorkflowId(customer.external_identifier);
+    if (status.core?.workflowId !== workflowId) {
+      throw new Error(`${handle.workflowId}: approved without starting ${workflowId}`);
+    }
+    // Started by the onboarding (an abandoned child) and never continued as new: the current run is its first.
+    const { runId } = await this.client.workflow.getHandle(workflowId).describe();
+    return { onboarding: Recorder.run(handle), core: { workflowId, runId } };
+  }
+
+  /** Waits until the customer's core-banking run shows a status `predicate` accepts. */
+  coreStatus(
+    externalIdentifier: string,
+    predicate: (status: CoreStatus) => boolean,
+    description: string,
+  ): Promise<CoreStatus> {
+    const handle = this.client.workflow.getHandle(coreCustomerWorkflowId(externalIdentifier));
+    return waitFor(
+      async () => {
+        const status = await handle.query(coreStatusQuery);
+        return predicate(status) ? status : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, description: `${handle.workflowId}: ${description}` },
+    );
+  }
+
+  /**
+   * The core run's first read of its customer saw both scans still Pending (COS scans by itself, after the
+   * sandbox's scanDelayMs), so what it reads next it reads after an event; its COS customer id.
+   */
+  async firstReadPending(externalIdentifier: string): Promise<string> {
+    const status = await this.coreStatus(
+      externalIdentifier,
+      (s) => CORE_WAITING.test(s.reason ?? '') || !['CORE_CREATING', 'CORE_SCANNING'].includes(s.state),
+      'its first read of the scans',
+    );
+    if (status.ofac !== 'Pending' || status.pepScan !== 'Pending' || status.coreCustomerId === undefined) {
+      throw new Error(
+        `core-customer-${externalIdentifier}: first read ${status.state}, OFAC ${status.ofac ?? '-'}, PEP ${status.pepScan ?? '-'}; expected both Pending (raise the COS sandbox's scanDelayMs)`,
+      );
+    }
+    return status.coreCustomerId;
+  }
+
+  /** The COS customer as the sandbox holds it, once `predicate` holds (its scans move on by themselves). */
+  cosCustomer(
+    id: string,
+    predicate: (customer: CosSandboxCustomer) => boolean,
+    description: string,
+  ): Promise<CosSandboxCustomer> {
+    return waitFor(
+      async () => {
+        const customer = await this.cos.customer(id);
+        return predicate(customer) ? customer : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, description: `COS customer ${id}: ${description}` },
+    );
+  }
+
+  /**
+   * What the bridge does with a COS event naming a customer whose core run is running (src/bridge/
+   * temporal-signaller.ts, routeCoreEvent): signals it the event. `n` makes the envelope's id.
+   */
+  async coreEvent(
+    externalIdentifier: string,
+    eventName: string,
+    coreCustomerId: string,
+    n: number,
+  ): Promise<void> {
+    await this.client.workflow.getHandle(coreCustomerWorkflowId(externalIdentifier)).signal(coreEventSignal, {
+      eventId: coreEventId(n),
+      eventName,
+      coreCustomerId,
+      receivedAt: RECEIVED_AT,
+    });
+  }
+
+  /**
+   * What the bridge does with an OFAC event naming a customer whose core run ended CORE_READY: starts its
+   * `coreCustomerReview` (routeCoreEvent), with the provider the core run recorded. `n` makes the event's id.
+   */
+  async coreReview(
+    externalIdentifier: string,
+    coreCustomerId: string,
+    n: number,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof coreCustomerReview>> {
+    const core = await this.client.workflow.getHandle(coreCustomerWorkflowId(externalIdentifier)).describe();
+    const provider = core.typedSearchAttributes.get(kycScreeningProvider);
+    const event = {
+      eventId: coreEventId(n),
+      eventName: CORE_OFAC_CHANGED,
+      coreCustomerId,
+      receivedAt: RECEIVED_AT,
+    };
+    return this.client.workflow.start(coreCustomerReview, {
+      taskQueue: AROUND_TASK_QUEUE,
+      workflowId: coreReviewWorkflowId(externalIdentifier, event.eventId),
+      args: [
+        { externalIdentifier, coreCustomerId, event, ...(isScreeningProvider(provider) && { provider }) },
+      ],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `KYC core review of ${externalIdentifier} for COS event ${event.eventId}`,
+    });
+  }
+
   /** The first (or only) run of a handle. */
   static run(handle: { workflowId: string; firstExecutionRunId: string }): RunRef {
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
@@ -311,6 +501,33 @@ const complyCubePerson = (externalIdentifier: string, lastName: string): MeshCus
   ...person(externalIdentifier, 'Jane', lastName),
   email_address: 'applicant@example.com',
 });
+
+/**
+ * A customer the core-banking step can create: a name, and what COS requires besides (a birth date, an
+ * address, a phone number; all fictitious). `phone: false` leaves the phone number out.
+ */
+function coreApplicant(
+  externalIdentifier: string,
+  firstName: string,
+  lastName: string,
+  o: { birthDate?: { day: number; month: number; year: number }; phone?: boolean } = {},
+): MeshCustomer {
+  return {
+    ...person(externalIdentifier, firstName, lastName),
+    date_of_birth: o.birthDate ?? { day: 1, month: 1, year: 1990 },
+    address: {
+      address_line_1: '123 Any St',
+      city: 'Anywhere',
+      country_subdivision: 'NY',
+      postal_code: '12345',
+      country: 'US',
+    },
+    ...(o.phone !== false && { phone_number: '2015550123' }),
+  };
+}
+
+/** A core run's reason once it read the scans and waits for more (src/workflows/core/core-customer.ts). */
+const CORE_WAITING = /^OFAC \S+, PEP \S+: waiting for the core's scans$/;
 
 /** What the webhook bridge signals for a case event; `n` makes the delivery's webhook-id. */
 function webhookDecision(
@@ -379,7 +596,8 @@ async function monitoringCase(
 /**
  * Every scenario, grouped as replay.test.ts's checklist reads. File names say the workflow (`terms-*`:
  * onboardCustomer started with the customer alone; `complycube-*`: runs screened by ComplyCube, and the
- * ComplyCube-only types) and the branch.
+ * ComplyCube-only types; `risk-*`: onboardCustomer on AROUND_TASK_QUEUE; `core-*`: the core-banking types)
+ * and the branch.
  */
 const SCENARIOS: Scenario[] = [
   // --- onboardCustomer: screening decides ------------------------------------------------------------
@@ -846,7 +1064,156 @@ const SCENARIOS: Scenario[] = [
       return [Recorder.run(handle)];
     },
   },
+  // --- Around screening (AROUND_TASK_QUEUE): the risk score, then the core-banking customer -------------
+  {
+    // Low risk (standard route), clean screening: APPROVED, and the core run it starts (abandoned child)
+    // creates the customer, its address and phone, reads both scans Pending, and reads them Clear after
+    // COS's event: CORE_READY.
+    files: ['risk-standard-approved-starts-core.json', 'core-customer-ready-after-event.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-CORE-READY-0001';
+      const { onboarding, core } = await ctx.approvedWithCore(coreApplicant(ext, 'Test', 'CleanUser'));
+      const id = await ctx.firstReadPending(ext);
+      await ctx.cosCustomer(id, (c) => c.ofac === 'Clear' && c.pepScan === 'Clear', 'scans Clear');
+      await ctx.coreEvent(ext, CORE_OFAC_CHANGED, id, 1);
+      await expectCore(ctx, core, 'CORE_READY');
+      return [onboarding, core];
+    },
+  },
+  {
+    // The risk sandbox scores "High": the enhanced route, screened with the extensive profile (clean at
+    // Mesh); never approved straight through, a compliance officer approves (decide); its core run started.
+    files: ['risk-enhanced-officer-approves.json'],
+    async record(ctx) {
+      const { onboarding } = await ctx.approvedWithCore(
+        coreApplicant('REPLAY-RISK-ENHANCED-0001', 'Hugo', 'Highrisk'),
+        async (handle) => {
+          const waiting = await waitForStatus(
+            handle,
+            (s) => s.state === 'AWAITING_REVIEW' && s.escalated,
+            "the officer's review",
+          );
+          if (waiting.risk?.route !== 'enhanced' || waiting.screening?.profile !== 'sandbox-extensive') {
+            throw new Error(
+              `${handle.workflowId}: expected the enhanced route, got ${JSON.stringify(waiting.risk)}`,
+            );
+          }
+          await handle.executeUpdate(decideUpdate, {
+            args: [
+              { outcome: 'APPROVE', actor: 'replay-officer', reason: 'enhanced due diligence complete' },
+            ],
+          });
+        },
+      );
+      return [onboarding];
+    },
+  },
+  {
+    // No phone number: CORE_INCOMPLETE after the customer and its address; the amendCustomer Update on the
+    // core run supplies it, and the phone is created; the scans (Clear by then) read at once: CORE_READY.
+    files: ['core-customer-incomplete-then-amended.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-CORE-INCOMPLETE-0001';
+      const { core } = await ctx.approvedWithCore(coreApplicant(ext, 'Test', 'CleanUser', { phone: false }));
+      const incomplete = await ctx.coreStatus(ext, (s) => s.state === 'CORE_INCOMPLETE', 'CORE_INCOMPLETE');
+      if (incomplete.missing?.join() !== 'customer.phone_number' || incomplete.coreCustomerId === undefined) {
+        throw new Error(
+          `${core.workflowId}: expected only the phone number missing, got ${incomplete.missing?.join()}`,
+        );
+      }
+      await ctx.cosCustomer(
+        incomplete.coreCustomerId,
+        (c) => c.ofac === 'Clear' && c.pepScan === 'Clear',
+        'scans Clear',
+      );
+      await ctx.client.workflow.getHandle(core.workflowId).executeUpdate(coreAmendCustomerUpdate, {
+        args: [{ customer: { phone_number: '2015550123' }, requestId: 'replay-core-amend-1' }],
+      });
+      await expectCore(ctx, core, 'CORE_READY');
+      return [core];
+    },
+  },
+  {
+    // COS's documented OFAC hit (Arellano Félix, born 1969-12-11): OFAC Failed, Reviewing, then Positive,
+    // each read after its event: CORE_DECLINED, and the offboarding it starts.
+    files: ['core-customer-ofac-positive-declined.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-CORE-OFAC-0001';
+      const { core } = await ctx.approvedWithCore(
+        coreApplicant(ext, 'Francisco', 'Javier Arellano Félix', {
+          birthDate: { day: 11, month: 12, year: 1969 },
+        }),
+      );
+      const id = await ctx.firstReadPending(ext);
+      for (const [n, ofac] of [
+        [2, 'Failed'],
+        [3, 'Reviewing'],
+      ] as const) {
+        await ctx.cosCustomer(id, (c) => c.ofac === ofac, `OFAC ${ofac}`);
+        await ctx.coreEvent(ext, CORE_OFAC_CHANGED, id, n);
+        await ctx.coreStatus(ext, (s) => s.ofac === ofac, `its read of OFAC ${ofac}`);
+      }
+      await ctx.cosCustomer(id, (c) => c.ofac === 'Positive', 'OFAC Positive');
+      await ctx.coreEvent(ext, CORE_OFAC_CHANGED, id, 4);
+      await expectCore(ctx, core, 'CORE_DECLINED', { offboarded: true });
+      return [core];
+    },
+  },
+  {
+    // COS's documented PEP hit (OFAC Clear, PEP Positive; clean at Mesh and low risk): CORE_REVIEW after the
+    // PEP event; an officer accepts it (decide): CORE_READY.
+    files: ['core-customer-pep-officer-approves.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-CORE-PEP-0001';
+      const { core } = await ctx.approvedWithCore(coreApplicant(ext, 'Vladimir', 'Putin'));
+      const id = await ctx.firstReadPending(ext);
+      await ctx.cosCustomer(id, (c) => c.pepScan === 'Positive' && c.ofac === 'Clear', 'PEP Positive');
+      await ctx.coreEvent(ext, CORE_PEP_CHANGED, id, 5);
+      await ctx.coreStatus(ext, (s) => s.state === 'CORE_REVIEW', 'CORE_REVIEW');
+      await ctx.client.workflow.getHandle(core.workflowId).executeUpdate(coreDecideUpdate, {
+        args: [{ outcome: 'APPROVE', actor: 'replay-officer', reason: 'enhanced due diligence complete' }],
+      });
+      await expectCore(ctx, core, 'CORE_READY');
+      return [core];
+    },
+  },
+  {
+    // A customer CORE_READY (its runs not recorded) that COS's nightly rescan finds OFAC Positive: the bridge
+    // starts its review, which reads it: CORE_DECLINED, and the offboarding it starts.
+    files: ['core-review-ofac-positive-offboards.json'],
+    async record(ctx) {
+      const ext = 'REPLAY-CORE-REVIEW-0001';
+      const { core } = await ctx.approvedWithCore(coreApplicant(ext, 'Test', 'CleanUser'));
+      const id = await ctx.firstReadPending(ext);
+      await ctx.cosCustomer(id, (c) => c.ofac === 'Clear' && c.pepScan === 'Clear', 'scans Clear');
+      await ctx.coreEvent(ext, CORE_OFAC_CHANGED, id, 6);
+      await expectCore(ctx, core, 'CORE_READY');
+      await ctx.cos.rescan(id, { ofac: 'Positive' });
+      const review = await ctx.coreReview(ext, id, 7);
+      await expectCore(ctx, Recorder.run(review), 'CORE_DECLINED', { offboarded: true });
+      return [Recorder.run(review)];
+    },
+  },
 ];
+
+/** Waits for a core-banking run's result and checks its final state (and that it started an offboarding). */
+async function expectCore(
+  ctx: Recorder,
+  run: RunRef,
+  state: CoreStatus['state'],
+  o: { offboarded?: boolean } = {},
+): Promise<CoreStatus> {
+  const status = (await ctx.client.workflow.getHandle(run.workflowId, run.runId).result()) as CoreStatus;
+  if (status.state !== state) {
+    throw new Error(`${run.workflowId}: expected ${state}, got ${status.state} (${status.reason ?? ''})`);
+  }
+  if (o.offboarded === true) {
+    if (status.offboardingWorkflowId === undefined)
+      throw new Error(`${run.workflowId}: no offboarding started`);
+    await ctx.client.workflow.getHandle(status.offboardingWorkflowId).result();
+  }
+  return status;
+}
 
 /** Waits for an onboarding's result and checks its final state. */
 async function expectState(handle: OnboardingHandle, state: string) {
@@ -891,7 +1258,16 @@ function finalStateOf(history: temporal.api.history.v1.IHistory): string {
   const payload = last?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
   if (payload === undefined) return 'COMPLETED';
   const result = defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload);
-  if (typeof result['state'] === 'string') return result['state']; // onboarding, monitoring case
+  const state = result['state'];
+  if (typeof state === 'string') {
+    // onboarding (and the core run it started), monitoring case, core-banking run (and its offboarding)
+    const core = result['core'] !== undefined ? ', core started' : '';
+    const offboarding =
+      state.startsWith('CORE_') && result['offboardingWorkflowId'] !== undefined
+        ? ', offboarding started'
+        : '';
+    return `${state}${core}${offboarding}`;
+  }
   if ('onboardingWithdrawn' in result) {
     return result['onboardingWithdrawn'] === true ? 'offboarded, onboarding withdrawn' : 'offboarded';
   }
@@ -905,6 +1281,12 @@ function finalStateOf(history: temporal.api.history.v1.IHistory): string {
     return `re-scored ${String(result['riskLevel'])}${offboarding}`;
   }
   return 'COMPLETED';
+}
+
+/** Runs `workers` (each until the next one has stopped) while `fn` runs, as nested `runUntil`s. */
+function runAll(workers: readonly Worker[], fn: () => Promise<void>): Promise<void> {
+  const [first, ...rest] = workers;
+  return first === undefined ? fn() : first.runUntil(runAll(rest, fn));
 }
 
 /** `--only <file-substring>`, repeatable; bad usage exits 2 with the usage line. */
@@ -949,6 +1331,16 @@ async function main(): Promise<void> {
     port: 0,
     checkDelayMs: 300,
     rateLimitPerSecond: 0,
+    logLevel: 'silent',
+  });
+  const riskSandbox = await startRiskSandbox({ port: 0, logLevel: 'silent' });
+  // Scans end 1 s after a customer's creation (the run reads them Pending first), the AML team's answer 2 s
+  // later. No webhook is registered: the script sends what the bridge would.
+  const cosSandbox = await startCosSandbox({
+    port: 0,
+    ...COS_CLIENT,
+    scanDelayMs: 1_000,
+    reviewDelayMs: 2_000,
     logLevel: 'silent',
   });
   try {
@@ -999,72 +1391,130 @@ async function main(): Promise<void> {
       }),
       ...versioningOptions(VERSION),
     });
+    // The second set, for the steps around screening (AROUND_DEFAULTS), on a queue of its own.
+    const aroundWorkflowWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: AROUND_TASK_QUEUE,
+      identity: IDENTITY,
+      activities: createOnboardingTermsActivities(AROUND_DEFAULTS, {
+        complycube: (customer) => complyCubeApplicantProblems(customer as MeshCustomer),
+      }),
+      enableNonLocalActivities: false,
+      ...versioningOptions(VERSION),
+      workflowBundle: await bundleOnce(require.resolve('../../src/workflows')),
+    });
+    const aroundMeshWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: meshTaskQueue(AROUND_TASK_QUEUE),
+      identity: IDENTITY,
+      activities: createActivities({ mesh }),
+      ...versioningOptions(VERSION),
+    });
+    const riskWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: riskTaskQueue(AROUND_TASK_QUEUE),
+      identity: IDENTITY,
+      activities: createRiskActivities({
+        risk: createRiskClient({
+          config: { baseUrl: riskSandbox.url, apiKey: new Secret(DEFAULT_RISK_API_KEY) },
+        }),
+      }),
+      ...versioningOptions(VERSION),
+    });
+    const cosConnection = {
+      baseUrl: cosSandbox.url,
+      tokenUrl: `${cosSandbox.url}/connect/token`,
+      clientId: COS_CLIENT.clientId,
+      clientSecret: new Secret(COS_CLIENT.clientSecret),
+      scope: undefined,
+      audience: undefined,
+      partnerId: AROUND_DEFAULTS.core!.partnerId,
+    };
+    const cosWorker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: coreTaskQueue(AROUND_TASK_QUEUE),
+      identity: IDENTITY,
+      activities: createCosActivities({
+        cos: createCosClient({
+          config: cosConnection,
+          tokens: createCosTokenProvider({ config: cosConnection }),
+        }),
+      }),
+      ...versioningOptions(VERSION),
+    });
     const ctx = new Recorder(
       client,
       new SandboxControl(sandbox.url),
       new ComplyCubeSandboxControl(complyCubeSandbox.url),
       complyCubeApi,
+      new CosSandboxControl(cosSandbox.url),
     );
 
     await mkdir(OUT_DIR, { recursive: true });
     let histories = 0;
     let events = 0;
-    await workflowWorker.runUntil(
-      meshWorker.runUntil(
-        complyCubeWorker.runUntil(async () => {
-          await promoteIfWanted({
-            connection: env.nativeConnection,
-            namespace: 'default',
-            version: VERSION,
-            mode: 'always',
-            identity: IDENTITY,
-          });
-          for (const scenario of chosen) {
-            const runs = await scenario.record(ctx);
-            if (runs.length !== scenario.files.length) {
-              throw new Error(
-                `${scenario.files.join(', ')}: ${runs.length} runs recorded for ${scenario.files.length} files`,
-              );
-            }
-            for (const [i, run] of runs.entries()) {
-              const file = scenario.files[i]!;
-              const handle = client.workflow.getHandle(run.workflowId, run.runId);
-              // A cancelled run or a started child may still be finishing; an open one must wait on its timer.
-              const history = await waitFor(
-                async () => {
-                  if (run.open !== true && (await handle.describe()).status.name === 'RUNNING')
-                    return undefined;
-                  const fetched = await handle.fetchHistory();
-                  return run.open !== true || idleOnTimer(fetched.events ?? []) ? fetched : undefined;
-                },
-                {
-                  timeoutMs: 30_000,
-                  intervalMs: 100,
-                  description: `${file}: ${run.workflowId} to ${run.open === true ? 'wait on its timer' : 'end'}`,
-                },
-              );
-              const finalState = finalStateOf(history);
-              if ((finalState === 'CONTINUED_AS_NEW') !== (run.continuesAsNew === true)) {
-                throw new Error(
-                  `${file}: ended ${finalState}, ${run.continuesAsNew === true ? 'expected' : 'not expected'} to continue as new (SUGGEST_CONTINUE_AS_NEW_AFTER=${SUGGEST_CONTINUE_AS_NEW_AFTER})`,
-                );
-              }
-              const count = history.events?.length ?? 0;
-              await writeFile(join(OUT_DIR, file), `${historyToJson(history)}\n`);
-              histories += 1;
-              events += count;
-              process.stdout.write(
-                `${file.padEnd(66)} ${startOf(history).workflowType.padEnd(23)} ${finalState.padEnd(46)} ${count} events\n`,
-              );
-            }
+    const workers = [
+      workflowWorker,
+      meshWorker,
+      complyCubeWorker,
+      aroundWorkflowWorker,
+      aroundMeshWorker,
+      riskWorker,
+      cosWorker,
+    ];
+    await runAll(workers, async () => {
+      await promoteIfWanted({
+        connection: env.nativeConnection,
+        namespace: 'default',
+        version: VERSION,
+        mode: 'always',
+        identity: IDENTITY,
+      });
+      for (const scenario of chosen) {
+        const runs = await scenario.record(ctx);
+        if (runs.length !== scenario.files.length) {
+          throw new Error(
+            `${scenario.files.join(', ')}: ${runs.length} runs recorded for ${scenario.files.length} files`,
+          );
+        }
+        for (const [i, run] of runs.entries()) {
+          const file = scenario.files[i]!;
+          const handle = client.workflow.getHandle(run.workflowId, run.runId);
+          // A cancelled run or a started child may still be finishing; an open one must wait on its timer.
+          const history = await waitFor(
+            async () => {
+              if (run.open !== true && (await handle.describe()).status.name === 'RUNNING') return undefined;
+              const fetched = await handle.fetchHistory();
+              return run.open !== true || idleOnTimer(fetched.events ?? []) ? fetched : undefined;
+            },
+            {
+              timeoutMs: 30_000,
+              intervalMs: 100,
+              description: `${file}: ${run.workflowId} to ${run.open === true ? 'wait on its timer' : 'end'}`,
+            },
+          );
+          const finalState = finalStateOf(history);
+          if ((finalState === 'CONTINUED_AS_NEW') !== (run.continuesAsNew === true)) {
+            throw new Error(
+              `${file}: ended ${finalState}, ${run.continuesAsNew === true ? 'expected' : 'not expected'} to continue as new (SUGGEST_CONTINUE_AS_NEW_AFTER=${SUGGEST_CONTINUE_AS_NEW_AFTER})`,
+            );
           }
-        }),
-      ),
-    );
+          const count = history.events?.length ?? 0;
+          await writeFile(join(OUT_DIR, file), `${historyToJson(history)}\n`);
+          histories += 1;
+          events += count;
+          process.stdout.write(
+            `${file.padEnd(66)} ${startOf(history).workflowType.padEnd(23)} ${finalState.padEnd(46)} ${count} events\n`,
+          );
+        }
+      }
+    });
     process.stdout.write(
       `${histories} histories (${events} events) written to test/fixtures/histories in ${Math.round((Date.now() - startedAt) / 1000)} s\n`,
     );
   } finally {
+    await cosSandbox.close();
+    await riskSandbox.close();
     await complyCubeSandbox.close();
     await sandbox.close();
     await env.teardown();

@@ -41,5 +41,9 @@ export function createOnboardingTermsActivities(
       }
       return terms.value;
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- an activity is async by contract
+    async resolveCoreTerms() {
+      return defaults.core ?? null;
+    },
   };
 }

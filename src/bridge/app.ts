@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { COMPLYCUBE_WEBHOOK_ROUTE, registerComplyCubeRoute } from './complycube-route';
 import type { BridgeConfig } from './config';
+import { COS_WEBHOOK_ROUTE, registerCosRoute, type CosRouteSummary } from './cos-route';
 import { DeliveryDedupe } from './delivery-dedupe';
 import { deliverEvent, type DeliveryOutcome } from './deliver-event';
 import { refuse, registerErrorHandling } from './http-errors';
@@ -10,7 +11,7 @@ import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './signatur
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
-export { COMPLYCUBE_WEBHOOK_ROUTE };
+export { COMPLYCUBE_WEBHOOK_ROUTE, COS_WEBHOOK_ROUTE };
 /** Case webhooks are a few KiB; anything near this is not one of them. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -25,8 +26,8 @@ export type BridgeAppConfig = Pick<
   BridgeConfig,
   'webhookSecrets' | 'legacySecret' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'dedupe'
 > &
-  // Optional here so callers that predate the ComplyCube route build a Mesh-only bridge unchanged.
-  Partial<Pick<BridgeConfig, 'complyCubeWebhookSecrets'>>;
+  // Optional here so callers that predate the ComplyCube and COS routes build a Mesh-only bridge unchanged.
+  Partial<Pick<BridgeConfig, 'complyCubeWebhookSecrets' | 'cosWebhookCredentials'>>;
 
 export interface BridgeDeps {
   config: BridgeAppConfig;
@@ -37,8 +38,8 @@ export interface BridgeDeps {
 
 /**
  * The webhook service as a Fastify instance, not yet listening (`app.inject` in tests, `listen` in
- * main.ts). Exactly three routes, four with ComplyCube secrets configured; everything else is a 404 from
- * the one error handler.
+ * main.ts). Exactly three routes, plus one with ComplyCube secrets configured and one with COS
+ * credentials configured (five at most); everything else is a 404 from the one error handler.
  */
 export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyInstance {
   const app = Fastify({
@@ -56,7 +57,12 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     logController: new LogController({
       disableRequestLogging: (request) => {
         const path = (request.url ?? '').split('?')[0] ?? '';
-        return PROBE_ROUTES.has(path) || path === WEBHOOK_ROUTE || path === COMPLYCUBE_WEBHOOK_ROUTE;
+        return (
+          PROBE_ROUTES.has(path) ||
+          path === WEBHOOK_ROUTE ||
+          path === COMPLYCUBE_WEBHOOK_ROUTE ||
+          path === COS_WEBHOOK_ROUTE
+        );
       },
     }),
   });
@@ -169,6 +175,19 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
       dedupe,
       logRejection: createRejectionLog(),
       rejectionLogger: logger.child({ provider: 'complycube' }),
+    });
+  }
+
+  // Likewise for COS: served only with both Basic credentials configured.
+  if (config.cosWebhookCredentials !== undefined) {
+    registerCosRoute(app, {
+      credentials: config.cosWebhookCredentials,
+      signaller,
+      // The same dedupe: COS keys are prefixed `cos:`, so this route only reads back its own summaries,
+      // and the other routes never see one (hence the narrower view of the same instance).
+      dedupe: dedupe as unknown as DeliveryDedupe<CosRouteSummary>,
+      logRejection: createRejectionLog(),
+      rejectionLogger: logger.child({ provider: 'cos' }),
     });
   }
 

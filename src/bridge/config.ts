@@ -17,6 +17,11 @@ export interface BridgeConfig {
    * while one is rotated. Empty: `POST /webhooks/complycube` is not served at all (404).
    */
   complyCubeWebhookSecrets: Secret[];
+  /**
+   * The HTTP Basic credentials COS sends with each event (the registration's `authUsername` /
+   * `authPassword`; docs/bridge.md, "COS route"). Undefined: `POST /webhooks/cos` is not served (404).
+   */
+  cosWebhookCredentials: CosWebhookCredentials | undefined;
   /** Whole request, headers to response: a slow client cannot hold a socket for longer. */
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
@@ -27,6 +32,11 @@ export interface BridgeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Remembered `webhook-id`s: bounded count, bounded age (the sender's retries span 16 s). */
   dedupe: { maxEntries: number; ttlMs: number };
+}
+
+export interface CosWebhookCredentials {
+  username: Secret;
+  password: Secret;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -84,6 +94,14 @@ const schema = z
     WEBHOOK_SECRET: webhookSecrets,
     WEBHOOK_LEGACY_SECRET: z.string().optional(),
     COMPLYCUBE_WEBHOOK_SECRET: complyCubeSecrets,
+    // HTTP Basic (RFC 7617): the user-id ends at the first colon, so it may hold none; the password may.
+    COS_WEBHOOK_USERNAME: z
+      .string()
+      .regex(/^[^:]+$/, {
+        error: 'expected a user name without a colon (HTTP Basic splits at the first colon)',
+      })
+      .optional(),
+    COS_WEBHOOK_PASSWORD: z.string().optional(),
     WEBHOOK_REQUEST_TIMEOUT: envField.duration('10s'),
     WEBHOOK_KEEP_ALIVE_TIMEOUT: envField.duration('72s'),
     WEBHOOK_SIGNAL_TIMEOUT: envField.duration('5s'),
@@ -104,6 +122,19 @@ const schema = z
         path: ['WEBHOOK_SECRET'],
         message:
           'required: the base64 webhook signing secret(s), comma-separated (or WEBHOOK_LEGACY_SECRET for the legacy scheme)',
+        input: undefined,
+      });
+    }
+    // Both or neither: one without the other would serve the route with half a credential, or silently not.
+    const cosUsername = ctx.value.COS_WEBHOOK_USERNAME !== undefined;
+    const cosPassword = ctx.value.COS_WEBHOOK_PASSWORD !== undefined;
+    if (cosUsername !== cosPassword) {
+      const missing = cosUsername ? 'COS_WEBHOOK_PASSWORD' : 'COS_WEBHOOK_USERNAME';
+      const other = cosUsername ? 'COS_WEBHOOK_USERNAME' : 'COS_WEBHOOK_PASSWORD';
+      ctx.issues.push({
+        code: 'custom',
+        path: [missing],
+        message: `required when ${other} is set: the COS route takes both or neither (unset both to switch it off)`,
         input: undefined,
       });
     }
@@ -134,6 +165,10 @@ export function loadBridgeConfig(env?: Env): BridgeConfig {
     webhookSecrets: c.WEBHOOK_SECRET,
     legacySecret: c.WEBHOOK_LEGACY_SECRET === undefined ? undefined : new Secret(c.WEBHOOK_LEGACY_SECRET),
     complyCubeWebhookSecrets: c.COMPLYCUBE_WEBHOOK_SECRET,
+    cosWebhookCredentials:
+      c.COS_WEBHOOK_USERNAME !== undefined && c.COS_WEBHOOK_PASSWORD !== undefined
+        ? { username: new Secret(c.COS_WEBHOOK_USERNAME), password: new Secret(c.COS_WEBHOOK_PASSWORD) }
+        : undefined,
     requestTimeoutMs: c.WEBHOOK_REQUEST_TIMEOUT,
     keepAliveTimeoutMs: c.WEBHOOK_KEEP_ALIVE_TIMEOUT,
     signalTimeoutMs: c.WEBHOOK_SIGNAL_TIMEOUT,

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
         config.complyCubeWebhookSecrets.length > 0
           ? `on (${config.complyCubeWebhookSecrets.length} secret(s))`
           : 'off',
+      cosRoute: config.cosWebhookCredentials !== undefined ? 'on (HTTP Basic)' : 'off',
     },
     'webhook bridge ready',
   );

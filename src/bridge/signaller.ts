@@ -1,4 +1,5 @@
 import type { CaseDecision } from '../contracts/case-decision';
+import type { CoreEvent } from '../contracts/core-banking';
 import type { MonitoringCaseReviewInput } from '../contracts/monitoring-case';
 import type { ComplyCubeCheckEvent } from '../contracts/screening-provider';
 
@@ -29,6 +30,16 @@ export interface Signaller {
    * signal, and once it has closed (it ends when idle) a new run starts. It dedupes by `eventId` itself.
    */
   signalComplyCubeCheck(event: ComplyCubeCheckEvent): Promise<'signalled'>;
+  /**
+   * Hands one customer of a COS event to the run that owns it, found by its `KycCoreCustomerId` (no
+   * database of the bridge's own): a running `coreCustomerOnboarding` gets the `coreEvent` signal
+   * (`signalled`); when none runs and the last one ended `CORE_READY`, an OFAC change starts a
+   * `coreCustomerReview` of its own, once per event id (`review-started`, also when it already exists).
+   * Anything else (an id no run carries, a PEP change of a finished customer, an id that cannot be a COS
+   * id) is `not-ours`: the runs' own polls of the customer are the safety net. The runs dedupe by
+   * `eventId`, so a repeated call is harmless.
+   */
+  routeCoreEvent(event: CoreEvent): Promise<'signalled' | 'review-started' | 'not-ours'>;
   /** True when Temporal answers within the readiness deadline. Never throws. */
   isReady(): Promise<boolean>;
 }

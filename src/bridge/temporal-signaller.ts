@@ -1,4 +1,9 @@
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  type Client,
+  type WorkflowExecutionInfo,
+  type WorkflowExecutionStatusName,
+} from '@temporalio/client';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
@@ -6,20 +11,60 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/common';
 import { caseDecisionSignal } from '../contracts/case-decision';
+import {
+  CORE_CUSTOMER_WORKFLOW_PREFIX,
+  CORE_OFAC_CHANGED,
+  coreEventSignal,
+  coreReviewWorkflowId,
+  type CoreEvent,
+  type CoreReviewInput,
+  type CoreState,
+} from '../contracts/core-banking';
 import { MONITORING_CASE_REVIEW_WORKFLOW_TYPE } from '../contracts/monitoring-case';
 import {
   COMPLYCUBE_CHECK_EVENT_WORKFLOW_TYPE,
   complyCubeCheckEventSignal,
   complyCubeCheckEventWorkflowId,
+  isScreeningProvider,
   type ComplyCubeCheckEventInput,
 } from '../contracts/screening-provider';
+import {
+  kycCoreCustomerId,
+  kycCoreState,
+  kycExternalIdentifier,
+  kycScreeningProvider,
+} from '../contracts/search-attributes';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../contracts/workflow-ids';
 import { TemporalUnavailableError, type Signaller } from './signaller';
+
+/** The core-banking workflows the bridge finds and starts, by type name (src/workflows/core/). */
+export const CORE_CUSTOMER_ONBOARDING_WORKFLOW_TYPE = 'coreCustomerOnboarding';
+export const CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE = 'coreCustomerReview';
+
+/** COS customer ids are UUIDs: anything else is no customer of ours and never reaches a visibility query. */
+const CORE_CUSTOMER_ID = /^[A-Za-z0-9-]{1,64}$/;
+const READY: CoreState = 'CORE_READY';
+/** A run in these states still takes signals. */
+const OPEN_STATUSES: ReadonlySet<WorkflowExecutionStatusName> = new Set(['RUNNING', 'PAUSED']);
+/** A customer id belongs to one onboarding run (and its continue-as-new successors): a handful at most. */
+const MAX_RUNS_READ = 20;
+
+/** A string literal of Temporal's list filter. */
+function quoted(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function coreCustomerRunsQuery(coreCustomerId: string): string {
+  return (
+    `WorkflowType = ${quoted(CORE_CUSTOMER_ONBOARDING_WORKFLOW_TYPE)} ` +
+    `AND ${kycCoreCustomerId.name} = ${quoted(coreCustomerId)}`
+  );
+}
 
 export interface TemporalSignallerOptions {
   client: Client;
   namespace: string;
-  /** Where the monitoring review and the ComplyCube check inboxes run: the worker's task queue. */
+  /** Where the monitoring review, the ComplyCube check inboxes and the core reviews run: the worker's task queue. */
   taskQueue: string;
   /** gRPC deadline per signal: well under the sender's 16 s, so a slow server becomes a 503 the sender retries. */
   signalTimeoutMs: number;
@@ -46,6 +91,20 @@ function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The run that ended last, leaving out runs that continued as new: their successor carries on (and,
+ * once visibility shows it, is the running one).
+ */
+function lastEnded(runs: readonly WorkflowExecutionInfo[]): WorkflowExecutionInfo | undefined {
+  let last: WorkflowExecutionInfo | undefined;
+  for (const run of runs) {
+    if (OPEN_STATUSES.has(run.status.name) || run.status.name === 'CONTINUED_AS_NEW') continue;
+    const at = (run.closeTime ?? run.startTime).getTime();
+    if (last === undefined || at > (last.closeTime ?? last.startTime).getTime()) last = run;
+  }
+  return last;
+}
+
 /** Transport failures become `TemporalUnavailableError`; anything else (misconfiguration) stays as it is. */
 function classify(err: unknown, operation: string): unknown {
   const code = grpcCode(err);
@@ -61,6 +120,81 @@ function classify(err: unknown, operation: string): unknown {
 export function createTemporalSignaller(options: TemporalSignallerOptions): Signaller {
   const { client, namespace, taskQueue } = options;
   const deadline = (ms: number) => Date.now() + ms;
+
+  /** The `coreCustomerOnboarding` runs that carry this COS customer id, as visibility knows them now. */
+  async function findCoreCustomerRuns(coreCustomerId: string): Promise<WorkflowExecutionInfo[]> {
+    try {
+      return await client.withDeadline(deadline(options.signalTimeoutMs), async () => {
+        const runs: WorkflowExecutionInfo[] = [];
+        for await (const run of client.workflow.list({
+          query: coreCustomerRunsQuery(coreCustomerId),
+          pageSize: MAX_RUNS_READ,
+        })) {
+          runs.push(run);
+          if (runs.length >= MAX_RUNS_READ) break;
+        }
+        return runs;
+      });
+    } catch (err) {
+      throw classify(err, 'list');
+    }
+  }
+
+  /** False when the run is gone (closed since visibility saw it running). */
+  async function signalCoreRun(workflowId: string, event: CoreEvent): Promise<boolean> {
+    // By workflow ID alone: the current run, also when the one visibility saw has continued as new.
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+        handle.signal(coreEventSignal, event),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw classify(err, 'signal');
+    }
+  }
+
+  /** The customer's external identifier: its run's KycExternalIdentifier, else the run's workflow ID. */
+  function externalIdentifierOf(run: WorkflowExecutionInfo): string | undefined {
+    const upserted = run.typedSearchAttributes.get(kycExternalIdentifier);
+    if (upserted !== undefined && upserted !== '') return upserted;
+    return run.workflowId.startsWith(CORE_CUSTOMER_WORKFLOW_PREFIX)
+      ? run.workflowId.slice(CORE_CUSTOMER_WORKFLOW_PREFIX.length)
+      : undefined;
+  }
+
+  async function startCoreReview(
+    run: WorkflowExecutionInfo,
+    externalIdentifier: string,
+    event: CoreEvent,
+  ): Promise<'review-started'> {
+    const provider = run.typedSearchAttributes.get(kycScreeningProvider);
+    const input: CoreReviewInput = {
+      externalIdentifier,
+      coreCustomerId: event.coreCustomerId,
+      event,
+      ...(isScreeningProvider(provider) && { provider }),
+    };
+    try {
+      await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+        client.workflow.start(CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE, {
+          workflowId: coreReviewWorkflowId(externalIdentifier, event.eventId),
+          taskQueue,
+          args: [input],
+          // One review per customer and event: COS redelivers the whole event, and a review that already
+          // ran (or runs) for it is not started again.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
+          staticSummary: `KYC core review of ${externalIdentifier} for COS event ${event.eventId}`,
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'review-started';
+      throw classify(err, 'start');
+    }
+    return 'review-started';
+  }
 
   return {
     async signalOnboarding(externalIdentifier, decision) {
@@ -121,6 +255,36 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
         return 'signalled';
       } catch (err) {
         throw classify(err, 'signal-with-start');
+      }
+    },
+
+    async routeCoreEvent(event) {
+      if (!CORE_CUSTOMER_ID.test(event.coreCustomerId)) return 'not-ours';
+      // A run seen running may close before the signal lands: then it is looked up once more, and its
+      // final state decides (a CORE_READY end means a review).
+      for (let attempt = 1; ; attempt++) {
+        const runs = await findCoreCustomerRuns(event.coreCustomerId);
+        const running = runs.find((run) => OPEN_STATUSES.has(run.status.name));
+        if (running !== undefined) {
+          const signalled = await signalCoreRun(running.workflowId, event);
+          if (signalled) return 'signalled';
+          if (attempt < 2) continue;
+          return 'not-ours';
+        }
+        const last = lastEnded(runs);
+        const externalIdentifier = last === undefined ? undefined : externalIdentifierOf(last);
+        if (
+          last !== undefined &&
+          externalIdentifier !== undefined &&
+          last.typedSearchAttributes.get(kycCoreState) === READY &&
+          event.eventName === CORE_OFAC_CHANGED
+        ) {
+          return startCoreReview(last, externalIdentifier, event);
+        }
+        // No run, a run that ended otherwise, or a PEP change after CORE_READY. Visibility is eventually
+        // consistent: an event racing a run's first upsert of KycCoreCustomerId lands here too, and the
+        // run's own poll of the customer (CORE_POLL_INTERVAL) reads what the event would have told it.
+        return 'not-ours';
       }
     },
 

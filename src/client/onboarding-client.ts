@@ -34,6 +34,14 @@ import {
 import { isScreeningProvider, type ScreeningProviderName } from '../contracts/screening-provider';
 import { onboardingWorkflowId } from '../contracts/workflow-ids';
 import type { onboardCustomer } from '../workflows/onboarding/onboard-customer';
+import type { coreCustomerOnboarding } from '../workflows/core/core-customer';
+import {
+  coreAmendCustomerUpdate,
+  coreCustomerWorkflowId,
+  coreDecideUpdate,
+  coreStatusQuery,
+  type CoreStatus,
+} from '../contracts/core-banking';
 
 /**
  * What the onboarding service needs from this project, typed from the workflow's own definitions:
@@ -200,6 +208,52 @@ export class OnboardingClient {
   async decide(externalIdentifier: string, decision: OfficerDecisionRequest): Promise<OnboardingStatus> {
     const checked = orThrow(checkOfficerDecision(decision));
     return this.execute(externalIdentifier, decideUpdate, checked, undefined, 'decide');
+  }
+
+  // --- the core-banking customer (core-customer-<external_identifier>), once the onboarding was approved ---
+
+  /** The `coreCustomerOnboarding` run an approved onboarding started (its `status.core.workflowId`). */
+  coreHandle(externalIdentifier: string): WorkflowHandle<typeof coreCustomerOnboarding> {
+    return this.client.workflow.getHandle<typeof coreCustomerOnboarding>(
+      coreCustomerWorkflowId(externalIdentifier),
+    );
+  }
+
+  /** The core-banking customer's status now: CORE_CREATING … CORE_READY, `missing` while CORE_INCOMPLETE. */
+  coreStatus(externalIdentifier: string): Promise<CoreStatus> {
+    return this.coreHandle(externalIdentifier).query(coreStatusQuery);
+  }
+
+  /** Waits until the core-banking customer is settled: CORE_READY, CORE_DECLINED or CORE_EXPIRED. */
+  coreResult(externalIdentifier: string): Promise<CoreStatus> {
+    return this.coreHandle(externalIdentifier).result();
+  }
+
+  /** Supplies what CORE_INCOMPLETE names (`address`, `phone_number`, …); answers once it was sent to COS. */
+  async amendCore(externalIdentifier: string, update: CustomerUpdate): Promise<CoreStatus> {
+    const checked = orThrow(checkCustomerUpdate(update, externalIdentifier));
+    return this.executeOn(this.coreHandle(externalIdentifier), coreAmendCustomerUpdate, checked);
+  }
+
+  /** An officer's decision on the core's PEP hit (CORE_REVIEW): APPROVE accepts it, REJECT declines the customer. */
+  async decideCore(externalIdentifier: string, decision: OfficerDecisionRequest): Promise<CoreStatus> {
+    const checked = orThrow(checkOfficerDecision(decision));
+    return this.executeOn(this.coreHandle(externalIdentifier), coreDecideUpdate, checked);
+  }
+
+  private async executeOn<R, A>(
+    handle: WorkflowHandle,
+    update: UpdateDefinition<R, [A]>,
+    arg: A,
+  ): Promise<R> {
+    try {
+      return await handle.executeUpdate(update, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new OnboardingRefusedError(err.cause.message, err.cause.type ?? undefined, { cause: err });
+      }
+      throw err;
+    }
   }
 
   private async execute<A>(

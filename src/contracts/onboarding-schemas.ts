@@ -133,6 +133,7 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
     provider === 'mesh'
       ? (configuration?.screening_configuration_identifier ?? defaults.screeningConfigurationIdentifier)
       : configured!.screeningProfile;
+  const extensive = configured?.extensiveProfile;
   return {
     ok: true,
     value: {
@@ -140,6 +141,9 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
       screeningConfigurationIdentifier,
       policy: merged.data,
       monitoringEnabled: monitoringEnabledOf(monitoring),
+      ...(extensive !== undefined && { extensiveScreeningConfigurationIdentifier: extensive }),
+      ...(defaults.risk !== undefined && { risk: defaults.risk }),
+      ...(defaults.core !== undefined && { core: defaults.core }),
     },
   };
 }

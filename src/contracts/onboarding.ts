@@ -2,6 +2,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DecisionSource } from './case-decision';
 import type { MeshCustomer } from './customer';
 import type { CaseSnapshot } from './screening-activities';
+import type { CoreTerms } from './core-banking';
+import type { RiskStatus, RiskTerms } from './risk';
 import {
   providerTaskQueue,
   type ScreeningChoice,
@@ -112,6 +114,12 @@ export interface OnboardingTerms {
   screeningConfigurationIdentifier: string;
   policy: OnboardingPolicy;
   monitoringEnabled: boolean;
+  /** The provider's extensive profile, for customers the risk score sends the enhanced route. */
+  extensiveScreeningConfigurationIdentifier?: string;
+  /** The risk score before screening (RISK_*); absent: the step is off for this run. */
+  risk?: RiskTerms;
+  /** The core-banking customer after approval (COS_*, CORE_*); absent: the step is off for this run. */
+  core?: CoreTerms;
 }
 
 /** What a worker fills in when the input leaves it out (src/worker/onboarding-defaults.ts reads it). */
@@ -121,8 +129,12 @@ export interface OnboardingDefaults {
   policy: OnboardingPolicy;
   /** SCREENING_PROVIDER: who screens a run whose input names no provider. */
   provider?: ScreeningProviderName;
-  /** The providers this worker fleet is configured for, with each one's screening profile. */
-  providers?: Partial<Record<ScreeningProviderName, { screeningProfile: string }>>;
+  /** The providers this worker fleet is configured for, with each one's screening profiles. */
+  providers?: Partial<Record<ScreeningProviderName, { screeningProfile: string; extensiveProfile?: string }>>;
+  /** RISK_API_BASE_URL set: every run is risk-scored before screening. */
+  risk?: RiskTerms;
+  /** COS_BASE_URL set: every approved run creates the core-banking customer. */
+  core?: CoreTerms;
 }
 
 /** Monitoring is on unless the input turns it off. */
@@ -161,11 +173,13 @@ export interface OfficerDecision {
 
 export type OfficerOutcome = 'APPROVE' | 'REJECT';
 
-export interface StateTransition {
-  state: OnboardingState;
+export interface StateTransitionOf<S extends string> {
+  state: S;
   at: string;
   reason?: string;
 }
+
+export type StateTransition = StateTransitionOf<OnboardingState>;
 
 /** What the `status` query returns at any time, and the workflow's result in its final state. */
 export interface OnboardingStatus {
@@ -201,6 +215,12 @@ export interface OnboardingStatus {
   offboardingWorkflowId?: string;
   /** How many times the run continued as new to keep its history short (long reviews with short polls). */
   continuedAsNew?: number;
+  /** The risk score before screening and the route it chose (absent when the step is off). */
+  risk?: RiskStatus;
+  /** True when the risk route forbids a straight-through approval: a provider case decision or an officer decides. */
+  mandatoryReview?: boolean;
+  /** The core-banking customer's run, started once the onboarding was approved. */
+  core?: { workflowId: string };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { MeshCustomer } from './customer';
 import type { OnboardingTerms } from './onboarding';
+import type { CoreTerms } from './core-banking';
 import type { CaseVerdict, ScreeningOutcomeWord } from './screening-provider';
 
 /**
@@ -219,4 +220,6 @@ export interface ComplyCubeActivities {
 /** The local activity that gives each new onboarding its terms (src/activities/onboarding-terms.ts). */
 export interface OnboardingTermsActivities {
   resolveOnboardingTerms(input: unknown): Promise<OnboardingTerms>;
+  /** The worker's core-banking terms, for a review a COS event starts (null: COS is off on this worker). */
+  resolveCoreTerms(): Promise<CoreTerms | null>;
 }

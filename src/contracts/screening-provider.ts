@@ -58,6 +58,8 @@ export interface ScreeningReference {
   screeningId?: string;
   /** Where the provider's analyst decides: a Mesh case; for ComplyCube the check itself. */
   caseId?: string;
+  /** The screening profile used (the standard or the extensive one), when the risk score chose it. */
+  profile?: string;
 }
 
 /** The optional `screening` of an onboarding's input: which provider screens this customer. */

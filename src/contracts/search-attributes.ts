@@ -28,6 +28,12 @@ export const kycMarkedForOffboarding = defineSearchAttributeKey(
   'KycMarkedForOffboarding',
   SearchAttributeType.BOOL,
 );
+/** `standard` or `enhanced`: the screening the customer's risk score chose (src/contracts/risk.ts). */
+export const kycRiskRoute = defineSearchAttributeKey('KycRiskRoute', SearchAttributeType.KEYWORD);
+/** COS's customer id on a `coreCustomerOnboarding` run: how the bridge finds the run a COS event names. */
+export const kycCoreCustomerId = defineSearchAttributeKey('KycCoreCustomerId', SearchAttributeType.KEYWORD);
+/** The core-banking state of a `coreCustomerOnboarding` run (CORE_SCANNING, CORE_READY, …). */
+export const kycCoreState = defineSearchAttributeKey('KycCoreState', SearchAttributeType.KEYWORD);
 
 /** Every custom attribute, as `{ name, type }` pairs: what a server must have registered. */
 export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttributeType>[] = [
@@ -38,4 +44,7 @@ export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttribu
   kycReviewOverdue,
   kycMarkedForOffboarding,
   kycScreeningProvider,
+  kycRiskRoute,
+  kycCoreCustomerId,
+  kycCoreState,
 ];

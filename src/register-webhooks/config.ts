@@ -1,5 +1,12 @@
 import type { Env } from '../platform/config/env';
 import { loadComplyCubeConfig, type ComplyCubeConfig } from '../providers/complycube/config';
+import {
+  cosConnectionOf,
+  loadCosConfig,
+  requireCosWebhookCredentials,
+  type CosConnectionConfig,
+  type Secret,
+} from '../providers/cos/config';
 import { loadMeshConfig, type MeshConfig } from '../providers/mesh/config';
 
 export type MeshConnectionConfig = Pick<MeshConfig, 'baseUrl' | 'credentials' | 'requestTimeoutMs'>;
@@ -32,4 +39,24 @@ export function loadComplyCubeConnectionConfig(
   const { baseUrl, apiKey, retryBackoffMs } = loadComplyCubeConfig(env);
   if (apiKey === undefined || apiKey.reveal().trim() === '') return undefined;
   return { baseUrl, apiKey, retryBackoffMs };
+}
+
+export interface CosRegistrationConfig {
+  connection: CosConnectionConfig;
+  webhookUrl: string | undefined;
+  username: string;
+  password: Secret;
+}
+
+/**
+ * The COS connection and the Basic credentials its deliveries carry, read through the provider's config
+ * section. Undefined when COS_BASE_URL is unset (the core-banking step is off: nothing is registered);
+ * set, a ConfigError names every missing variable, the webhook credentials included.
+ */
+export function loadCosRegistrationConfig(env: Env = process.env): CosRegistrationConfig | undefined {
+  const config = loadCosConfig(env);
+  const connection = cosConnectionOf(config);
+  if (connection === undefined) return undefined;
+  const { username, password } = requireCosWebhookCredentials(config);
+  return { connection, webhookUrl: config.webhookUrl, username, password };
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { COMPLYCUBE_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../bridge/app';
+import { COMPLYCUBE_WEBHOOK_ROUTE, COS_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../bridge/app';
 import type { MeshWebhooks, WebhookConfiguration } from '../providers/mesh/webhooks';
 import { UsageError } from '../platform/cli/command-line';
 
@@ -9,7 +9,9 @@ export const REGISTER_WEBHOOKS_USAGE = `Usage: npm run register-webhooks -- --ur
 Registers the bridge's public URL with Mesh for the case events the onboarding needs, idempotently:
 existing configurations are listed first, and only what is missing or different is changed. With
 COMPLYCUBE_API_KEY set, also registers ${COMPLYCUBE_WEBHOOK_ROUTE} with ComplyCube (every event), printing the
-signing secret of a new registration once.
+signing secret of a new registration once. With COS_BASE_URL set, also registers ${COS_WEBHOOK_ROUTE} with COS
+for Core.Customer.Ofac.Changed and Core.Customer.PepScan.Changed, with the HTTP Basic credentials COS sends
+on each delivery (a suspended registration is restarted; the password is never printed).
 
   --url URL             the bridge as Mesh reaches it, e.g. https://kyc.example.com/webhooks/complyadvantage
                         (a bare origin gets ${WEBHOOK_ROUTE} appended); must be HTTPS
@@ -27,8 +29,11 @@ signing secret of a new registration once.
 
 Mesh connection from the environment: MESH_BASE_URL and MESH_ACCESS_KEY+MESH_SECRET (or
 MESH_REALM+MESH_USERNAME+MESH_PASSWORD); ComplyCube, when COMPLYCUBE_API_KEY is set: COMPLYCUBE_BASE_URL
-(default https://api.complycube.com/v1). Exit codes: 0 done, 1 Mesh or ComplyCube refused or failed,
-2 bad usage or configuration.`;
+(default https://api.complycube.com/v1); COS, when COS_BASE_URL is set: COS_TOKEN_URL, COS_CLIENT_ID,
+COS_CLIENT_SECRET, COS_PARTNER_ID (COS_SCOPE, COS_AUDIENCE optional), COS_WEBHOOK_USERNAME and
+COS_WEBHOOK_PASSWORD (the bridge's), and COS_WEBHOOK_URL, the bridge as COS reaches it (HTTPS, http on
+loopback only; unset: --url with ${WEBHOOK_ROUTE} replaced by ${COS_WEBHOOK_ROUTE}). Exit codes: 0 done,
+1 a provider refused or failed, 2 bad usage or configuration.`;
 
 /** The events the onboarding acts on (docs/providers/mesh.md, "Webhooks"). */
 export const DEFAULT_WEBHOOK_TYPES = ['CASE_TRANSITIONED', 'CASE_CREATED'] as const;

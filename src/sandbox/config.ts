@@ -14,6 +14,16 @@ export const SANDBOX_DEV_WEBHOOK_SECRET = 'bWVzaC1zYW5kYm94LWRldi13ZWJob29rLXNlY
  */
 export const COMPLYCUBE_SANDBOX_DEV_WEBHOOK_SECRET = 'complycube-sandbox-dev-webhook-secret';
 
+/** The risk sandbox's API key (sent as `api-key`) unless SANDBOX_RISK_API_KEY says otherwise. */
+export const DEFAULT_RISK_API_KEY = 'sandbox-risk-key';
+/** The COS sandbox's client credentials and partner, unless SANDBOX_COS_* say otherwise. */
+export const DEFAULT_COS_CLIENT_ID = 'sandbox-cos-client';
+export const DEFAULT_COS_CLIENT_SECRET = 'sandbox-cos-secret';
+export const DEFAULT_COS_PARTNER_ID = '00000000-0000-0000-0000-000000000000';
+/** The Basic credentials the COS sandbox's pre-registered webhooks deliver with (the bridge's COS_WEBHOOK_*). */
+export const DEFAULT_COS_WEBHOOK_USERNAME = 'cos-sandbox';
+export const DEFAULT_COS_WEBHOOK_PASSWORD = 'cos-sandbox-webhook-password';
+
 /** The ComplyCube sandbox's API key unless SANDBOX_COMPLYCUBE_API_KEY says otherwise. */
 export const DEFAULT_COMPLYCUBE_API_KEY = 'sandbox-complycube-key';
 
@@ -142,7 +152,34 @@ const schema = z.object({
     5,
     'expected requests per second (a whole number, 0 = no limit)',
   ),
+  /** The customer-checks risk sandbox, same process, own port; 0 leaves it off. */
+  SANDBOX_RISK_PORT: sandboxPort('the risk sandbox', 4012),
+  SANDBOX_RISK_API_KEY: z
+    .string()
+    .regex(/^\S+$/, { error: 'expected an API key without spaces' })
+    .default(DEFAULT_RISK_API_KEY),
+  /** The COS core-banking sandbox, same process, own port; 0 leaves it off. */
+  SANDBOX_COS_PORT: sandboxPort('the COS sandbox', 4013),
+  SANDBOX_COS_CLIENT_ID: z.string().min(1).default(DEFAULT_COS_CLIENT_ID),
+  SANDBOX_COS_CLIENT_SECRET: z.string().min(1).default(DEFAULT_COS_CLIENT_SECRET),
+  /** Pre-registered at start for both scan events, delivered with SANDBOX_COS_WEBHOOK_USERNAME/PASSWORD. */
+  SANDBOX_COS_WEBHOOK_URLS: commaSeparatedUrls(),
+  SANDBOX_COS_WEBHOOK_USERNAME: z.string().min(1).default(DEFAULT_COS_WEBHOOK_USERNAME),
+  SANDBOX_COS_WEBHOOK_PASSWORD: z.string().min(1).default(DEFAULT_COS_WEBHOOK_PASSWORD),
+  SANDBOX_COS_SCAN_DELAY_MS: nonNegativeInt(
+    1500,
+    'expected milliseconds before a scan ends (a whole number)',
+  ),
+  SANDBOX_COS_EVENT_BATCH_MS: nonNegativeInt(
+    1000,
+    'expected milliseconds COS gathers events before one delivery (a whole number)',
+  ),
 });
+
+function sandboxPort(what: string, fallback: number) {
+  const error = `expected a TCP port number (1-65535), or 0 to leave ${what} off`;
+  return z.coerce.number({ error }).int({ error }).min(0, { error }).max(65535, { error }).default(fallback);
+}
 
 /** The variables this section reads (e.g. for checking a deployment's environment against them). */
 export const SANDBOX_ENV_VARIABLES: readonly string[] = Object.keys(schema.shape);
@@ -164,6 +201,21 @@ export interface SandboxConfig {
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** The ComplyCube sandbox (same host, log level and plain-http hosts), or null when its port is 0. */
   complycube: ComplyCubeSandboxConfig | null;
+  /** The customer-checks risk sandbox, or null when its port is 0. */
+  risk: { port: number; apiKey: string } | null;
+  /** The COS core-banking sandbox, or null when its port is 0. */
+  cos: CosSandboxConfig | null;
+}
+
+export interface CosSandboxConfig {
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  webhookUrls: string[];
+  webhookUsername: string;
+  webhookPassword: string;
+  scanDelayMs: number;
+  eventBatchWindowMs: number;
 }
 
 export interface ComplyCubeSandboxConfig {
@@ -203,6 +255,20 @@ export function loadSandboxConfig(env?: Env): SandboxConfig {
             webhookUrls: c.SANDBOX_COMPLYCUBE_WEBHOOK_URLS,
             checkDelayMs: c.SANDBOX_COMPLYCUBE_CHECK_DELAY_MS,
             rateLimitPerSecond: c.SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND,
+          },
+    risk: c.SANDBOX_RISK_PORT === 0 ? null : { port: c.SANDBOX_RISK_PORT, apiKey: c.SANDBOX_RISK_API_KEY },
+    cos:
+      c.SANDBOX_COS_PORT === 0
+        ? null
+        : {
+            port: c.SANDBOX_COS_PORT,
+            clientId: c.SANDBOX_COS_CLIENT_ID,
+            clientSecret: c.SANDBOX_COS_CLIENT_SECRET,
+            webhookUrls: c.SANDBOX_COS_WEBHOOK_URLS,
+            webhookUsername: c.SANDBOX_COS_WEBHOOK_USERNAME,
+            webhookPassword: c.SANDBOX_COS_WEBHOOK_PASSWORD,
+            scanDelayMs: c.SANDBOX_COS_SCAN_DELAY_MS,
+            eventBatchWindowMs: c.SANDBOX_COS_EVENT_BATCH_MS,
           },
   };
 }

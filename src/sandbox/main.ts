@@ -2,11 +2,90 @@ import { loadOrExit } from '../platform/config/env';
 import { loadSandboxConfig, type SandboxConfig } from './config';
 import { startComplyCubeSandbox, type ComplyCubeSandbox } from './complycube/index';
 import { startSandbox } from './mesh/index';
+import { startRiskSandbox } from './risk/index';
+import { startCosSandbox } from './cos/index';
+
+interface Started {
+  url: string;
+  close(): Promise<void>;
+}
 
 /**
- * `npm run sandbox`: the Mesh sandbox on SANDBOX_PORT (default 4010) and the ComplyCube sandbox on
- * SANDBOX_COMPLYCUBE_PORT (default 4011, 0 = off), configured from the environment.
+ * `npm run sandbox`: the Mesh sandbox on SANDBOX_PORT (default 4010), the ComplyCube sandbox on
+ * SANDBOX_COMPLYCUBE_PORT (4011), the customer-checks risk sandbox on SANDBOX_RISK_PORT (4012) and the COS
+ * core-banking sandbox on SANDBOX_COS_PORT (4013), each off with port 0, configured from the environment.
  */
+
+/**
+ * One of the extra sandboxes: a busy port (another `npm run sandbox`) must not take the others down with
+ * it: say so and carry on without it.
+ */
+async function startExtra(
+  name: string,
+  variable: string,
+  port: number,
+  start: () => Promise<Started>,
+  describe: string,
+): Promise<Started | undefined> {
+  try {
+    const sandbox = await start();
+    process.stdout.write(`${name} sandbox listening on ${sandbox.url}${describe}\n`);
+    return sandbox;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(
+        `${name} sandbox not started: port ${port} is in use (set ${variable}, or 0 to turn it off)\n`,
+      );
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+async function startRisk(config: SandboxConfig): Promise<Started | undefined> {
+  const risk = config.risk;
+  if (risk === null) return undefined;
+  return startExtra(
+    'Risk',
+    'SANDBOX_RISK_PORT',
+    risk.port,
+    () =>
+      startRiskSandbox({
+        port: risk.port,
+        host: config.host,
+        apiKey: risk.apiKey,
+        logLevel: config.logLevel,
+      }),
+    ' (customer-checks risk scores by name)',
+  );
+}
+
+async function startCos(config: SandboxConfig): Promise<Started | undefined> {
+  const cos = config.cos;
+  if (cos === null) return undefined;
+  return startExtra(
+    'COS',
+    'SANDBOX_COS_PORT',
+    cos.port,
+    () =>
+      startCosSandbox({
+        port: cos.port,
+        host: config.host,
+        clientId: cos.clientId,
+        clientSecret: cos.clientSecret,
+        scanDelayMs: cos.scanDelayMs,
+        eventBatchWindowMs: cos.eventBatchWindowMs,
+        webhookRegistrations: cos.webhookUrls.map((callbackUrl) => ({
+          callbackUrl,
+          username: cos.webhookUsername,
+          password: cos.webhookPassword,
+        })),
+        webhookHttpHosts: config.webhookHttpHosts,
+        logLevel: config.logLevel,
+      }),
+    ` (scans end after ${cos.scanDelayMs} ms${cos.webhookUrls.length > 0 ? `, webhooks pre-registered for ${cos.webhookUrls.length} URL(s)` : ''})`,
+  );
+}
 async function startComplyCube(config: SandboxConfig): Promise<ComplyCubeSandbox | undefined> {
   const cc = config.complycube;
   if (cc === null) return undefined;
@@ -64,10 +143,15 @@ async function main(): Promise<void> {
     `Mesh sandbox listening on ${sandbox.url} (rate limit ${config.rateLimitPerMinute || 'off'}/min${webhooks})\n`,
   );
   let complycube: ComplyCubeSandbox | undefined;
+  const extras: Started[] = [];
   try {
     complycube = await startComplyCube(config);
+    for (const start of [startRisk, startCos]) {
+      const started = await start(config);
+      if (started !== undefined) extras.push(started);
+    }
   } catch (err) {
-    await sandbox.close();
+    await Promise.all([sandbox.close(), complycube?.close(), ...extras.map((extra) => extra.close())]);
     throw err;
   }
 
@@ -76,7 +160,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write(`Mesh sandbox: ${signal} received, closing\n`);
-    Promise.all([sandbox.close(), complycube?.close()]).then(
+    Promise.all([sandbox.close(), complycube?.close(), ...extras.map((extra) => extra.close())]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -11,6 +11,7 @@ Onboarding
                                          --wait prints the status once screening is over (the final result,
                                          or AWAITING_REVIEW while an analyst decides)
   status --id EXT                        print the onboarding's current status
+  core-status --id EXT                   print the core-banking customer's status (core-customer-EXT)
   withdraw --id EXT [--reason TEXT]      the applicant withdraws a running onboarding (monitoring off);
                                          prints the final status
   decide --id EXT --outcome APPROVE|REJECT --actor WHO --reason TEXT
@@ -36,6 +37,7 @@ export type StarterCommand =
   | { kind: 'help' }
   | { kind: 'start'; inputPath: string; wait: boolean; timeoutMs: number }
   | { kind: 'status'; externalId: string }
+  | { kind: 'core-status'; externalId: string }
   | { kind: 'withdraw'; externalId: string; reason?: string; requestId: string }
   | { kind: 'decide'; externalId: string; outcome: string; actor: string; reason: string }
   | {
@@ -119,6 +121,8 @@ export function parseStarterArgs(argv: string[]): StarterCommand {
       return { kind: 'start', inputPath: inputPath(), wait: values.wait, timeoutMs };
     case 'status':
       return { kind: 'status', externalId: externalId() };
+    case 'core-status':
+      return { kind: 'core-status', externalId: externalId() };
     case 'withdraw':
       return { kind: 'withdraw', externalId: externalId(), requestId, ...reason };
     case 'decide': {

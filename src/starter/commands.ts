@@ -180,6 +180,10 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
       ctx.out(json(await ctx.onboarding.status(command.externalId)));
       return 0;
 
+    case 'core-status':
+      ctx.out(json(await ctx.onboarding.coreStatus(command.externalId)));
+      return 0;
+
     case 'withdraw': {
       const status = await ctx.onboarding.withdraw(command.externalId, {
         requestId: command.requestId,

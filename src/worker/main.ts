@@ -10,13 +10,28 @@ import { formatHostPort, loadMetricsConfig } from '../platform/config/metrics';
 import { loadTemporalConfig } from '../platform/config/temporal';
 import { connectTemporalWorker } from '../platform/temporal/connection';
 import { loadWorkerConfig } from './config';
-import { complyCubeWorkerOptions, meshWorkerOptions, workflowWorkerOptions } from './options';
+import {
+  complyCubeWorkerOptions,
+  cosWorkerOptions,
+  meshWorkerOptions,
+  riskWorkerOptions,
+  workflowWorkerOptions,
+} from './options';
+import { loadRiskConfig } from '../providers/risk/config';
+import { createRiskClient } from '../providers/risk/client';
+import { createRiskActivities } from '../providers/risk/activities';
+import { cosConnectionOf, loadCosConfig } from '../providers/cos/config';
+import { createCosClient } from '../providers/cos/client';
+import { createCosActivities } from '../providers/cos/activities';
+import { createCosTokenProvider } from '../providers/cos/token-provider';
 import { loadComplyCubeConfig } from '../providers/complycube/config';
 import { createComplyCubeClient } from '../providers/complycube/client';
 import { createComplyCubeActivities } from '../providers/complycube/activities';
 import { complyCubeApplicantProblems } from '../providers/complycube/applicant';
 import type { MeshCustomer } from '../contracts/customer';
 import { providerTaskQueue } from '../contracts/screening-provider';
+import { riskTaskQueue } from '../contracts/risk';
+import { coreTaskQueue } from '../contracts/core-banking';
 import { ensureWebhookHealthSchedule } from './complycube-schedule';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { missingSearchAttributes, searchAttributeCommands } from '../platform/temporal/search-attributes';
@@ -58,14 +73,46 @@ async function main(): Promise<void> {
       ]);
     });
   }
+  // The steps around screening, each on when its base URL is set (docs/workflow.md, "The whole flow").
+  const riskConfig = loadOrExit(() => loadRiskConfig());
+  const riskOn = riskConfig.baseUrl !== undefined;
+  if (riskOn && meshConfig.extensiveScreeningConfigurationId === undefined) {
+    loadOrExit(() => {
+      throw new ConfigError([
+        'MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID: required with RISK_API_BASE_URL: the Mesh screening configuration of the enhanced route (high or unknown risk)',
+      ]);
+    });
+  }
+  const cosConfig = loadOrExit(() => loadCosConfig());
+  const cosConnection = cosConnectionOf(cosConfig);
   // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
   const defaults = {
     ...loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId)),
     provider: config.screeningProvider,
     providers: {
-      mesh: { screeningProfile: meshConfig.screeningConfigurationId },
-      ...(complyCubeOn && { complycube: { screeningProfile: complyCubeConfig.checkType } }),
+      mesh: {
+        screeningProfile: meshConfig.screeningConfigurationId,
+        ...(meshConfig.extensiveScreeningConfigurationId !== undefined && {
+          extensiveProfile: meshConfig.extensiveScreeningConfigurationId,
+        }),
+      },
+      ...(complyCubeOn && {
+        complycube: {
+          screeningProfile: complyCubeConfig.checkType,
+          extensiveProfile: complyCubeConfig.extensiveCheckType,
+        },
+      }),
     },
+    ...(riskOn && {
+      risk: { standardLevels: riskConfig.standardLevels, checkTimeoutMs: riskConfig.checkTimeoutMs },
+    }),
+    ...(cosConnection !== undefined && {
+      core: {
+        partnerId: cosConnection.partnerId,
+        pollIntervalMs: cosConfig.pollIntervalMs,
+        reviewDeadlineMs: cosConfig.reviewDeadlineMs,
+      },
+    }),
   };
 
   const logging = loadOrExit(() => loadLoggingConfig());
@@ -102,6 +149,21 @@ async function main(): Promise<void> {
         }),
       }
     : undefined;
+  const riskActivities = riskOn
+    ? createRiskActivities({ risk: createRiskClient({ config: riskConfig, logger }) })
+    : undefined;
+  const cosActivities =
+    cosConnection !== undefined
+      ? createCosActivities({
+          cos: createCosClient({
+            config: cosConnection,
+            tokens: createCosTokenProvider({ config: cosConnection, logger }),
+            logger,
+          }),
+          logger,
+        })
+      : undefined;
+
   if (complyCube !== undefined && !complyCube.plan.fits) {
     logger.warn(
       'no ComplyCube rate fits its per-second limit with this many partitions: the queue crawls at 0.01/s and bursts may still earn 429s; give <queue>-complycube one partition (COMPLYCUBE_TASK_QUEUE_PARTITIONS=1)',
@@ -148,6 +210,16 @@ async function main(): Promise<void> {
             complyCubeWorkerOptions(base, config, complyCube.plan, complyCube.activities, version),
           )
         : undefined;
+    const riskWorker =
+      riskActivities !== undefined
+        ? await Worker.create(riskWorkerOptions(base, config, riskActivities, version))
+        : undefined;
+    const cosWorker =
+      cosActivities !== undefined
+        ? await Worker.create(
+            cosWorkerOptions(base, config, cosActivities, cosConfig.rateLimitPerSecond, version),
+          )
+        : undefined;
     await tokenReady;
     await warnOfMissingSearchAttributes(connection, temporal.namespace, logger);
     if (complyCube !== undefined) {
@@ -179,6 +251,8 @@ async function main(): Promise<void> {
         worstCaseComplyCubeCallsPerSecond: complyCube.plan.worstCaseActivitiesPerSecond,
         complyCubeRateLimitPerSecond: complyCube.plan.limitPerSecond,
       }),
+      riskScore: riskOn ? riskTaskQueue(temporal.taskQueue) : 'off',
+      coreBanking: cosConnection !== undefined ? coreTaskQueue(temporal.taskQueue) : 'off',
       // What every onboarding that does not override them starts with (identifiers and durations only).
       onboardingDefaults: defaults,
       metrics: metrics.worker !== undefined ? `http://${formatHostPort(metrics.worker)}/metrics` : 'off',
@@ -189,6 +263,8 @@ async function main(): Promise<void> {
       workflowWorker.run(),
       meshWorker.run(),
       ...(complyCubeWorker !== undefined ? [complyCubeWorker.run()] : []),
+      ...(riskWorker !== undefined ? [riskWorker.run()] : []),
+      ...(cosWorker !== undefined ? [cosWorker.run()] : []),
     ]);
     if (version !== undefined) {
       await promote(version, deployment.promote, {

@@ -3,6 +3,8 @@ import { createActivities, createOnboardingTermsActivities } from '../activities
 import type { ApplicantCheck } from '../activities/onboarding-terms';
 import { meshTaskQueue, type OnboardingDefaults } from '../contracts/onboarding';
 import type { ComplyCubeActivities, ScreeningActivities } from '../contracts/screening-activities';
+import { coreTaskQueue, type CoreBankingActivities } from '../contracts/core-banking';
+import { riskTaskQueue, type RiskActivities } from '../contracts/risk';
 import { providerTaskQueue, type ScreeningProviderName } from '../contracts/screening-provider';
 import type { MeshApi } from '../providers/mesh/api';
 import type { WorkerConfig } from './config';
@@ -107,6 +109,48 @@ export function complyCubeWorkerOptions(
     activities,
     maxTaskQueueActivitiesPerSecond: plan.activitiesPerSecond,
     maxConcurrentActivityTaskExecutions: config.complyCubeActivitySlots,
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+  };
+}
+
+/**
+ * The risk activity worker (`<queue>-risk`): one customer-checks call per activity. The reference gives no
+ * rate limit; each run calls it once (and once per amendment), so the screening queue's budget bounds it.
+ */
+export function riskWorkerOptions(
+  base: ConnectionOptions & { taskQueue: string },
+  config: WorkerConfig,
+  activities: RiskActivities,
+  version?: DeploymentVersion,
+): WorkerOptions {
+  return {
+    ...base,
+    ...versioningOptions(version),
+    taskQueue: riskTaskQueue(base.taskQueue),
+    activities,
+    maxConcurrentActivityTaskExecutions: 20,
+    shutdownGraceTime: config.shutdownGraceTimeMs,
+  };
+}
+
+/**
+ * The COS activity worker (`<queue>-cos`): every core-banking call passes this queue's server-side rate
+ * limit (COS_RATE_LIMIT_PER_SECOND; the reference documents none, 429s are retried with Retry-After).
+ */
+export function cosWorkerOptions(
+  base: ConnectionOptions & { taskQueue: string },
+  config: WorkerConfig,
+  activities: CoreBankingActivities,
+  ratePerSecond: number,
+  version?: DeploymentVersion,
+): WorkerOptions {
+  return {
+    ...base,
+    ...versioningOptions(version),
+    taskQueue: coreTaskQueue(base.taskQueue),
+    activities,
+    maxTaskQueueActivitiesPerSecond: ratePerSecond,
+    maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: config.shutdownGraceTimeMs,
   };
 }

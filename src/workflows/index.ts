@@ -6,3 +6,4 @@ export * from './operations/offboard-customer';
 export * from './monitoring/monitoring-case-review';
 export * from './screening/complycube-check-events';
 export * from './screening/complycube-webhook-health';
+export * from './core/core-customer';

@@ -1,4 +1,5 @@
 import type { CaseDecision } from '../../src/contracts/case-decision';
+import type { CoreEvent } from '../../src/contracts/core-banking';
 import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
 import type { ComplyCubeCheckEvent } from '../../src/contracts/screening-provider';
 import { TemporalUnavailableError, type Signaller } from '../../src/bridge/signaller';
@@ -15,6 +16,15 @@ export class FakeSignaller implements Signaller {
   readonly calls: SignalCall[] = [];
   /** The ComplyCube check events signalled, apart from `calls` (which hold Mesh case decisions only). */
   readonly complyCubeCalls: ComplyCubeCheckEvent[] = [];
+  /** The COS customers handed over (`routeCoreEvent`), in the order they were, whatever the answer. */
+  readonly coreCalls: CoreEvent[] = [];
+  /** The answer per COS customer id; absent: `signalled`. */
+  coreAnswers = new Map<string, 'signalled' | 'review-started' | 'not-ours'>();
+  /** COS customer ids whose routing fails as an unreachable server does, every time. */
+  coreUnavailable = new Set<string>();
+  /** The most `routeCoreEvent` calls that were in flight at once. */
+  coreMaxInFlight = 0;
+  private coreInFlight = 0;
   runningOnboardings = new Set<string>();
   closedCases = new Set<string>();
   unavailable = 0;
@@ -48,6 +58,23 @@ export class FakeSignaller implements Signaller {
     await this.transport();
     this.complyCubeCalls.push(event);
     return 'signalled' as const;
+  }
+
+  async routeCoreEvent(event: CoreEvent) {
+    this.coreInFlight += 1;
+    this.coreMaxInFlight = Math.max(this.coreMaxInFlight, this.coreInFlight);
+    try {
+      await this.transport();
+      // A turn of the event loop, so calls of one event overlap as they do against a server.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.coreUnavailable.has(event.coreCustomerId)) {
+        throw new TemporalUnavailableError('Temporal unavailable during list (gRPC UNAVAILABLE)');
+      }
+      this.coreCalls.push(event);
+      return this.coreAnswers.get(event.coreCustomerId) ?? ('signalled' as const);
+    } finally {
+      this.coreInFlight -= 1;
+    }
   }
 
   isReady() {

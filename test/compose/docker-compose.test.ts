@@ -17,7 +17,17 @@ import { loadCodecServerConfig } from '../../src/codec-server/config';
 import type { Env } from '../../src/platform/config/env';
 import { loadMeshConfig } from '../../src/providers/mesh/config';
 import { loadMetricsConfig } from '../../src/platform/config/metrics';
-import { loadSandboxConfig, SANDBOX_DEV_WEBHOOK_SECRET } from '../../src/sandbox/config';
+import {
+  DEFAULT_COS_CLIENT_ID,
+  DEFAULT_COS_CLIENT_SECRET,
+  DEFAULT_COS_PARTNER_ID,
+  DEFAULT_RISK_API_KEY,
+  loadSandboxConfig,
+  SANDBOX_DEV_WEBHOOK_SECRET,
+} from '../../src/sandbox/config';
+import { COS_WEBHOOK_ROUTE } from '../../src/bridge/cos-route';
+import { loadRiskConfig } from '../../src/providers/risk/config';
+import { cosConnectionOf, loadCosConfig, requireCosWebhookCredentials } from '../../src/providers/cos/config';
 import { loadTemporalConfig } from '../../src/platform/config/temporal';
 import { loadWorkerConfig } from '../../src/worker/config';
 import { loadOnboardingDefaults } from '../../src/worker/onboarding-defaults';
@@ -229,7 +239,8 @@ describe('docker-compose.yml', () => {
       'temporal-admin-tools': [],
       'temporal-ui': ['127.0.0.1:8080->8080'],
       'codec-server': ['127.0.0.1:8888->8888'],
-      sandbox: ['127.0.0.1:4010->4010'],
+      // Mesh, risk, COS (their control routes); ComplyCube's 4011 stays inside the compose network.
+      sandbox: ['127.0.0.1:4010->4010', '127.0.0.1:4012->4012', '127.0.0.1:4013->4013'],
       worker: ['127.0.0.1:9464->9464'],
       bridge: ['*:3000->3000', '127.0.0.1:9465->9465'],
     });
@@ -246,8 +257,9 @@ describe('docker-compose.yml', () => {
     expect(containerPorts('worker')).toEqual([9464]);
     expect(loadCodecServerConfig(envOf('codec-server'))).toMatchObject({ host: '0.0.0.0', port: 8888 });
     expect(containerPorts('codec-server')).toEqual([8888]);
-    expect(loadSandboxConfig(envOf('sandbox'))).toMatchObject({ host: '0.0.0.0', port: 4010 });
-    expect(containerPorts('sandbox')).toEqual([4010]);
+    const sandbox = loadSandboxConfig(envOf('sandbox'));
+    expect(sandbox).toMatchObject({ host: '0.0.0.0', port: 4010 });
+    expect(containerPorts('sandbox')).toEqual([sandbox.port, sandbox.risk?.port, sandbox.cos?.port]);
   });
 
   it('builds the app services from the Dockerfile and starts each as node dist/<process>/main.js, not through npm', () => {
@@ -589,6 +601,49 @@ describe('docker-compose.yml', () => {
       expect(bridge.webhookSecrets.map((s) => s.reveal())).toEqual([sandbox.webhookSecret]);
       expect(sandbox.webhookUrls).toEqual([`http://bridge:${bridge.port}${WEBHOOK_ROUTE}`]);
       expect(sandbox.webhookHttpHosts).toContain('bridge');
+    });
+
+    it('wires the risk score and the COS core-banking customer to the sandbox, and COS to the bridge, with sandbox.env', () => {
+      const sandbox = loadSandboxConfig(envOf('sandbox'));
+      const worker = envOf('worker');
+      const bridge = loadBridgeConfig(envOf('bridge'));
+
+      const risk = loadRiskConfig(worker);
+      expect(risk.baseUrl).toBe(`http://sandbox:${sandbox.risk?.port}`);
+      expect(risk.apiKey?.reveal()).toBe(sandbox.risk?.apiKey);
+      expect(sandbox.risk?.apiKey).toBe(DEFAULT_RISK_API_KEY);
+      // The worker refuses the risk step without the enhanced route's Mesh configuration.
+      expect(loadMeshConfig(worker).extensiveScreeningConfigurationId).toBe('sandbox-extensive');
+
+      const cos = loadCosConfig(worker);
+      const connection = cosConnectionOf(cos);
+      expect(connection).toMatchObject({
+        baseUrl: `http://sandbox:${sandbox.cos?.port}`,
+        tokenUrl: `http://sandbox:${sandbox.cos?.port}/connect/token`,
+        clientId: sandbox.cos?.clientId,
+        partnerId: DEFAULT_COS_PARTNER_ID,
+      });
+      expect(connection?.clientSecret.reveal()).toBe(sandbox.cos?.clientSecret);
+      expect([sandbox.cos?.clientId, sandbox.cos?.clientSecret]).toEqual([
+        DEFAULT_COS_CLIENT_ID,
+        DEFAULT_COS_CLIENT_SECRET,
+      ]);
+
+      // The sandbox delivers to the bridge's COS route with the Basic credentials the bridge checks.
+      expect(sandbox.cos?.webhookUrls).toEqual([`http://bridge:${bridge.port}${COS_WEBHOOK_ROUTE}`]);
+      expect(bridge.cosWebhookCredentials?.username.reveal()).toBe(sandbox.cos?.webhookUsername);
+      expect(bridge.cosWebhookCredentials?.password.reveal()).toBe(sandbox.cos?.webhookPassword);
+      // register-webhooks, run in the worker's container, finds the same credentials there.
+      expect(requireCosWebhookCredentials(cos).username).toBe(sandbox.cos?.webhookUsername);
+    });
+
+    it('leaves the risk score, the core-banking customer and the COS route off without sandbox.env', () => {
+      for (const env of Object.values(PRODUCTION_RUNS)) {
+        const file = readComposeFile(env);
+        expect(loadRiskConfig(envOf('worker', file)).baseUrl).toBeUndefined();
+        expect(cosConnectionOf(loadCosConfig(envOf('worker', file)))).toBeUndefined();
+        expect(loadBridgeConfig(envOf('bridge', file)).cosWebhookCredentials).toBeUndefined();
+      }
     });
 
     it('passes the Temporal client security variables to the worker (and its starter) and the bridge only', () => {

@@ -90,6 +90,8 @@ describe('versioning behaviour of each workflow type', () => {
       offboardCustomer: 'AUTO_UPGRADE',
       complyCubeCheckEvents: 'PINNED',
       complyCubeWebhookHealth: 'AUTO_UPGRADE',
+      coreCustomerOnboarding: 'PINNED',
+      coreCustomerReview: 'PINNED',
     });
     expect(Object.keys(workflows).sort()).toEqual(Object.keys(VERSIONING_BEHAVIOR).sort());
     for (const fn of Object.values(workflows)) {

@@ -3,7 +3,14 @@ import { Worker } from '@temporalio/worker';
 import { amendCustomerUpdate, meshTaskQueue, statusQuery } from '../../src/contracts/onboarding';
 import { caseDecisionSignal } from '../../src/contracts/case-decision';
 import { onboardingWorkflowId } from '../../src/contracts/workflow-ids';
-import { onboardCustomer } from '../../src/workflows';
+import { coreCustomerOnboarding, onboardCustomer } from '../../src/workflows';
+import {
+  coreCustomerWorkflowId,
+  coreEventSignal,
+  coreStatusQuery,
+  coreTaskQueue,
+  type CoreBankingActivities,
+} from '../../src/contracts/core-banking';
 import { startLocalTemporal, type LocalTemporal } from '../../testkit/temporal-server';
 import { installTestRuntime, uniqueTaskQueue } from '../helpers/temporal';
 import { bundleOnce } from '../../testkit/bundle';
@@ -94,6 +101,73 @@ it('continues a long review as new, keeping its terms, status and seen messages'
 
     cases.set('case-1', { decisionType: 'POSITIVE', stageIdentifier: 's-final' });
     expect(await latest.result()).toMatchObject({ state: 'APPROVED', rescores: 1 });
+  } finally {
+    for (const w of workers) w.shutdown();
+    await running;
+  }
+});
+
+it('continues a long core-banking wait as new, keeping its status, deadline and seen events', async () => {
+  const board = { ofac: 'Reviewing' };
+  const reads: string[] = [];
+  const activities: CoreBankingActivities = {
+    createCoreCustomer: () =>
+      Promise.resolve({ id: 'cos-can', ofac: 'Pending', pepScan: 'Pending', replayed: false }),
+    addCoreAddress: () => Promise.resolve({ id: 'a-1', replayed: false }),
+    addCorePhone: () => Promise.resolve({ id: 'p-1', replayed: false }),
+    readCoreCustomer: (input) => {
+      reads.push(input.customerId);
+      return Promise.resolve({ id: 'cos-can', ofac: board.ofac, pepScan: 'Clear' });
+    },
+  };
+  const taskQueue = uniqueTaskQueue('can-core');
+  const workflowBundle = await bundleOnce(require.resolve('../../src/workflows'));
+  const connection = local.env.nativeConnection;
+  const workers = [
+    await Worker.create({ connection, taskQueue, workflowBundle, ...onboardingWorkflowWorkerOptions() }),
+    await Worker.create({ connection, taskQueue: coreTaskQueue(taskQueue), activities }),
+  ];
+  const running = Promise.all(workers.map((w) => w.run()));
+  try {
+    const customer = uniqueCustomer({
+      address: { address_line1: '1 Main St', city: 'Town', postal_code: '12345', country: 'US' },
+      phone_number: '2015550123',
+    });
+    const workflowId = coreCustomerWorkflowId(customer.external_identifier);
+    const first = await client.workflow.start(coreCustomerOnboarding, {
+      taskQueue,
+      workflowId,
+      args: [
+        {
+          externalIdentifier: customer.external_identifier,
+          customer,
+          terms: { partnerId: 'p', pollIntervalMs: 1_000, reviewDeadlineMs: 3_600_000 },
+        },
+      ],
+    });
+    const event = {
+      eventId: 'evt-can-1',
+      eventName: 'Core.Customer.Ofac.Changed',
+      coreCustomerId: 'cos-can',
+      receivedAt: new Date().toISOString(),
+    };
+    await first.signal(coreEventSignal, event);
+    const latest = client.workflow.getHandle(workflowId);
+    await waitFor(
+      async () => {
+        const { runId } = await latest.describe();
+        return runId !== first.firstExecutionRunId && reads.length >= 12 ? true : undefined;
+      },
+      { timeoutMs: 60_000, description: 'a continuation after a dozen reads' },
+    );
+    const status = await latest.query(coreStatusQuery);
+    expect(status).toMatchObject({ state: 'CORE_SCANNING', coreCustomerId: 'cos-can', eventsSeen: 1 });
+    // The same event after the continuation is remembered and dropped.
+    await latest.signal(coreEventSignal, event);
+    expect(((await latest.fetchHistory()).events ?? []).length).toBeLessThan(80);
+    board.ofac = 'Clear';
+    const done = await latest.result();
+    expect(done).toMatchObject({ state: 'CORE_READY', eventsSeen: 1 });
   } finally {
     for (const w of workers) w.shutdown();
     await running;

@@ -153,6 +153,43 @@ const CHECKLIST: readonly (readonly [branch: string, workflowType: string, files
     'complyCubeWebhookHealth',
     ['complycube-webhook-health.json'],
   ],
+  // Around screening (a worker whose defaults carry risk, core and Mesh's extensive profile): the risk score
+  // chooses the screening, an approved onboarding starts its core-banking customer (an abandoned child).
+  [
+    'risk score low (standard route), clean screening: APPROVED, the core-banking customer started',
+    'onboardCustomer',
+    ['risk-standard-approved-starts-core.json'],
+  ],
+  [
+    'risk score high (enhanced route): extensive screening profile, clean, held for an officer (decide APPROVE): APPROVED, core started',
+    'onboardCustomer',
+    ['risk-enhanced-officer-approves.json'],
+  ],
+  [
+    'core-banking customer, address and phone created; scans read Pending, then Clear after a coreEvent: CORE_READY',
+    'coreCustomerOnboarding',
+    ['core-customer-ready-after-event.json'],
+  ],
+  [
+    'core-banking customer without a phone: CORE_INCOMPLETE, amendCustomer supplies it: CORE_READY',
+    'coreCustomerOnboarding',
+    ['core-customer-incomplete-then-amended.json'],
+  ],
+  [
+    'core OFAC Failed, Reviewing, then Positive (each read after its event): CORE_DECLINED, offboarding started',
+    'coreCustomerOnboarding',
+    ['core-customer-ofac-positive-declined.json'],
+  ],
+  [
+    'core PEP hit: CORE_REVIEW, accepted by an officer (decide APPROVE): CORE_READY',
+    'coreCustomerOnboarding',
+    ['core-customer-pep-officer-approves.json'],
+  ],
+  [
+    'coreCustomerReview: a CORE_READY customer rescanned OFAC Positive: CORE_DECLINED, offboarding started',
+    'coreCustomerReview',
+    ['core-review-ofac-positive-offboards.json'],
+  ],
 ];
 
 beforeAll(() => {

@@ -17,6 +17,8 @@ export interface ComplyCubeConfig {
   rateLimitPerSecond: number;
   /** The screening check type of the standard route (`standard_screening_check`). */
   checkType: string;
+  /** The check type of the enhanced route the risk score may choose (`extensive_screening_check`). */
+  extensiveCheckType: string;
   /** How often the webhook-health check runs (ComplyCube disables a webhook after its retries fail). */
   webhookCheckIntervalMs: number;
   /** The bridge's registered URL; without it, registrations are recognised by their path. */
@@ -43,6 +45,12 @@ const schema = z.object({
       error: 'expected a ComplyCube check type, e.g. standard_screening_check or extensive_screening_check',
     })
     .default('standard_screening_check'),
+  COMPLYCUBE_EXTENSIVE_CHECK_TYPE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, {
+      error: 'expected a ComplyCube check type, e.g. extensive_screening_check',
+    })
+    .default('extensive_screening_check'),
   COMPLYCUBE_WEBHOOK_CHECK_INTERVAL: positiveDuration('15m'),
   COMPLYCUBE_WEBHOOK_URL: envField.url().optional(),
   // ComplyCube's advice for 429s: back off from 30 s, with random jitter.
@@ -59,6 +67,7 @@ export function loadComplyCubeConfig(env: Env = process.env): ComplyCubeConfig {
     apiKey: c.COMPLYCUBE_API_KEY !== undefined ? new Secret(c.COMPLYCUBE_API_KEY) : undefined,
     rateLimitPerSecond: c.COMPLYCUBE_RATE_LIMIT_PER_SECOND,
     checkType: c.COMPLYCUBE_CHECK_TYPE,
+    extensiveCheckType: c.COMPLYCUBE_EXTENSIVE_CHECK_TYPE,
     webhookCheckIntervalMs: c.COMPLYCUBE_WEBHOOK_CHECK_INTERVAL,
     webhookUrl: c.COMPLYCUBE_WEBHOOK_URL,
     retryBackoffMs: c.COMPLYCUBE_RETRY_BACKOFF,

@@ -12,6 +12,8 @@ export interface MeshConfig {
   baseUrl: string;
   screeningConfigurationId: string;
   credentials: MeshCredentials;
+  /** MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID: the enhanced route's screening configuration. */
+  extensiveScreeningConfigurationId?: string;
   /** The account-wide budget (docs/providers/mesh.md, "Errors and rate limits": default 300/min). */
   rateLimitPerMinute: number;
   /** Per HTTP request; Mesh suggests 10 s for the sync create-and-screen (docs/providers/mesh.md). */
@@ -25,6 +27,12 @@ const schema = z
   .object({
     MESH_BASE_URL: envField.url(),
     MESH_SCREENING_CONFIGURATION_ID: z.string({ error: 'required: the screening configuration identifier' }),
+    // The enhanced route's screening (docs/providers/risk.md); required by the worker when the risk step is on.
+    MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID: z
+      .string()
+      .trim()
+      .min(1, { error: 'expected a screening configuration identifier (unset it if there is none)' })
+      .optional(),
     MESH_ACCESS_KEY: z.string().optional(),
     MESH_SECRET: z.string().optional(),
     MESH_REALM: z.string().optional(),
@@ -76,6 +84,9 @@ export function loadMeshConfig(env?: Env): MeshConfig {
   return {
     baseUrl: c.MESH_BASE_URL,
     screeningConfigurationId: c.MESH_SCREENING_CONFIGURATION_ID,
+    ...(c.MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID !== undefined && {
+      extensiveScreeningConfigurationId: c.MESH_EXTENSIVE_SCREENING_CONFIGURATION_ID,
+    }),
     credentials,
     rateLimitPerMinute: c.MESH_RATE_LIMIT_PER_MINUTE,
     requestTimeoutMs: c.MESH_REQUEST_TIMEOUT,

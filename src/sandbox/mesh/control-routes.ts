@@ -149,6 +149,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
         risk_level: c.riskLevel,
         screening_result: c.screeningResult ?? null,
         monitoring_enabled: c.monitoringEnabled,
+        screening_configuration_identifier: c.screeningConfigurationIdentifier ?? null,
         version: c.version,
         case_identifiers: c.caseIdentifiers,
         created_at: c.createdAt,

@@ -33,6 +33,8 @@ export interface CustomerRecord {
   riskValue: number;
   screeningResult?: string;
   monitoringEnabled: boolean;
+  /** The screening configuration the customer was created with (what the extensive route is checked by). */
+  screeningConfigurationIdentifier?: string;
   monitoringUpdatedAt: string;
   /** Canonical JSON of the create request, to recognise an identical retry. */
   createFingerprint: string;

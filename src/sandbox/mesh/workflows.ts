@@ -126,6 +126,7 @@ function createCustomer(
       ? {}
       : { screeningResult: rule.screeningResult }),
     monitoringEnabled: input.monitoringEnabled,
+    screeningConfigurationIdentifier: input.screeningConfigurationIdentifier,
     monitoringUpdatedAt: now,
     createFingerprint: fingerprint,
     createWorkflowIdentifier: wf.identifier,

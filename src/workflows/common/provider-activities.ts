@@ -12,6 +12,12 @@ import {
   SCREENING_PROVIDER_NAMES,
   type ScreeningProviderName,
 } from '../../contracts/screening-provider';
+import {
+  riskTaskQueue,
+  type RiskActivities,
+  type RiskCheckInput,
+  type RiskTerms,
+} from '../../contracts/risk';
 import type {
   ComplyCubeActivities,
   OnboardingTermsActivities,
@@ -122,6 +128,28 @@ export type ProviderActivities = ReturnType<typeof providerActivities>;
 export function complyCubeActivities(preset: ActivityOptions) {
   const taskQueue = providerTaskQueue(workflowInfo().taskQueue, 'complycube');
   return proxyActivities<ComplyCubeActivities>({ ...preset, taskQueue });
+}
+
+/**
+ * The risk score, on its own queue. The run waits at most RISK_CHECK_TIMEOUT for it (schedule-to-close:
+ * queueing, every attempt and every back-off together), then goes on fail-closed without a score. The
+ * first retry comes after a second: the API answers 425 to two calls for one customer less than 1 s apart.
+ */
+export function riskActivities(terms: RiskTerms) {
+  const proxy = proxyActivities<RiskActivities>({
+    taskQueue: riskTaskQueue(workflowInfo().taskQueue),
+    scheduleToCloseTimeout: terms.checkTimeoutMs,
+    startToCloseTimeout: Math.min(30_000, terms.checkTimeoutMs),
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  });
+  return {
+    checkCustomerRisk: (input: RiskCheckInput) =>
+      proxy.checkCustomerRisk.executeWithOptions(
+        { summary: `risk-score customer ${input.customer.external_identifier}` },
+        [input],
+      ),
+  };
 }
 
 /** The calls as plain functions (no `this`), so they can be handed around, e.g. to `untilDone`. */

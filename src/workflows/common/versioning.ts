@@ -14,6 +14,8 @@ export const VERSIONING_BEHAVIOR = {
   offboardCustomer: 'AUTO_UPGRADE',
   complyCubeCheckEvents: 'PINNED',
   complyCubeWebhookHealth: 'AUTO_UPGRADE',
+  coreCustomerOnboarding: 'PINNED',
+  coreCustomerReview: 'PINNED',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**

@@ -7,11 +7,17 @@ import {
   ContinueAsNew,
   isCancellation,
   log,
+  ParentClosePolicy,
   setWorkflowOptions,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
+import { coreCustomerWorkflowId } from '../../contracts/core-banking';
+import { riskRoute, type RiskCheckResult } from '../../contracts/risk';
+import { coreCustomerOnboarding } from '../core/core-customer';
 import type { CaseDecision } from '../../contracts/case-decision';
 import type { MeshCustomer } from '../../contracts/customer';
 import {
@@ -30,6 +36,7 @@ import {
   kycOnboardingState,
   kycReviewOverdue,
   kycRiskLevel,
+  kycRiskRoute,
   kycScreeningProvider,
   kycScreeningResult,
 } from '../../contracts/search-attributes';
@@ -39,7 +46,12 @@ import {
   type ScreeningProviderName,
 } from '../../contracts/screening-provider';
 import { mergeCustomer } from '../common/customer-merge';
-import { providerActivities, termsActivities, untilDone } from '../common/provider-activities';
+import {
+  providerActivities,
+  riskActivities,
+  termsActivities,
+  untilDone,
+} from '../common/provider-activities';
 import { legacyCaseExpected, readRescore, readScreening, readVerdict } from './recorded-results';
 import { startOffboarding } from '../operations/start-offboarding';
 import { hasMail, isFinal, openInbox, refusal, type Pending } from './inbox';
@@ -68,6 +80,8 @@ export interface OnboardingContinuation {
   seenRequestIds: string[];
   /** Whether a provider case is to come (absent in continuations recorded before the port). */
   caseExpected?: boolean | null;
+  /** The screening was clear but the risk route forbids approving it straight through: an officer decides. */
+  officerDecides?: boolean;
 }
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
@@ -108,6 +122,7 @@ export async function onboardCustomer(
       caseExpected,
       screeningWords,
       caseIdentifier: status.case?.caseIdentifier,
+      officerDecides,
       caseDecision:
         status.decision?.caseIdentifier === status.case?.caseIdentifier
           ? status.decision?.decisionType
@@ -121,6 +136,9 @@ export async function onboardCustomer(
   // activity that outlives a workflow task is replayed in another task than it ran in, and a patch marker
   // recorded after it would no longer line up with the history (a nondeterminism error on replay).
   const portTerms = continuation === undefined && since(PATCHES.screeningPort);
+  // Asked here for the same reason: the risk score before screening, the core-banking customer after approval.
+  const aroundScreening = since(PATCHES.riskAndCore);
+  let officerDecides = continuation?.officerDecides === true;
   let terms: OnboardingTerms | undefined = continuation?.terms;
   // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
   const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
@@ -136,11 +154,13 @@ export async function onboardCustomer(
         subjectId: status.customerIdentifier,
         ...(screeningIdentifier !== undefined && { screeningId: screeningIdentifier }),
         ...(status.case !== undefined && { caseId: status.case.caseIdentifier }),
+        ...(screeningProfile !== undefined && { profile: screeningProfile }),
       };
     }
     showStatus(status);
   }
   let screeningIdentifier: string | undefined = continuation?.status.screening?.screeningId;
+  let screeningProfile: string | undefined = continuation?.status.screening?.profile;
   let screeningClock: ReviewClock | undefined;
 
   function enter(state: OnboardingState, reason?: string): void {
@@ -221,12 +241,62 @@ export async function onboardCustomer(
     };
   }
 
+  /**
+   * The customer-checks risk score, with the full customer (the API replaces what it holds). Whatever
+   * cannot be read, or does not come within RISK_CHECK_TIMEOUT, is the enhanced route: never a guess
+   * towards the standard one. Once enhanced, a run stays under mandatory review.
+   */
+  async function scoreRisk(subject: MeshCustomer): Promise<void> {
+    const riskTerms = terms?.risk;
+    if (!aroundScreening || riskTerms === undefined) return;
+    let result: RiskCheckResult | undefined;
+    let unavailable: string | undefined;
+    try {
+      result = await riskActivities(riskTerms).checkCustomerRisk({
+        customer: subject,
+        ...(status.risk?.customerId !== undefined && { riskCustomerId: status.risk.customerId }),
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      unavailable = `no answer within ${Math.round(riskTerms.checkTimeoutMs / 1000)} s: ${failureTypeOf(err)}`;
+    }
+    status.risk = riskRoute(result, riskTerms, unavailable);
+    if (status.risk.route === 'enhanced') status.mandatoryReview = true;
+    upsertSearchAttributes([
+      { key: kycRiskRoute, value: status.mandatoryReview === true ? 'enhanced' : 'standard' },
+    ]);
+    show();
+  }
+
+  /** The extensive profile for the enhanced route (where the provider has one), the standard one otherwise. */
+  function profileFor(runTerms: OnboardingTerms): string {
+    const extensive = runTerms.extensiveScreeningConfigurationIdentifier;
+    return status.mandatoryReview === true && extensive !== undefined
+      ? extensive
+      : runTerms.screeningConfigurationIdentifier;
+  }
+
+  /**
+   * A clear screening on the enhanced route: no analyst case exists for it, so the review is an officer's
+   * `decide`. Nothing automatic approves this run from here on.
+   */
+  function holdForOfficer(reason: string): void {
+    if (officerDecides && status.state === 'AWAITING_REVIEW') return;
+    officerDecides = true;
+    status.escalated = true;
+    enter('AWAITING_REVIEW', `${reason}; the risk route requires a review: a compliance officer decides`);
+  }
+
   async function screen(runTerms: OnboardingTerms): Promise<void> {
     let screening;
+    if (aroundScreening && runTerms.risk !== undefined) {
+      await scoreRisk(customer);
+      screeningProfile = profileFor(runTerms);
+    }
     try {
       screening = await untilDone(provider.screening.createAndScreen, {
         customer,
-        screeningConfigurationIdentifier: runTerms.screeningConfigurationIdentifier,
+        screeningConfigurationIdentifier: screeningProfile ?? runTerms.screeningConfigurationIdentifier,
         monitoringEnabled: runTerms.monitoringEnabled,
       });
     } catch (err) {
@@ -281,6 +351,8 @@ export async function onboardCustomer(
       status.reason = verdict.reason;
       show();
       await awaitScreeningResult();
+    } else if (verdict.next === 'APPROVE' && status.mandatoryReview === true) {
+      holdForOfficer(verdict.reason);
     } else if (verdict.next === 'APPROVE') {
       enter('APPROVED', verdict.reason);
     } else if (verdict.next === 'REJECT') {
@@ -316,7 +388,9 @@ export async function onboardCustomer(
   function rescoreTerms() {
     if (providerOf() === 'mesh' || terms === undefined) return {};
     return {
-      screeningConfigurationIdentifier: terms.screeningConfigurationIdentifier,
+      screeningConfigurationIdentifier: aroundScreening
+        ? profileFor(terms)
+        : terms.screeningConfigurationIdentifier,
       monitoringEnabled: status.monitoringEnabled,
     };
   }
@@ -356,6 +430,8 @@ export async function onboardCustomer(
       return;
     }
     const merged = mergeCustomer(customer, request.customer);
+    // Changed data may change the risk: scored again, with the whole merged customer, before re-screening.
+    await scoreRisk(merged);
     try {
       const rescored = await untilDone(provider.customerChange.updateAndRescore, {
         customerIdentifier,
@@ -523,6 +599,10 @@ export async function onboardCustomer(
     const screening = status.state === 'SCREENING';
     switch (decisionEffect(verdict, policy())) {
       case 'APPROVE':
+        if (status.mandatoryReview === true && (screening || officerDecides)) {
+          holdForOfficer(`screening result ${decision.decisionType ?? verdict}`);
+          return false;
+        }
         enter('APPROVED', screening ? `screening result ${decision.decisionType ?? verdict}` : label);
         return false;
       case 'REJECT':
@@ -757,6 +837,7 @@ export async function onboardCustomer(
         seenCaseStages: [...seenCaseStages],
         seenRequestIds: [...inbox.seenRequestIds],
         caseExpected: caseExpected ?? null,
+        ...(officerDecides && { officerDecides }),
       },
     );
   }
@@ -779,6 +860,39 @@ export async function onboardCustomer(
       );
       item.done = true;
     }
+  }
+
+  /**
+   * The customer in the bank's core, as a run of its own that outlives this one: the onboarding's
+   * result names it. One per external identifier while it runs (a second start finds the first).
+   */
+  async function startCore(): Promise<void> {
+    const workflowId = coreCustomerWorkflowId(status.externalIdentifier);
+    try {
+      await startChild(coreCustomerOnboarding, {
+        workflowId,
+        args: [
+          {
+            externalIdentifier: status.externalIdentifier,
+            customer,
+            terms: terms!.core!,
+            onboardingWorkflowId: workflowInfo().workflowId,
+            ...(status.customerIdentifier !== undefined && {
+              screening: {
+                provider: providerOf(),
+                customerIdentifier: status.customerIdentifier,
+                ...(screeningIdentifier !== undefined && { screeningIdentifier }),
+              },
+            }),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    status.core = { workflowId };
+    show();
   }
 
   /** Cancelled, or failed after the customer exists: nothing is left under ongoing monitoring. */
@@ -819,6 +933,7 @@ export async function onboardCustomer(
     if (status.state === 'AWAITING_REVIEW') {
       await awaitReview(continuation?.review ?? screeningClock ?? reviewClockFromNow());
     }
+    if (status.state === 'APPROVED' && aroundScreening && terms?.core !== undefined) await startCore();
     await settleLateMessages();
     await condition(allHandlersFinished);
   } catch (err) {

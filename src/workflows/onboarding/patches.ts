@@ -26,6 +26,8 @@ export const PATCHES = {
   lateAmendments: 'onboarding-late-amendments',
   /** The run's screening provider is chosen by its terms (the screening port); KycScreeningProvider is set. */
   screeningPort: 'onboarding-screening-port',
+  /** The risk score chooses the screening before it runs; an approved run starts its core-banking customer. */
+  riskAndCore: 'onboarding-risk-and-core',
   /** A re-score to PROHIBITED after onboarding starts the customer's offboarding. */
   offboardOnProhibited: 'customer-update-offboard-on-prohibited',
 } as const;

@@ -36,6 +36,11 @@ export interface CaseKnowledge {
   caseIdentifier: string | undefined;
   /** The decision last seen on that case: null/undefined while undecided. */
   caseDecision: string | null | undefined;
+  /**
+   * The screening found nothing but the risk route forbids a straight-through approval: no analyst case
+   * exists for it, so an officer's decision is the review.
+   */
+  officerDecides?: boolean;
 }
 
 /**
@@ -48,6 +53,7 @@ export function approvalBlocker(known: CaseKnowledge): string | undefined {
   if (known.state !== 'AWAITING_REVIEW') {
     return `the run is ${known.state}: an officer decides only once screening is over and the run awaits review`;
   }
+  if (known.officerDecides === true) return undefined;
   if (known.caseIdentifier !== undefined) {
     if (known.caseDecision !== null && known.caseDecision !== undefined) return undefined;
     return `case ${known.caseIdentifier} is open at the screening provider: only its analyst's decision can clear it (REJECT is always possible)`;
