@@ -9,6 +9,7 @@ import { describeMachine, machineInfo } from '../testkit/machine';
 import { killAllProcesses, ROOT } from '../testkit/processes';
 import { formatTable, resultPath, writeJson } from '../testkit/results';
 import { bridgeRestart } from './bridge-restart';
+import { cosOutage } from './cos-outage';
 import { deploy } from './deploy';
 import { sandboxFaults } from './sandbox-faults';
 import { sigtermDrain } from './sigterm-drain';
@@ -26,6 +27,7 @@ const DRILLS: Drill[] = [
   sandboxFaults,
   webhookStorm,
   deploy,
+  cosOutage,
 ];
 const RESULTS_FILE = resultPath('drills');
 

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildBridge, WEBHOOK_ROUTE } from '../src/bridge/app';
+import { buildBridge, COS_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../src/bridge/app';
 import { createBridgeLogger } from '../src/bridge/logger';
 import { createTemporalSignaller } from '../src/bridge/temporal-signaller';
 import { Secret } from '../src/platform/config/secret';
@@ -19,6 +19,8 @@ export const BRIDGE_ENTRY = resolve(ROOT, 'src', 'bridge', 'main.ts');
 export interface InProcessBridge {
   /** The webhook route's full URL. */
   url: string;
+  /** `POST /webhooks/cos`'s full URL (served only when started with `cosCredentials`). */
+  cosUrl: string;
   app: FastifyInstance;
   /** Its log lines, when started with `keepLogs` (else formatted into a sink: the cost without the printing). */
   logs: string[];
@@ -34,6 +36,8 @@ export async function startInProcessBridge(options: {
   legacySecret?: string;
   /** ComplyCube's signing secrets: with any, `POST /webhooks/complycube` is served (COMPLYCUBE_WEBHOOK_ROUTE). */
   complyCubeSecrets?: string[];
+  /** COS's HTTP Basic credentials: with them, `POST /webhooks/cos` is served (COS_WEBHOOK_ROUTE). */
+  cosCredentials?: { username: string; password: string };
   signalTimeoutMs?: number;
   dedupe?: { maxEntries: number; ttlMs: number };
   keepLogs?: boolean;
@@ -60,6 +64,13 @@ export async function startInProcessBridge(options: {
       webhookSecrets: options.secrets.map((s) => new Secret(s)),
       legacySecret: options.legacySecret === undefined ? undefined : new Secret(options.legacySecret),
       complyCubeWebhookSecrets: (options.complyCubeSecrets ?? []).map((s) => new Secret(s)),
+      cosWebhookCredentials:
+        options.cosCredentials === undefined
+          ? undefined
+          : {
+              username: new Secret(options.cosCredentials.username),
+              password: new Secret(options.cosCredentials.password),
+            },
       requestTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
       dedupe: options.dedupe ?? { maxEntries: 1000, ttlMs: 60_000 },
@@ -71,6 +82,7 @@ export async function startInProcessBridge(options: {
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${WEBHOOK_ROUTE}`,
+    cosUrl: `http://127.0.0.1:${port}${COS_WEBHOOK_ROUTE}`,
     app,
     logs,
     async close() {

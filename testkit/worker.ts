@@ -104,13 +104,21 @@ export class WorkerProcess {
     return this.proc.waitForLine(WORKER_READY_LINE, timeoutMs);
   }
 
-  /** Waits until this process polls both of its task queues; fails at once if it exits meanwhile. */
-  async whenPolling(client: Client, timeoutMs = 90_000): Promise<void> {
+  /**
+   * Waits until this process polls both of its task queues, and the further activity queues named
+   * (`activityQueues`, e.g. `<queue>-cos` when COS is configured); fails at once if it exits meanwhile.
+   */
+  async whenPolling(
+    client: Client,
+    timeoutMs = 90_000,
+    activityQueues: readonly string[] = [],
+  ): Promise<void> {
     await waitForPollers(
       { connection: client, namespace: client.options.namespace },
       [
         { name: this.taskQueue, type: 'workflow' },
         { name: meshTaskQueue(this.taskQueue), type: 'activity' },
+        ...activityQueues.map((name) => ({ name, type: 'activity' as const })),
       ],
       { timeoutMs, identityPrefix: `${this.pid}@`, signal: this.proc.unexpectedExit },
     );

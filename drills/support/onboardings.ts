@@ -36,14 +36,26 @@ export function plan(prefix: string, count: number, kinds: readonly Applicant[])
   }));
 }
 
-function customerOf(p: Planned): MeshCustomer {
+export interface OnboardingOptions {
+  /**
+   * With what the core-banking step needs (`core: true` stacks): a whole address (a city too) and a
+   * phone number; without, the customer the other drills have always sent.
+   */
+  withContact?: boolean;
+}
+
+function customerOf(p: Planned, o: OnboardingOptions = {}): MeshCustomer {
   const [first_name, last_name] = NAMES[p.applicant];
   return {
     external_identifier: p.externalIdentifier,
     person: { first_name, last_name },
     date_of_birth: { day: 1, month: 1, year: 1990 },
     nationality: ['GB'],
-    address: { address_line_1: '1 Drill Street', postal_code: '10001', country: 'US' },
+    address:
+      o.withContact === true
+        ? { address_line_1: '1 Drill Street', city: 'New York', postal_code: '10001', country: 'US' }
+        : { address_line_1: '1 Drill Street', postal_code: '10001', country: 'US' },
+    ...(o.withContact === true && { phone_number: '2015552345' }),
   };
 }
 
@@ -53,12 +65,16 @@ function customerOf(p: Planned): MeshCustomer {
  * the review policy are the worker's (the drill's `workerEnv`), as in a deployment; `checkWorkerTerms`
  * proves the runs took them.
  */
-export async function startOnboardings(stack: Stack, planned: readonly Planned[]): Promise<void> {
+export async function startOnboardings(
+  stack: Stack,
+  planned: readonly Planned[],
+  o: OnboardingOptions = {},
+): Promise<void> {
   await inPool(planned, 10, async (p) => {
     await stack.client.workflow.start<typeof onboardCustomer>('onboardCustomer', {
       workflowId: onboardingWorkflowId(p.externalIdentifier),
       taskQueue: stack.taskQueue,
-      args: [{ customer: customerOf(p) }],
+      args: [{ customer: customerOf(p, o) }],
     });
   });
 }

@@ -9,8 +9,11 @@ import {
   type Sandbox,
   type SandboxOptions,
 } from '../../src/sandbox/mesh';
-import { WEBHOOK_ROUTE } from '../../src/bridge/app';
+import { COS_WEBHOOK_ROUTE, WEBHOOK_ROUTE } from '../../src/bridge/app';
+import { coreTaskQueue } from '../../src/contracts/core-banking';
+import { startCosSandbox, ZERO_PARTNER_ID, type CosSandbox } from '../../src/sandbox/cos';
 import { startBridgeProcess } from '../../testkit/bridge';
+import { CosSandboxControl } from '../../testkit/cos-sandbox-control';
 import { freePort } from '../../testkit/net';
 import type { ManagedProcess } from '../../testkit/processes';
 import type { ProcessWatch } from '../../testkit/process-watch';
@@ -30,7 +33,23 @@ export interface StackOptions {
    * service does, so every run's terms are the worker's).
    */
   workerEnv?: Record<string, string>;
+  /**
+   * The core-banking step (issue 14): the COS sandbox in this process, its registrations delivering to
+   * the bridge's `/webhooks/cos` with HTTP Basic, the worker given the COS_* variables (CORE_POLL_INTERVAL
+   * 5 s, so the poll safety net acts within a drill) and the bridge the COS webhook credentials. Off by default.
+   */
+  core?: boolean;
 }
+
+/** What the drills' COS sandbox accepts and delivers with (local only, like the Mesh sandbox's secret). */
+export const DRILL_COS = {
+  clientId: 'drill-cos-client',
+  clientSecret: 'drill-cos-secret',
+  partnerId: ZERO_PARTNER_ID,
+  webhookUsername: 'drill-cos',
+  webhookPassword: 'drill-cos-webhook-password',
+  pollInterval: '5s',
+} as const;
 
 /**
  * One drill's world: a Temporal dev server (child process, SQLite file), the Mesh sandbox (in this
@@ -45,6 +64,8 @@ export class Stack {
   private readonly workers: ManagedProcess[] = [];
   bridge: ManagedProcess | undefined;
   readonly control: SandboxControl;
+  /** The COS sandbox's control routes (faults, customers, registrations, deliveries); `core: true` only. */
+  private readonly cosControl: CosSandboxControl | undefined;
   private workerStarts = 0;
   private bridgeStarts = 0;
   private closed = false;
@@ -60,8 +81,17 @@ export class Stack {
     private readonly options: StackOptions,
     private readonly report: DrillReport,
     private readonly watch: ProcessWatch,
+    readonly cosSandbox: CosSandbox | undefined,
   ) {
     this.control = new SandboxControl(sandbox.url);
+    this.cosControl = cosSandbox === undefined ? undefined : new CosSandboxControl(cosSandbox.url);
+  }
+
+  /** The COS sandbox's control client; throws unless the stack was started with `core: true`. */
+  get cos(): CosSandboxControl {
+    if (this.cosControl === undefined)
+      throw new Error('the stack has no COS sandbox: start it with core: true');
+    return this.cosControl;
   }
 
   static async start(report: DrillReport, watch: ProcessWatch, options: StackOptions): Promise<Stack> {
@@ -81,6 +111,27 @@ export class Stack {
         ...options.sandbox,
       });
       cleanups.push(() => sandbox.close());
+      const cosSandbox =
+        options.core === true
+          ? await startCosSandbox({
+              clientId: DRILL_COS.clientId,
+              clientSecret: DRILL_COS.clientSecret,
+              partnerId: DRILL_COS.partnerId,
+              scanDelayMs: 1_000,
+              reviewDelayMs: 2_000,
+              eventBatchWindowMs: 500,
+              deliveryRetryDelayMs: 500,
+              webhookRegistrations: [
+                {
+                  callbackUrl: `http://127.0.0.1:${bridgePort}${COS_WEBHOOK_ROUTE}`,
+                  username: DRILL_COS.webhookUsername,
+                  password: DRILL_COS.webhookPassword,
+                },
+              ],
+              logLevel: 'silent',
+            })
+          : undefined;
+      if (cosSandbox !== undefined) cleanups.push(() => cosSandbox.close());
       const connection = await Connection.connect({ address: temporal.address });
       const client = new Client({ connection });
       const taskQueue = `drill-${report.drill}-${randomUUID().slice(0, 8)}`;
@@ -95,8 +146,11 @@ export class Stack {
         options,
         report,
         watch,
+        cosSandbox,
       );
-      report.step(`sandbox on ${sandbox.url}; task queue ${taskQueue}`);
+      report.step(
+        `sandbox on ${sandbox.url}${cosSandbox !== undefined ? `, COS sandbox on ${cosSandbox.url}` : ''}; task queue ${taskQueue}`,
+      );
       return stack;
     } catch (err) {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -121,7 +175,23 @@ export class Stack {
       // Every drill's review policy: case checks on time (no jitter), no reminder or expiry within a drill.
       // REVIEW_POLL_INTERVAL stays the worker's default (6 h) unless the drill's workerEnv sets it.
       review: { REVIEW_POLL_JITTER: '0', REVIEW_REMINDER: '1d', REVIEW_DEADLINE: '1d' },
-      ...(this.options.workerEnv !== undefined && { env: this.options.workerEnv }),
+      ...((this.options.workerEnv !== undefined || this.cosSandbox !== undefined) && {
+        env: { ...this.cosWorkerEnv(), ...this.options.workerEnv },
+      }),
+    };
+  }
+
+  /** The COS section of the worker's environment (src/providers/cos/config.ts); empty without `core`. */
+  private cosWorkerEnv(): Record<string, string> {
+    if (this.cosSandbox === undefined) return {};
+    return {
+      COS_BASE_URL: this.cosSandbox.url,
+      COS_TOKEN_URL: `${this.cosSandbox.url}/connect/token`,
+      COS_CLIENT_ID: DRILL_COS.clientId,
+      COS_CLIENT_SECRET: DRILL_COS.clientSecret,
+      COS_PARTNER_ID: DRILL_COS.partnerId,
+      CORE_POLL_INTERVAL: DRILL_COS.pollInterval,
+      CORE_REVIEW_DEADLINE: '1d',
     };
   }
 
@@ -159,7 +229,13 @@ export class Stack {
     });
     this.worker = this.watch.watch(worker.proc);
     this.workers.push(worker.proc);
-    await this.watch.guard(worker.whenPolling(this.client, 90_000));
+    await this.watch.guard(
+      worker.whenPolling(
+        this.client,
+        90_000,
+        this.cosSandbox !== undefined ? [coreTaskQueue(this.taskQueue)] : [],
+      ),
+    );
     this.report.step(`worker ${worker.pid} polling after ${Date.now() - startedAt} ms`);
     return worker.proc;
   }
@@ -183,6 +259,12 @@ export class Stack {
         port: this.bridgePort,
         webhookSecret: SANDBOX_DEV_WEBHOOK_SECRET,
         logLevel: 'warn',
+        ...(this.cosSandbox !== undefined && {
+          env: {
+            COS_WEBHOOK_USERNAME: DRILL_COS.webhookUsername,
+            COS_WEBHOOK_PASSWORD: DRILL_COS.webhookPassword,
+          },
+        }),
       }),
     );
     this.bridge = this.watch.watch(proc);
@@ -204,6 +286,7 @@ export class Stack {
     await this.bridge?.stop('SIGKILL', 5_000).catch(() => undefined);
     await this.connection.close().catch(() => undefined);
     await this.sandbox.close().catch(() => undefined);
+    await this.cosSandbox?.close().catch(() => undefined);
     await this.temporal.stop('SIGKILL').catch(() => undefined);
     if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
   }

@@ -6,13 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { createOnboardingTermsActivities } from '../../src/activities';
-import {
-  coreCustomerWorkflowId,
-  coreStatusQuery,
-  coreTaskQueue,
-  type CoreState,
-  type CoreStatus,
-} from '../../src/contracts/core-banking';
+import { coreCustomerWorkflowId, coreTaskQueue, type CoreStatus } from '../../src/contracts/core-banking';
 import type { MeshCustomer } from '../../src/contracts/customer';
 import {
   decideUpdate,
@@ -50,13 +44,6 @@ const COS = {
 };
 const BASIC = { username: 'cos-e2e', password: 'cos-e2e-webhook-password' };
 const RISK_KEY = 'e2e-risk-key';
-
-const quiet = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  debug: () => undefined,
-};
 
 interface Stack {
   taskQueue: string;
@@ -174,24 +161,6 @@ function applicant(name = 'Test CleanUser'): MeshCustomer {
 
 function coreRun(externalIdentifier: string): WorkflowHandle {
   return t.client.workflow.getHandle(coreCustomerWorkflowId(externalIdentifier));
-}
-
-async function coreReaches(
-  handle: WorkflowHandle,
-  state: CoreState,
-  timeoutMs = 30_000,
-): Promise<CoreStatus> {
-  return waitFor(
-    async () => {
-      try {
-        const status = await handle.query(coreStatusQuery);
-        return status.state === state ? status : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    { timeoutMs, description: `core state ${state}` },
-  );
 }
 
 async function onboardToApproval(stack: Stack, customer: MeshCustomer): Promise<OnboardingStatus> {

@@ -88,27 +88,27 @@ function fakeCore(board: CoreBoard) {
     pepScan: board.pepScan,
   });
   const activities: CoreBankingActivities = {
-    createCoreCustomer: async (input) => {
+    createCoreCustomer: (input) => {
       record('createCoreCustomer', input);
       if (
         board.loseFirstCreate === true &&
         calls.filter((c) => c.name === 'createCoreCustomer').length === 1
       ) {
-        throw ApplicationFailure.retryable('the answer was lost', 'CoreUnavailable');
+        return Promise.reject(ApplicationFailure.retryable('the answer was lost', 'CoreUnavailable'));
       }
-      return { ...current(), ofac: 'Pending', pepScan: 'Pending', replayed: false };
+      return Promise.resolve({ ...current(), ofac: 'Pending', pepScan: 'Pending', replayed: false });
     },
-    addCoreAddress: async (input) => {
+    addCoreAddress: (input) => {
       record('addCoreAddress', input);
-      return { id: 'addr-1', replayed: false };
+      return Promise.resolve({ id: 'addr-1', replayed: false });
     },
-    addCorePhone: async (input) => {
+    addCorePhone: (input) => {
       record('addCorePhone', input);
-      return { id: 'phone-1', replayed: false };
+      return Promise.resolve({ id: 'phone-1', replayed: false });
     },
-    readCoreCustomer: async (input) => {
+    readCoreCustomer: (input) => {
       record('readCoreCustomer', input);
-      return current();
+      return Promise.resolve(current());
     },
   };
   return { activities, calls };
@@ -224,7 +224,7 @@ describe('risk-based screening', () => {
     ['a level outside the known set', scored('severe')],
     ['an open risk case', scored('low', 'open')],
     ['a case status we do not know', scored('medium', 'escalated-to-mlro')],
-    ['no score (202)', (() => ({ kind: 'unscored', reason: '202 accepted without a score' })) as RiskAnswer],
+    ['no score (202)', (): RiskCheckResult => ({ kind: 'unscored', reason: '202 accepted without a score' })],
   ])(
     'sends %s to the extensive screening and never approves a clean result straight through',
     async (_what, risk) => {
