@@ -13,6 +13,7 @@ import type {
   ComplyCubeStatsSnapshot,
   DeliveryLogEntry,
 } from '../src/sandbox/complycube';
+import { queryOf, SandboxControlBase } from './sandbox-http';
 
 /** A fault as `GET /_sandbox/complycube/faults` lists it. */
 export interface ComplyCubeSandboxFault {
@@ -36,56 +37,19 @@ export interface ComplyCubeSandboxCheck {
   [field: string]: unknown;
 }
 
-export class ComplyCubeSandboxControl {
-  private readonly origin: string;
-
-  /** `url`: the sandbox's origin or its API base (`sandbox.url`, ending in /v1): either works. */
-  constructor(
-    url: string,
-    private readonly timeoutMs = 10_000,
-  ) {
-    this.origin = url.replace(/\/+$/, '').replace(/\/v1$/, '');
-  }
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.origin}/_sandbox/complycube${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} /_sandbox/complycube${path}: ${response.status} ${text}`);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  }
-
-  /** Forgets every client, check, webhook, fault and delivery; settings back to the start options. */
-  async reset(): Promise<void> {
-    await this.request('POST', '/reset', {});
-  }
-
-  /** Changes some settings; answers all of them. */
-  settings(patch: ComplyCubeSettingsPatchBody): Promise<ComplyCubeSettings> {
-    return this.request('PATCH', '/settings', patch);
-  }
-
-  getSettings(): Promise<ComplyCubeSettings> {
-    return this.request('GET', '/settings');
-  }
-
-  async addFault(fault: ComplyCubeFaultBody): Promise<string> {
-    return (await this.request<{ id: string }>('POST', '/faults', fault)).id;
-  }
-
-  async clearFaults(): Promise<void> {
-    await this.request('DELETE', '/faults');
-  }
-
-  /** The faults in force, each with how often it was applied so far. */
-  faults(): Promise<ComplyCubeSandboxFault[]> {
-    return this.request('GET', '/faults');
+export class ComplyCubeSandboxControl extends SandboxControlBase<
+  ComplyCubeSettings,
+  ComplyCubeSettingsPatchBody,
+  ComplyCubeFaultBody,
+  ComplyCubeSandboxFault,
+  ComplyCubeStatsSnapshot
+> {
+  /**
+   * `url`: the sandbox's origin or its API base (`sandbox.url`, ending in /v1): either works. `reset()`
+   * forgets every client, check, webhook, fault and delivery.
+   */
+  constructor(url: string, timeoutMs = 10_000) {
+    super(url.replace(/\/+$/, '').replace(/\/v1$/, ''), '/_sandbox/complycube', timeoutMs);
   }
 
   /**
@@ -114,22 +78,10 @@ export class ComplyCubeSandboxControl {
     return this.request('POST', `/checks/${encodeURIComponent(checkId)}/monitoring-attention`, options);
   }
 
-  stats(): Promise<ComplyCubeStatsSnapshot> {
-    return this.request('GET', '/stats');
-  }
-
-  /** Zeroes the counters (what the sandbox holds stays). */
-  async resetStats(): Promise<void> {
-    await this.request('POST', '/stats/reset', {});
-  }
-
   /** Every webhook delivery attempt so far, oldest first (filtered by event type, webhook or resource). */
   deliveries(
     filter: { type?: string; webhookId?: string; resourceId?: string } = {},
   ): Promise<DeliveryLogEntry[]> {
-    const query = new URLSearchParams(
-      Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined),
-    ).toString();
-    return this.request('GET', `/deliveries${query === '' ? '' : `?${query}`}`);
+    return this.request('GET', `/deliveries${queryOf(filter)}`);
   }
 }

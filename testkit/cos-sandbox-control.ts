@@ -16,6 +16,7 @@ import type {
   RequestLogEntry,
   ScanStatus,
 } from '../src/sandbox/cos';
+import { queryOf, SandboxControlBase } from './sandbox-http';
 
 /** A customer as the control routes answer it: the API's record plus its addresses and phones. */
 export interface CosSandboxCustomer {
@@ -56,69 +57,21 @@ export interface CosScanChange {
   eventsRaised: ('ofac' | 'pepScan')[];
 }
 
-type Query = Record<string, string | undefined>;
-
-function queryOf(filter: Query): string {
-  const query = new URLSearchParams(
-    Object.entries(filter).filter((e): e is [string, string] => e[1] !== undefined),
-  ).toString();
-  return query === '' ? '' : `?${query}`;
-}
-
-export class CosSandboxControl {
-  private readonly origin: string;
-
-  /** `url`: the sandbox's URL (`sandbox.url`, scheme, host and port). */
-  constructor(
-    url: string,
-    private readonly timeoutMs = 10_000,
-  ) {
-    this.origin = url.replace(/\/+$/, '');
-  }
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.origin}/_sandbox/cos${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} /_sandbox/cos${path}: ${response.status} ${text}`);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  }
-
+export class CosSandboxControl extends SandboxControlBase<
+  CosSettings,
+  CosSettingsPatchBody,
+  CosFaultBody,
+  CosFaultView,
+  CosStatsSnapshot
+> {
   /**
-   * Forgets customers, registrations (the start ones come back), idempotency keys, faults, events,
-   * deliveries, requests and counters; settings back to the start options. Tokens keep working.
+   * `url`: the sandbox's URL (`sandbox.url`, scheme, host and port). `reset()` forgets customers,
+   * registrations (the start ones come back), idempotency keys, faults, events, deliveries, requests and
+   * counters; settings back to the start options; tokens keep working. `clearFaults()` ends every fault,
+   * `down` included.
    */
-  async reset(): Promise<void> {
-    await this.request('POST', '/reset', {});
-  }
-
-  /** Changes some settings; answers all of them. */
-  settings(patch: CosSettingsPatchBody): Promise<CosSettings> {
-    return this.request('PATCH', '/settings', patch);
-  }
-
-  getSettings(): Promise<CosSettings> {
-    return this.request('GET', '/settings');
-  }
-
-  async addFault(fault: CosFaultBody): Promise<string> {
-    return (await this.request<{ id: string }>('POST', '/faults', fault)).id;
-  }
-
-  /** Ends every fault, `down` included. */
-  async clearFaults(): Promise<void> {
-    await this.request('DELETE', '/faults');
-  }
-
-  /** The faults in force, each with how often it was applied so far. */
-  faults(): Promise<CosFaultView[]> {
-    return this.request('GET', '/faults');
+  constructor(url: string, timeoutMs = 10_000) {
+    super(url, '/_sandbox/cos', timeoutMs);
   }
 
   /** Every token issued so far answers 401 from now on; answers how many there were. */
@@ -185,14 +138,5 @@ export class CosSandboxControl {
   /** Same as the API's `PUT /webhooks/v1/registrations/{id}/restart`, without a token. */
   restartRegistration(id: string): Promise<CosSandboxRegistration> {
     return this.request('POST', `/registrations/${encodeURIComponent(id)}/restart`, {});
-  }
-
-  stats(): Promise<CosStatsSnapshot> {
-    return this.request('GET', '/stats');
-  }
-
-  /** Zeroes the counters (what the sandbox holds stays). */
-  async resetStats(): Promise<void> {
-    await this.request('POST', '/stats/reset', {});
   }
 }

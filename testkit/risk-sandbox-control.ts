@@ -15,62 +15,26 @@ import type {
   RiskSettingsPatchBody,
   RiskStatsSnapshot,
 } from '../src/sandbox/risk';
+import { SandboxControlBase } from './sandbox-http';
 
-export class RiskSandboxControl {
-  private readonly origin: string;
-
-  /** `url`: the sandbox's origin (`sandbox.url`, what RISK_API_BASE_URL takes). */
-  constructor(
-    url: string,
-    private readonly timeoutMs = 10_000,
-  ) {
-    this.origin = url.replace(/\/+$/, '');
-  }
-
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.origin}/_sandbox/risk${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} /_sandbox/risk${path}: ${response.status} ${text}`);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  }
-
-  /** Forgets every customer, fault, logged request and counter; settings back to the start options. */
-  async reset(): Promise<void> {
-    await this.request('POST', '/reset', {});
-  }
-
-  /** Changes some settings (latency, down, the 425 window); answers all of them. */
-  settings(patch: RiskSettingsPatchBody): Promise<RiskSandboxSettings> {
-    return this.request('PATCH', '/settings', patch);
-  }
-
-  getSettings(): Promise<RiskSandboxSettings> {
-    return this.request('GET', '/settings');
+export class RiskSandboxControl extends SandboxControlBase<
+  RiskSandboxSettings,
+  RiskSettingsPatchBody,
+  RiskFaultBody,
+  RiskFaultView,
+  RiskStatsSnapshot
+> {
+  /**
+   * `url`: the sandbox's origin (`sandbox.url`, what RISK_API_BASE_URL takes). `reset()` forgets every
+   * customer, fault, logged request and counter; `settings()` changes latency, down, the 425 window.
+   */
+  constructor(url: string, timeoutMs = 10_000) {
+    super(url, '/_sandbox/risk', timeoutMs);
   }
 
   /** The API is down (every request 503) until `down(false)`. */
   down(down = true): Promise<RiskSandboxSettings> {
     return this.settings({ down });
-  }
-
-  async addFault(fault: RiskFaultBody): Promise<string> {
-    return (await this.request<{ id: string }>('POST', '/faults', fault)).id;
-  }
-
-  async clearFaults(): Promise<void> {
-    await this.request('DELETE', '/faults');
-  }
-
-  /** The faults in force, each with how often it was applied so far. */
-  faults(): Promise<RiskFaultView[]> {
-    return this.request('GET', '/faults');
   }
 
   /**
@@ -92,14 +56,5 @@ export class RiskSandboxControl {
     const query =
       filter.externalId === undefined ? '' : `?externalId=${encodeURIComponent(filter.externalId)}`;
     return this.request('GET', `/requests${query}`);
-  }
-
-  stats(): Promise<RiskStatsSnapshot> {
-    return this.request('GET', '/stats');
-  }
-
-  /** Zeroes the counters (what the sandbox holds stays). */
-  async resetStats(): Promise<void> {
-    await this.request('POST', '/stats/reset', {});
   }
 }

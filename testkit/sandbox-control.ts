@@ -5,6 +5,7 @@
  * knob fails to compile instead of answering 400. Every call throws on a non-2xx answer.
  */
 import type { DeliveryLogEntry, FaultBody, FaultKind, SettingsPatchBody } from '../src/sandbox/mesh';
+import { controlRequest } from './sandbox-http';
 
 export interface SandboxCustomer {
   identifier: string;
@@ -50,18 +51,8 @@ export class SandboxControl {
     return this.baseUrl;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.url}/_sandbox${path}`, {
-      method,
-      ...(body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} /_sandbox${path}: ${response.status} ${text}`);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return controlRequest(this.url, method, `/_sandbox${path}`, body, this.timeoutMs);
   }
 
   /** Forgets every customer, case, fault and delivery; settings back to the start options. */

@@ -1109,25 +1109,38 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    // No phone number: CORE_INCOMPLETE after the customer and its address; the amendCustomer Update on the
-    // core run supplies it, and the phone is created; the scans (Clear by then) read at once: CORE_READY.
+    // No phone number: CORE_INCOMPLETE before anything is created; the amendCustomer Update on the core run
+    // supplies it, then customer, address and phone are created and the scans read: CORE_READY.
     files: ['core-customer-incomplete-then-amended.json'],
     async record(ctx) {
       const ext = 'REPLAY-CORE-INCOMPLETE-0001';
       const { core } = await ctx.approvedWithCore(coreApplicant(ext, 'Test', 'CleanUser', { phone: false }));
       const incomplete = await ctx.coreStatus(ext, (s) => s.state === 'CORE_INCOMPLETE', 'CORE_INCOMPLETE');
-      if (incomplete.missing?.join() !== 'customer.phone_number' || incomplete.coreCustomerId === undefined) {
+      if (incomplete.missing?.join() !== 'customer.phone_number' || incomplete.coreCustomerId !== undefined) {
         throw new Error(
-          `${core.workflowId}: expected only the phone number missing, got ${incomplete.missing?.join()}`,
+          `${core.workflowId}: expected only the phone number missing and nothing created, got ${incomplete.missing?.join()}`,
         );
       }
+      await ctx.client.workflow.getHandle(core.workflowId).executeUpdate(coreAmendCustomerUpdate, {
+        args: [{ customer: { phone_number: '2015550123' }, requestId: 'replay-core-amend-1' }],
+      });
+      // The first read may still find the scans Pending: a scan event then tells the run to read again.
+      const created = await ctx.coreStatus(
+        ext,
+        (s) => s.state === 'CORE_SCANNING' || s.state === 'CORE_READY',
+        'CORE_SCANNING',
+      );
+      if (created.state === 'CORE_READY') return [core];
       await ctx.cosCustomer(
-        incomplete.coreCustomerId,
+        created.coreCustomerId!,
         (c) => c.ofac === 'Clear' && c.pepScan === 'Clear',
         'scans Clear',
       );
-      await ctx.client.workflow.getHandle(core.workflowId).executeUpdate(coreAmendCustomerUpdate, {
-        args: [{ customer: { phone_number: '2015550123' }, requestId: 'replay-core-amend-1' }],
+      await ctx.client.workflow.getHandle(core.workflowId).signal(coreEventSignal, {
+        eventId: 'c05e0000-0000-4000-8000-000000000009',
+        eventName: 'Core.Customer.Ofac.Changed',
+        coreCustomerId: created.coreCustomerId!,
+        receivedAt: RECEIVED_AT,
       });
       await expectCore(ctx, core, 'CORE_READY');
       return [core];

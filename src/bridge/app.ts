@@ -89,13 +89,10 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
   // Signatures cover the exact bytes received, so the body stays a Buffer until it has been verified;
   // JSON.parse happens in the handler, after verification, whatever Content-Type the sender claims.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
-    (_request, body, done) => {
-      done(null, body);
-    },
-  );
+  // No limit of its own: the server's (BODY_LIMIT_BYTES) applies, and a route may set a larger one.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
 
   app.get('/healthz', () => ({ status: 'ok' }));
 

@@ -11,6 +11,9 @@ import type { createRejectionLog } from './rejection-log';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 import type { SignatureFailure } from './signature';
 
+/** Larger than the bridge's 1 MiB: a documented COS event may name 50,000 customers. */
+export const COS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export const COS_WEBHOOK_ROUTE = '/webhooks/cos';
 
 /** What a 401 asks for: the credentials of the registration (`authUsername` / `authPassword`). */
@@ -131,7 +134,8 @@ export function registerCosRoute(app: FastifyInstance, deps: CosRouteDeps): void
   const concurrency = deps.concurrency ?? COS_ROUTING_CONCURRENCY;
   const checkAuth = createBasicAuthCheck(deps.credentials);
 
-  app.post(COS_WEBHOOK_ROUTE, async (request, reply) => {
+  // COS batches up to 50,000 customers into one Basic-format event (~60 bytes each): 4 MiB fits them.
+  app.post(COS_WEBHOOK_ROUTE, { bodyLimit: COS_BODY_LIMIT_BYTES }, async (request, reply) => {
     const receivedAt = new Date();
     const tally: Required<CosDeliveryTally> = { outcome: 'routed', customers: {} };
     const count = (outcome: CosCustomerOutcome, n = 1) => {

@@ -13,7 +13,7 @@ import {
 import { caseDecisionSignal } from '../contracts/case-decision';
 import {
   CORE_CUSTOMER_WORKFLOW_PREFIX,
-  CORE_OFAC_CHANGED,
+  CORE_EVENT_NAMES,
   coreEventSignal,
   coreReviewWorkflowId,
   type CoreEvent,
@@ -43,7 +43,14 @@ export const CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE = 'coreCustomerReview';
 
 /** COS customer ids are UUIDs: anything else is no customer of ours and never reaches a visibility query. */
 const CORE_CUSTOMER_ID = /^[A-Za-z0-9-]{1,64}$/;
-const READY: CoreState = 'CORE_READY';
+/**
+ * A run that ended in one of these leaves a customer at the core who may still be rescanned (nightly): a
+ * later scan event starts a review. CORE_DECLINED is offboarded already.
+ */
+const REVIEWABLE: ReadonlySet<CoreState | undefined> = new Set<CoreState>(['CORE_READY', 'CORE_EXPIRED']);
+/** What routing reads of a run that ended: its ID and its search attributes. */
+type EndedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'typedSearchAttributes'>;
+
 /** A run in these states still takes signals. */
 const OPEN_STATUSES: ReadonlySet<WorkflowExecutionStatusName> = new Set(['RUNNING', 'PAUSED']);
 /** A customer id belongs to one onboarding run (and its continue-as-new successors): a handful at most. */
@@ -56,7 +63,8 @@ function quoted(value: string): string {
 
 export function coreCustomerRunsQuery(coreCustomerId: string): string {
   return (
-    `WorkflowType = ${quoted(CORE_CUSTOMER_ONBOARDING_WORKFLOW_TYPE)} ` +
+    `(WorkflowType = ${quoted(CORE_CUSTOMER_ONBOARDING_WORKFLOW_TYPE)} ` +
+    `OR WorkflowType = ${quoted(CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE)}) ` +
     `AND ${kycCoreCustomerId.name} = ${quoted(coreCustomerId)}`
   );
 }
@@ -155,8 +163,21 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
     }
   }
 
+  /** The run under `workflowId` once it has ended (undefined while it still runs or when it is unknown). */
+  async function describeEnded(workflowId: string): Promise<EndedRun | undefined> {
+    try {
+      const described = await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+        client.workflow.getHandle(workflowId).describe(),
+      );
+      return OPEN_STATUSES.has(described.status.name) ? undefined : described;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw classify(err, 'describe');
+    }
+  }
+
   /** The customer's external identifier: its run's KycExternalIdentifier, else the run's workflow ID. */
-  function externalIdentifierOf(run: WorkflowExecutionInfo): string | undefined {
+  function externalIdentifierOf(run: EndedRun): string | undefined {
     const upserted = run.typedSearchAttributes.get(kycExternalIdentifier);
     if (upserted !== undefined && upserted !== '') return upserted;
     return run.workflowId.startsWith(CORE_CUSTOMER_WORKFLOW_PREFIX)
@@ -165,7 +186,7 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
   }
 
   async function startCoreReview(
-    run: WorkflowExecutionInfo,
+    run: EndedRun,
     externalIdentifier: string,
     event: CoreEvent,
   ): Promise<'review-started'> {
@@ -265,19 +286,20 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
       for (let attempt = 1; ; attempt++) {
         const runs = await findCoreCustomerRuns(event.coreCustomerId);
         const running = runs.find((run) => OPEN_STATUSES.has(run.status.name));
+        let last: EndedRun | undefined = lastEnded(runs);
         if (running !== undefined) {
           const signalled = await signalCoreRun(running.workflowId, event);
           if (signalled) return 'signalled';
           if (attempt < 2) continue;
-          return 'not-ours';
+          // Visibility still shows it running: the run itself (read by ID, consistent) says how it ended.
+          last = await describeEnded(running.workflowId);
         }
-        const last = lastEnded(runs);
         const externalIdentifier = last === undefined ? undefined : externalIdentifierOf(last);
         if (
           last !== undefined &&
           externalIdentifier !== undefined &&
-          last.typedSearchAttributes.get(kycCoreState) === READY &&
-          event.eventName === CORE_OFAC_CHANGED
+          REVIEWABLE.has(last.typedSearchAttributes.get(kycCoreState) as CoreState | undefined) &&
+          CORE_EVENT_NAMES.includes(event.eventName as (typeof CORE_EVENT_NAMES)[number])
         ) {
           return startCoreReview(last, externalIdentifier, event);
         }

@@ -114,7 +114,8 @@ export interface CoreScreeningReference {
 export interface CoreContinuation {
   status: CoreStatus;
   deadlineAt: number;
-  pepAccepted: boolean;
+  /** The PEP scan value an officer accepted, if any. */
+  pepAccepted?: string;
   seenEventIds: string[];
 }
 

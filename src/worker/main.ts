@@ -33,6 +33,7 @@ import { providerTaskQueue } from '../contracts/screening-provider';
 import { riskTaskQueue } from '../contracts/risk';
 import { coreTaskQueue } from '../contracts/core-banking';
 import { ensureWebhookHealthSchedule } from './complycube-schedule';
+import { watchCosWebhooks } from './cos-webhook-watch';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { missingSearchAttributes, searchAttributeCommands } from '../platform/temporal/search-attributes';
 import { createMeshClient } from '../providers/mesh/client';
@@ -152,17 +153,15 @@ async function main(): Promise<void> {
   const riskActivities = riskOn
     ? createRiskActivities({ risk: createRiskClient({ config: riskConfig, logger }) })
     : undefined;
-  const cosActivities =
+  const cosApi =
     cosConnection !== undefined
-      ? createCosActivities({
-          cos: createCosClient({
-            config: cosConnection,
-            tokens: createCosTokenProvider({ config: cosConnection, logger }),
-            logger,
-          }),
+      ? createCosClient({
+          config: cosConnection,
+          tokens: createCosTokenProvider({ config: cosConnection, logger }),
           logger,
         })
       : undefined;
+  const cosActivities = cosApi !== undefined ? createCosActivities({ cos: cosApi, logger }) : undefined;
 
   if (complyCube !== undefined && !complyCube.plan.fits) {
     logger.warn(
@@ -213,6 +212,16 @@ async function main(): Promise<void> {
     const riskWorker =
       riskActivities !== undefined
         ? await Worker.create(riskWorkerOptions(base, config, riskActivities, version))
+        : undefined;
+    // Not fatal: the runs' own reads cover what a suspended registration no longer sends.
+    const cosWebhooks =
+      cosApi !== undefined
+        ? watchCosWebhooks({
+            api: cosApi,
+            intervalMs: cosConfig.pollIntervalMs,
+            // Any registration of our events at a /webhooks/cos URL: COS_WEBHOOK_URL may be a bare origin.
+            logger,
+          })
         : undefined;
     const cosWorker =
       cosActivities !== undefined
@@ -275,6 +284,7 @@ async function main(): Promise<void> {
       });
     }
     await running;
+    cosWebhooks?.stop();
     logger.info('workers stopped');
   } finally {
     await connection.close();

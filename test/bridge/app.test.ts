@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildBridge, WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
+import type { InjectOptions } from 'fastify';
+import { WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
 import { DeliveryDedupe } from '../../src/bridge/delivery-dedupe';
-import { createBridgeLogger } from '../../src/bridge/logger';
 import { Secret } from '../../src/providers/mesh/config';
-import { FakeSignaller } from './fake-signaller';
+import { buildTestBridge, type TestBridge } from './test-bridge';
 import {
   casePayload,
   legacySignature,
@@ -22,32 +20,14 @@ jest.mock('cookie', () => ({ stringifySetCookie: () => '' }));
 const SECRET = newSecret();
 const LEGACY = 'legacy-secret';
 
-interface TestBridge {
-  app: FastifyInstance;
-  signaller: FakeSignaller;
-  logs: string[];
-}
-
 function testBridge(overrides: Partial<BridgeAppConfig> = {}): TestBridge {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
-  const config: BridgeAppConfig = {
+  const bridge = buildTestBridge({
     webhookSecrets: [new Secret(SECRET)],
     legacySecret: new Secret(LEGACY),
-    requestTimeoutMs: 10_000,
-    keepAliveTimeoutMs: 5_000,
-    dedupe: { maxEntries: 100, ttlMs: 60_000 },
     ...overrides,
-  };
-  const signaller = new FakeSignaller();
-  signaller.runningOnboardings.add('CUST-12345');
-  const app = buildBridge({ config, signaller, logger: createBridgeLogger('info', stream) });
-  return { app, signaller, logs };
+  });
+  bridge.signaller.runningOnboardings.add('CUST-12345');
+  return bridge;
 }
 
 /** A JSON POST of `body` to the webhook route with `headers`. */

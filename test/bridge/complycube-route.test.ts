@@ -3,14 +3,11 @@
  * the raw bytes (two secrets while rotating), the payload rules, dedupe by event id, and every answer.
  */
 import { createHmac } from 'node:crypto';
-import { Writable } from 'node:stream';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildBridge, COMPLYCUBE_WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
-import { createBridgeLogger } from '../../src/bridge/logger';
+import type { InjectOptions } from 'fastify';
+import { COMPLYCUBE_WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeMetrics, instrumentBridge } from '../../src/bridge/metrics';
 import { Secret } from '../../src/platform/config/secret';
-import { FakeSignaller } from './fake-signaller';
-import { newSecret } from '../../testkit/webhooks';
+import { buildTestBridge, type TestBridge } from './test-bridge';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest on Node 20 cannot load it.
 // It is only used for inject's `cookies` option, which these tests never pass (docs/bridge.md, "Tests").
@@ -19,34 +16,13 @@ jest.mock('cookie', () => ({ stringifySetCookie: () => '' }));
 const OLD_SECRET = 'cc-webhook-secret-old-Ünïcode';
 const NEW_SECRET = 'cc-webhook-secret-new';
 
-interface TestBridge {
-  app: FastifyInstance;
-  signaller: FakeSignaller;
-  logs: string[];
-}
-
 /** `complyCubeSecrets` 'absent': no such field, as in a config built before the route existed. */
 function testBridge(
   complyCubeSecrets: Secret[] | 'absent' = [new Secret(OLD_SECRET), new Secret(NEW_SECRET)],
 ): TestBridge {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
-  const config: BridgeAppConfig = {
-    webhookSecrets: [new Secret(newSecret())],
-    legacySecret: undefined,
-    ...(complyCubeSecrets !== 'absent' && { complyCubeWebhookSecrets: complyCubeSecrets }),
-    requestTimeoutMs: 10_000,
-    keepAliveTimeoutMs: 5_000,
-    dedupe: { maxEntries: 100, ttlMs: 60_000 },
-  };
-  const signaller = new FakeSignaller();
-  const app = buildBridge({ config, signaller, logger: createBridgeLogger('info', stream) });
-  return { app, signaller, logs };
+  return buildTestBridge(
+    complyCubeSecrets === 'absent' ? {} : { complyCubeWebhookSecrets: complyCubeSecrets },
+  );
 }
 
 /** ComplyCube's signature: hex HMAC-SHA256 of the raw bytes, keyed with the secret as UTF-8 text. */

@@ -3,18 +3,15 @@
  * parsed, the envelope rules, one `routeCoreEvent` per customer with bounded concurrency, dedupe by event
  * id, and every answer.
  */
-import { Writable } from 'node:stream';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildBridge, COS_WEBHOOK_ROUTE, type BridgeAppConfig } from '../../src/bridge/app';
+import type { InjectOptions } from 'fastify';
+import { COS_WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { BRIDGE_ENV_VARIABLES, loadBridgeConfig } from '../../src/bridge/config';
 import { COS_ROUTING_CONCURRENCY } from '../../src/bridge/cos-route';
-import { createBridgeLogger } from '../../src/bridge/logger';
 import { createBridgeMetrics, instrumentBridge } from '../../src/bridge/metrics';
 import { CORE_OFAC_CHANGED, CORE_PEP_CHANGED } from '../../src/contracts/core-banking';
 import { Secret } from '../../src/platform/config/secret';
 import { configProblems } from '../helpers/config';
-import { FakeSignaller } from './fake-signaller';
-import { newSecret } from '../../testkit/webhooks';
+import { buildTestBridge, type TestBridge } from './test-bridge';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only: jest on Node 20 cannot load it.
 // It is only used for inject's `cookies` option, which these tests never pass (docs/bridge.md, "Tests").
@@ -22,12 +19,6 @@ jest.mock('cookie', () => ({ stringifySetCookie: () => '' }));
 
 const USERNAME = 'cos-partner';
 const PASSWORD = 'pä$$word:with:colons';
-
-interface TestBridge {
-  app: FastifyInstance;
-  signaller: FakeSignaller;
-  logs: string[];
-}
 
 /**
  * `credentials` 'absent': no such field, as in a config built before the route existed; 'unset': the field
@@ -39,29 +30,16 @@ function testBridge(
     password: PASSWORD,
   },
 ): TestBridge {
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString());
-      callback();
-    },
-  });
-  const config: BridgeAppConfig = {
-    webhookSecrets: [new Secret(newSecret())],
-    legacySecret: undefined,
-    ...(credentials !== 'absent' && {
-      cosWebhookCredentials:
-        credentials === 'unset'
-          ? undefined
-          : { username: new Secret(credentials.username), password: new Secret(credentials.password) },
-    }),
-    requestTimeoutMs: 10_000,
-    keepAliveTimeoutMs: 5_000,
-    dedupe: { maxEntries: 100, ttlMs: 60_000 },
-  };
-  const signaller = new FakeSignaller();
-  const app = buildBridge({ config, signaller, logger: createBridgeLogger('info', stream) });
-  return { app, signaller, logs };
+  return buildTestBridge(
+    credentials === 'absent'
+      ? {}
+      : {
+          cosWebhookCredentials:
+            credentials === 'unset'
+              ? undefined
+              : { username: new Secret(credentials.username), password: new Secret(credentials.password) },
+        },
+  );
 }
 
 function basic(username: string, password: string): string {
@@ -394,11 +372,23 @@ describe('refused deliveries', () => {
     expect(t.signaller.coreCalls).toEqual([]);
   });
 
-  it('answers 413 to a body over 1 MiB before looking at it', async () => {
-    const big = JSON.stringify(event({ padding: 'x'.repeat(1024 * 1024) }));
+  it('answers 413 to a body over 4 MiB before looking at it', async () => {
+    const big = JSON.stringify(event({ padding: 'x'.repeat(4 * 1024 * 1024) }));
     const res = await t.app.inject(authed(big));
     expect(res.statusCode).toBe(413);
     expect(t.signaller.coreCalls).toEqual([]);
+  });
+
+  it("takes an event naming 50,000 customers (COS batches up to that many), over the other routes' 1 MiB", async () => {
+    const resources = Array.from(
+      { length: 50_000 },
+      (_, i) => `core/v1/cm/customers/${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`,
+    );
+    const body = JSON.stringify(event({ resources }));
+    expect(body.length).toBeGreaterThan(1024 * 1024);
+    const res = await t.app.inject(authed(body));
+    expect(res.statusCode).toBe(200);
+    expect(t.signaller.coreCalls).toHaveLength(50_000);
   });
 
   it.each([

@@ -131,7 +131,7 @@ describe('Temporal signaller: COS customers found through visibility', () => {
     });
   });
 
-  it('starts one coreCustomerReview for an OFAC change of a customer whose run ended CORE_READY, however often the event comes', async () => {
+  it('starts one coreCustomerReview per scan event of a customer whose run ended CORE_READY, however often the event comes', async () => {
     const taskQueue = uniqueTaskQueue('cos-route');
     await withWorker(taskQueue, async () => {
       const customer = await startCustomer(taskQueue);
@@ -160,10 +160,14 @@ describe('Temporal signaller: COS customers found through visibility', () => {
       ).resolves.toBe('review-started');
       expect((await review.describe()).runId).toBe(first.runId);
 
-      // A PEP change of a finished customer starts nothing.
+      // A PEP change of a customer already CORE_READY is reviewed too (a hit needs an officer).
+      const pep = coreEvent(customer.input.coreCustomerId, CORE_PEP_CHANGED);
+      await expect(signaller.routeCoreEvent(pep)).resolves.toBe('review-started');
       await expect(
-        signaller.routeCoreEvent(coreEvent(customer.input.coreCustomerId, CORE_PEP_CHANGED)),
-      ).resolves.toBe('not-ours');
+        t.client.workflow
+          .getHandle(coreReviewWorkflowId(customer.input.externalIdentifier, pep.eventId))
+          .describe(),
+      ).resolves.toMatchObject({ type: CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE });
     });
   });
 

@@ -130,6 +130,7 @@ it('continues a long core-banking wait as new, keeping its status, deadline and 
   const running = Promise.all(workers.map((w) => w.run()));
   try {
     const customer = uniqueCustomer({
+      date_of_birth: { day: 1, month: 1, year: 1990 },
       address: { address_line1: '1 Main St', city: 'Town', postal_code: '12345', country: 'US' },
       phone_number: '2015550123',
     });

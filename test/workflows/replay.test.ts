@@ -171,7 +171,7 @@ const CHECKLIST: readonly (readonly [branch: string, workflowType: string, files
     ['core-customer-ready-after-event.json'],
   ],
   [
-    'core-banking customer without a phone: CORE_INCOMPLETE, amendCustomer supplies it: CORE_READY',
+    'core-banking customer without a phone: CORE_INCOMPLETE before anything is created, amendCustomer supplies it: CORE_READY',
     'coreCustomerOnboarding',
     ['core-customer-incomplete-then-amended.json'],
   ],

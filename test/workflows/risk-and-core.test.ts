@@ -159,6 +159,7 @@ async function withWorkers<R>(
 const t = useTestConnection();
 const { start } = onboardingsOn(t);
 
+const BORN = { day: 1, month: 1, year: 1990 };
 const ADDRESS = {
   address_line1: '123 Any St',
   city: 'Anywhere',
@@ -169,7 +170,7 @@ const ADDRESS = {
 
 function input(extra: Record<string, unknown> = {}): OnboardingInput {
   return {
-    customer: uniqueCustomer({ address: ADDRESS, phone_number: '2015552345', ...extra }),
+    customer: uniqueCustomer({ date_of_birth: BORN, address: ADDRESS, phone_number: '2015552345', ...extra }),
     policy: testPolicy(),
   };
 }
@@ -314,7 +315,7 @@ describe('the core-banking customer', () => {
             partnerId: 'partner-1',
             name: { firstName: 'Bob', lastName: 'Smith' },
             classification: 'Personal',
-            profile: { politicallyExposedPerson: false, birthDate: '1953-09-22' },
+            profile: { birthDate: '1953-09-22' },
           }),
         });
         expect(fakes.core.calls.filter((c) => c.name === 'addCoreAddress').map((c) => c.input)).toEqual([
@@ -350,19 +351,32 @@ describe('the core-banking customer', () => {
   it('waits in CORE_INCOMPLETE naming a missing phone until an amendCustomer Update supplies it', async () => {
     await withWorkers({}, async (tq, fakes) => {
       const request: OnboardingInput = {
-        customer: uniqueCustomer({ address: ADDRESS }),
+        customer: uniqueCustomer({ date_of_birth: BORN, address: ADDRESS }),
         policy: testPolicy(),
       };
       await (await start(tq, request)).result();
       const core = coreHandle(request.customer.external_identifier);
       const incomplete = await coreState(core, 'CORE_INCOMPLETE');
       expect(incomplete.missing).toEqual(['customer.phone_number']);
-      expect(fakes.core.calls.map((c) => c.name)).toEqual(['createCoreCustomer', 'addCoreAddress']);
+      // Nothing is created before everything the core needs is there (its scans would start unwatched).
+      expect(fakes.core.calls).toEqual([]);
+      // Data is taken only while something is missing; an officer decides nothing here.
+      await expect(
+        core.executeUpdate(coreDecideUpdate, { args: [{ outcome: 'APPROVE', actor: 'o', reason: 'r' }] }),
+      ).rejects.toThrow();
       await core.executeUpdate(coreAmendCustomerUpdate, {
         args: [{ customer: { phone_number: '2015552345' } }],
       });
       expect(((await core.result()) as CoreStatus).state).toBe('CORE_READY');
-      expect(fakes.core.calls.filter((c) => c.name === 'addCorePhone')).toHaveLength(1);
+      expect(fakes.core.calls.map((c) => c.name).slice(0, 3)).toEqual([
+        'createCoreCustomer',
+        'addCoreAddress',
+        'addCorePhone',
+      ]);
+      // Once the customer is settled, data is refused rather than taken and never sent.
+      await expect(
+        core.executeUpdate(coreAmendCustomerUpdate, { args: [{ customer: { phone_number: '2015550000' } }] }),
+      ).rejects.toThrow();
     });
   });
 
@@ -409,7 +423,7 @@ describe('the core-banking customer', () => {
 
   it('expires when the scans stay under review past the deadline, and dedupes events by id', async () => {
     await withWorkers({ core: { ofac: 'Reviewing', pepScan: 'Pending' } }, async (tq, fakes) => {
-      const customer = uniqueCustomer({ address: ADDRESS, phone_number: '2015552345' });
+      const customer = uniqueCustomer({ date_of_birth: BORN, address: ADDRESS, phone_number: '2015552345' });
       const core = await t.client.workflow.start('coreCustomerOnboarding', {
         taskQueue: tq,
         workflowId: coreCustomerWorkflowId(customer.external_identifier),
@@ -433,8 +447,8 @@ describe('the core-banking customer', () => {
       const status = (await core.result()) as CoreStatus;
       expect(status.state).toBe('CORE_EXPIRED');
       expect(status.eventsSeen).toBe(1);
-      // The first read, then one for the one distinct event.
-      expect(fakes.core.calls.filter((c) => c.name === 'readCoreCustomer')).toHaveLength(2);
+      // The first read, one for the one distinct event, and a last one before expiring.
+      expect(fakes.core.calls.filter((c) => c.name === 'readCoreCustomer')).toHaveLength(3);
     });
   });
 

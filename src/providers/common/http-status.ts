@@ -2,6 +2,9 @@
  * HTTP helpers every provider's transport and error classification share. Failure messages carry the
  * status with our own words for it, never the provider's reason phrase or body text.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import { formatIssuePath } from '../../contracts/customer-schema';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -48,4 +51,46 @@ export function transportFailureOf(error: unknown): { timeout: boolean; code: st
     timeout: name === 'TimeoutError' || code === 'ETIMEDOUT',
     code: code || name || 'unknown error',
   };
+}
+
+/**
+ * `<provider> <operation>: no answer within … ms` or `…: connection failed (<code>)`, and which of the
+ * two it was (a transport failure is retried by every provider).
+ */
+export function transportFailure(
+  provider: string,
+  operation: string,
+  error: unknown,
+  timeoutMs: number,
+): { timeout: boolean; message: string } {
+  const { timeout, code } = transportFailureOf(error);
+  return {
+    timeout,
+    message: timeout
+      ? `${provider} ${operation}: no answer within ${timeoutMs} ms`
+      : `${provider} ${operation}: connection failed (${code})`,
+  };
+}
+
+/** A header's first value (`name` as Node keys them, in lower case). */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `Retry-After`: delta seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+export function retryAfterHeaderMs(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** What a 2xx body lacked, for an invalid-response failure: the first five issues, by path (`a; b`). */
+export function responseProblems(error: z.ZodError, pathPrefix: readonly PropertyKey[]): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${formatIssuePath([...pathPrefix, ...issue.path], 'response')}: ${issue.message}`)
+    .join('; ');
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { formatIssuePath } from '../../contracts/customer-schema';
-import { statusLine, transportFailureOf } from '../common/http-status';
+import { responseProblems, statusLine, transportFailure } from '../common/http-status';
 import { ComplyCubeError, type ComplyCubeErrorKind } from './api';
 
 /**
@@ -126,30 +125,17 @@ export function invalidResponse(
   status: number,
   pathPrefix: readonly PropertyKey[] = [],
 ): ComplyCubeError {
-  const problems = error.issues
-    .slice(0, 5)
-    .map((issue) => `${formatIssuePath([...pathPrefix, ...issue.path], 'response')}: ${issue.message}`);
   return new ComplyCubeError(
     'ComplyCubeInvalidResponse',
-    `ComplyCube ${operation} answered ${status} with an unexpected body — ${problems.join('; ')}`,
+    `ComplyCube ${operation} answered ${status} with an unexpected body — ${responseProblems(error, pathPrefix)}`,
     { status, retryable: false, operation },
   );
 }
 
 /** A request that got no answer: timeout or a broken connection, both retried. */
 export function errorFromTransport(operation: string, error: unknown, timeoutMs: number): ComplyCubeError {
-  const { timeout, code } = transportFailureOf(error);
-  if (timeout) {
-    return new ComplyCubeError(
-      'ComplyCubeTimeout',
-      `ComplyCube ${operation}: no answer within ${timeoutMs} ms`,
-      {
-        retryable: true,
-        operation,
-      },
-    );
-  }
-  return new ComplyCubeError('ComplyCubeNetwork', `ComplyCube ${operation}: connection failed (${code})`, {
+  const { timeout, message } = transportFailure('ComplyCube', operation, error, timeoutMs);
+  return new ComplyCubeError(timeout ? 'ComplyCubeTimeout' : 'ComplyCubeNetwork', message, {
     retryable: true,
     operation,
   });

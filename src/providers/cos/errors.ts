@@ -1,8 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { CORE_REQUEST_REFUSED } from '../../contracts/core-banking';
-import { formatIssuePath } from '../../contracts/customer-schema';
-import { statusLine, transportFailureOf } from '../common/http-status';
+import {
+  headerValue,
+  responseProblems,
+  retryAfterHeaderMs,
+  statusLine,
+  transportFailure,
+} from '../common/http-status';
 
 /**
  * Every COS failure is classified here, once (docs/providers/cos.md, "Errors"), by the HTTP status alone:
@@ -102,18 +107,9 @@ export function fieldNamesOf(body: unknown): string[] {
   return [...names].filter((name) => FIELD_NAME.test(name)).slice(0, MAX_FIELDS);
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** `Retry-After`: delta seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
 export function retryAfterMsOf(headers: IncomingHttpHeaders, nowMs: number): number | undefined {
-  const value = header(headers, 'retry-after')?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  return retryAfterHeaderMs(headerValue(headers, 'retry-after'), nowMs);
 }
 
 /** Statuses that refuse the request itself: the same bytes will be refused again. */
@@ -183,27 +179,15 @@ export function invalidResponse(
   status: number,
   pathPrefix: readonly PropertyKey[] = [],
 ): CosError {
-  const problems = error.issues
-    .slice(0, 5)
-    .map((issue) => `${formatIssuePath([...pathPrefix, ...issue.path], 'response')}: ${issue.message}`);
   return new CosError(
     'CosInvalidResponse',
-    `COS ${operation} answered ${status} with an unexpected body — ${problems.join('; ')}`,
+    `COS ${operation} answered ${status} with an unexpected body — ${responseProblems(error, pathPrefix)}`,
     { status, retryable: true, operation },
   );
 }
 
 /** A request that got no answer: timeout or a broken connection, both retried with the same key. */
 export function errorFromTransport(operation: string, error: unknown, timeoutMs: number): CosError {
-  const { timeout, code } = transportFailureOf(error);
-  if (timeout) {
-    return new CosError('CosTimeout', `COS ${operation}: no answer within ${timeoutMs} ms`, {
-      retryable: true,
-      operation,
-    });
-  }
-  return new CosError('CosNetwork', `COS ${operation}: connection failed (${code})`, {
-    retryable: true,
-    operation,
-  });
+  const { timeout, message } = transportFailure('COS', operation, error, timeoutMs);
+  return new CosError(timeout ? 'CosTimeout' : 'CosNetwork', message, { retryable: true, operation });
 }

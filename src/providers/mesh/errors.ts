@@ -1,7 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import { formatIssuePath } from '../../contracts/customer-schema';
-import { statusLine, transportFailureOf } from '../common/http-status';
+import {
+  headerValue as header,
+  responseProblems,
+  retryAfterHeaderMs,
+  statusLine,
+  transportFailure,
+} from '../common/http-status';
 import { MeshError, type MeshErrorKind } from './api';
 
 /**
@@ -64,20 +69,7 @@ export function oauthErrorCodeOf(body: unknown): string | undefined {
   return code !== undefined && code.length <= 64 && OAUTH_ERROR_CODE.test(code) ? code : undefined;
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** `Retry-After`: delta seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterHeaderMs(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
+export { retryAfterHeaderMs };
 
 /**
  * `Ratelimit-Reset`: seconds until the window resets (docs/providers/mesh.md). Some gateways send an epoch
@@ -205,12 +197,9 @@ export function invalidResponse(
   status: number,
   pathPrefix: readonly PropertyKey[] = [],
 ): MeshError {
-  const problems = error.issues
-    .slice(0, 5)
-    .map((issue) => `${formatIssuePath([...pathPrefix, ...issue.path], 'response')}: ${issue.message}`);
   return new MeshError(
     'INVALID_RESPONSE',
-    `Mesh ${operation} answered ${status} with an unexpected body — ${problems.join('; ')}`,
+    `Mesh ${operation} answered ${status} with an unexpected body — ${responseProblems(error, pathPrefix)}`,
     {
       status,
       retryable: false,
@@ -221,15 +210,6 @@ export function invalidResponse(
 
 /** got's TimeoutError (code ETIMEDOUT) vs. everything else that broke the connection. */
 export function errorFromTransport(operation: string, error: unknown, timeoutMs: number): MeshError {
-  const { timeout, code } = transportFailureOf(error);
-  if (timeout) {
-    return new MeshError('TIMEOUT', `Mesh ${operation}: no answer within ${timeoutMs} ms`, {
-      retryable: true,
-      operation,
-    });
-  }
-  return new MeshError('NETWORK', `Mesh ${operation}: connection failed (${code})`, {
-    retryable: true,
-    operation,
-  });
+  const { timeout, message } = transportFailure('Mesh', operation, error, timeoutMs);
+  return new MeshError(timeout ? 'TIMEOUT' : 'NETWORK', message, { retryable: true, operation });
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RiskUnscored } from '../../contracts/risk';
-import { statusLine, transportFailureOf } from '../common/http-status';
+import { headerValue, retryAfterHeaderMs, statusLine, transportFailure } from '../common/http-status';
 
 /**
  * Every answer of the customer-checks API that is not a score is classified here, once
@@ -51,20 +51,6 @@ export class RiskApiError extends Error {
 /** The least wait after a 425: the API refuses a second check of one customer within 1 s. */
 export const TOO_EARLY_MIN_DELAY_MS = 1_000;
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** `Retry-After`: delta seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
 const RETRIED: Record<number, { kind: RiskErrorKind; credentials?: boolean; hint?: string }> = {
   401: { kind: 'RiskUnauthorized', credentials: true, hint: '; check RISK_API_KEY' },
   402: { kind: 'RiskPaymentRequired', credentials: true, hint: '; the account needs attention' },
@@ -85,7 +71,7 @@ export function classifyStatus(
 ): RiskApiError | RiskUnscored {
   if (status === 202) return { kind: 'unscored', reason: '202 accepted without a score' };
   const line = statusLine(status);
-  const wait = retryAfterMs(header(headers, 'retry-after'), nowMs);
+  const wait = retryAfterHeaderMs(headerValue(headers, 'retry-after'), nowMs);
   const retried = RETRIED[status];
   if (retried !== undefined || (status >= 500 && status <= 599)) {
     const kind = retried?.kind ?? 'RiskServerError';
@@ -104,7 +90,6 @@ export function classifyStatus(
 
 /** A request that got no answer: timeout or a broken connection, both retried. */
 export function errorFromTransport(error: unknown, timeoutMs: number): RiskApiError {
-  const { timeout, code } = transportFailureOf(error);
-  if (timeout) return new RiskApiError('RiskTimeout', `risk API check: no answer within ${timeoutMs} ms`);
-  return new RiskApiError('RiskNetwork', `risk API check: connection failed (${code})`);
+  const { timeout, message } = transportFailure('risk API', 'check', error, timeoutMs);
+  return new RiskApiError(timeout ? 'RiskTimeout' : 'RiskNetwork', message);
 }

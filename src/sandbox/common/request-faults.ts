@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { pickLatency } from '../mesh/faults';
+import { pickLatency } from './faults';
 
 type Range = { min: number; max: number };
 

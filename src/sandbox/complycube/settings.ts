@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { latencySettingSchema, nonNegativeInt, startSettings } from '../common/settings';
 import {
   COMPLYCUBE_SANDBOX_DEV_WEBHOOK_SECRET,
   DEFAULT_COMPLYCUBE_API_KEY,
@@ -7,6 +8,7 @@ import {
 
 export { COMPLYCUBE_SANDBOX_DEV_WEBHOOK_SECRET, DEFAULT_COMPLYCUBE_API_KEY };
 export type { LatencyRange };
+export { applySettingsPatch, cloneSettings } from '../common/settings';
 
 /** What `GET /clients?externalId=…` does: ComplyCube does not document externalId as a filter. */
 export const EXTERNAL_ID_FILTERS = ['empty', 'ignored', 'works'] as const;
@@ -59,8 +61,6 @@ export interface ComplyCubeSandboxOptions extends Partial<ComplyCubeSettings> {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
-const nonNegativeInt = z.number().int().min(0);
-
 /** `PATCH /_sandbox/complycube/settings` body: any subset of the settings. */
 export const settingsPatchSchema = z
   .object({
@@ -70,13 +70,7 @@ export const settingsPatchSchema = z
     webhookRetryScale: z.number().min(0).max(100),
     webhookAttemptTimeoutMs: z.number().int().positive(),
     legacyEventNames: z.boolean(),
-    latencyMs: z.union([
-      nonNegativeInt.transform((ms) => ({ min: ms, max: ms })),
-      z
-        .object({ min: nonNegativeInt, max: nonNegativeInt })
-        .strict()
-        .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
-    ]),
+    latencyMs: latencySettingSchema,
   })
   .partial()
   .strict();
@@ -85,33 +79,9 @@ export type SettingsPatch = z.output<typeof settingsPatchSchema>;
 /** What `PATCH /_sandbox/complycube/settings` accepts, for typed control clients. */
 export type ComplyCubeSettingsPatchBody = z.input<typeof settingsPatchSchema>;
 
-export function cloneSettings(s: ComplyCubeSettings): ComplyCubeSettings {
-  return { ...s, latencyMs: { ...s.latencyMs } };
-}
-
-export function applySettingsPatch(current: ComplyCubeSettings, patch: SettingsPatch): ComplyCubeSettings {
-  const next = cloneSettings(current);
-  for (const [key, value] of Object.entries(patch)) {
-    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-  }
-  return next;
-}
-
 /** The start settings: the defaults with whatever the options set; checked like a patch, so a typo fails at start. */
 export function settingsFrom(options: ComplyCubeSandboxOptions): ComplyCubeSettings {
-  const given: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_COMPLYCUBE_SETTINGS)) {
-    const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) given[key] = value;
-  }
-  const parsed = settingsPatchSchema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `ComplyCube sandbox option ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return applySettingsPatch(DEFAULT_COMPLYCUBE_SETTINGS, parsed.data);
+  return startSettings('ComplyCube sandbox', DEFAULT_COMPLYCUBE_SETTINGS, settingsPatchSchema, options);
 }
 
 /**

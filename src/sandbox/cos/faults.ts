@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { pickLatency } from '../mesh/faults';
+import {
+  faultLatencySchema,
+  latencyRange,
+  pickLatency,
+  regexSourceSchema,
+  takeFault,
+} from '../common/faults';
 import { parseBody } from './errors';
 
 export { pickLatency };
@@ -31,14 +37,6 @@ export const COS_FAULT_KINDS = [
 ] as const;
 export type CosFaultKind = (typeof COS_FAULT_KINDS)[number];
 
-const latencySchema = z.union([
-  z.number().int().min(0),
-  z
-    .object({ min: z.number().int().min(0), max: z.number().int().min(0) })
-    .strict()
-    .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
-]);
-
 const faultSchema = z
   .object({
     kind: z.enum(COS_FAULT_KINDS),
@@ -46,26 +44,12 @@ const faultSchema = z
       .object({
         method: z.string().min(1).optional(),
         /** A regular expression source, tested against the request URL or the callback URL. */
-        path: z
-          .string()
-          .min(1)
-          .refine(
-            (source) => {
-              try {
-                new RegExp(source);
-                return true;
-              } catch {
-                return false;
-              }
-            },
-            { error: 'must be a valid regular expression source' },
-          )
-          .optional(),
+        path: regexSourceSchema.optional(),
         eventName: z.string().min(1).optional(),
       })
       .strict()
       .default({}),
-    latencyMs: latencySchema.optional(),
+    latencyMs: faultLatencySchema.optional(),
     status: z.number().int().min(0).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
     probability: z.number().min(0).max(1).default(1),
@@ -137,7 +121,6 @@ export class CosFaultRegistry {
   private faults: CosFault[] = [];
 
   add(input: CosFaultInput): CosFault {
-    const latency = input.latencyMs ?? 0;
     const fault: CosFault = {
       id: `fault-${randomUUID()}`,
       kind: input.kind,
@@ -145,7 +128,7 @@ export class CosFaultRegistry {
       path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
       pathSource: input.match.path,
       eventName: input.match.eventName,
-      latencyMs: typeof latency === 'number' ? { min: latency, max: latency } : latency,
+      latencyMs: latencyRange(input.latencyMs),
       status: input.status ?? DEFAULT_STATUS[input.kind],
       retryAfterSeconds: input.retryAfterSeconds,
       probability: input.probability,
@@ -175,17 +158,13 @@ export class CosFaultRegistry {
 
   /** The first fault of `kind` that matches and fires, consuming one of its `count`. */
   take(kind: CosFaultKind, method: string, target: string, eventName?: string): CosFault | undefined {
-    for (const fault of this.faults) {
-      if (fault.kind !== kind) continue;
-      if (fault.remaining !== undefined && fault.remaining <= 0) continue;
-      if (fault.method !== undefined && fault.method !== method) continue;
-      if (fault.path !== undefined && !fault.path.test(target)) continue;
-      if (fault.eventName !== undefined && fault.eventName !== eventName) continue;
-      if (fault.probability < 1 && Math.random() >= fault.probability) continue;
-      if (fault.remaining !== undefined) fault.remaining -= 1;
-      fault.applied += 1;
-      return fault;
-    }
-    return undefined;
+    return takeFault(
+      this.faults,
+      kind,
+      (fault) =>
+        (fault.method === undefined || fault.method === method) &&
+        (fault.path === undefined || fault.path.test(target)) &&
+        (fault.eventName === undefined || fault.eventName === eventName),
+    );
   }
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { latencySettingSchema, nonNegativeInt, startSettings } from '../common/settings';
+
+export { applySettingsPatch, cloneSettings } from '../common/settings';
 
 /**
  * Behaviour that can change while the sandbox runs (`PATCH /_sandbox/cos/settings`); reset restores the
@@ -64,8 +67,6 @@ export interface CosSandboxOptions extends Partial<CosSettings> {
 
 export const ZERO_PARTNER_ID = '00000000-0000-0000-0000-000000000000';
 
-const nonNegativeInt = z.number().int().min(0);
-
 /** `PATCH /_sandbox/cos/settings` body: any subset of the settings. */
 export const settingsPatchSchema = z
   .object({
@@ -76,13 +77,7 @@ export const settingsPatchSchema = z
     deliveryAttemptTimeoutMs: z.number().int().positive(),
     tokenExpiresInSeconds: z.number().int().positive(),
     idempotencyRetentionMs: nonNegativeInt,
-    latencyMs: z.union([
-      nonNegativeInt.transform((ms) => ({ min: ms, max: ms })),
-      z
-        .object({ min: nonNegativeInt, max: nonNegativeInt })
-        .strict()
-        .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
-    ]),
+    latencyMs: latencySettingSchema,
   })
   .partial()
   .strict();
@@ -91,29 +86,7 @@ export type SettingsPatch = z.output<typeof settingsPatchSchema>;
 /** What `PATCH /_sandbox/cos/settings` accepts, for typed control clients. */
 export type CosSettingsPatchBody = z.input<typeof settingsPatchSchema>;
 
-export function cloneSettings(s: CosSettings): CosSettings {
-  return { ...s, latencyMs: { ...s.latencyMs } };
-}
-
-export function applySettingsPatch(current: CosSettings, patch: SettingsPatch): CosSettings {
-  const next = cloneSettings(current);
-  for (const [key, value] of Object.entries(patch)) {
-    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-  }
-  return next;
-}
-
 /** The start settings: the defaults with whatever the options set; checked like a patch, so a typo fails at start. */
 export function settingsFrom(options: Partial<CosSettings>): CosSettings {
-  const given: Record<string, unknown> = {};
-  for (const key of Object.keys(DEFAULT_COS_SETTINGS)) {
-    const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) given[key] = value;
-  }
-  const parsed = settingsPatchSchema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`COS sandbox option ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return applySettingsPatch(DEFAULT_COS_SETTINGS, parsed.data);
+  return startSettings('COS sandbox', DEFAULT_COS_SETTINGS, settingsPatchSchema, options);
 }

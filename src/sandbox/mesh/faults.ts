@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { latencyRange, pickLatency, regexSourceSchema, takeFault } from '../common/faults';
 import { newId } from './ids';
+
+export { pickLatency };
 
 /**
  * Fault injection per request pattern (`POST /_sandbox/faults`). Request faults match the Mesh
@@ -28,21 +31,7 @@ export const faultSchema = z
     match: z
       .object({
         method: z.string().min(1).optional(),
-        path: z
-          .string()
-          .min(1)
-          .refine(
-            (source) => {
-              try {
-                new RegExp(source);
-                return true;
-              } catch {
-                return false;
-              }
-            },
-            { error: 'must be a valid regular expression source' },
-          )
-          .optional(),
+        path: regexSourceSchema.optional(),
         webhookType: z.string().min(1).optional(),
       })
       .strict()
@@ -81,15 +70,10 @@ export interface Fault {
   applied: number;
 }
 
-export function pickLatency(range: { min: number; max: number }): number {
-  return range.min + Math.floor(Math.random() * (range.max - range.min + 1));
-}
-
 export class FaultRegistry {
   private faults: Fault[] = [];
 
   add(input: FaultInput): Fault {
-    const latency = input.latencyMs ?? 0;
     const fault: Fault = {
       id: newId('fault'),
       kind: input.kind,
@@ -97,7 +81,7 @@ export class FaultRegistry {
       path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
       pathSource: input.match.path,
       webhookType: input.match.webhookType,
-      latencyMs: typeof latency === 'number' ? { min: latency, max: latency } : latency,
+      latencyMs: latencyRange(input.latencyMs),
       status: input.status ?? 500,
       resetSeconds: input.resetSeconds ?? 1,
       probability: input.probability,
@@ -126,17 +110,13 @@ export class FaultRegistry {
    */
   take(kind: FaultKind, method: string, target: string, webhookType?: string): Fault | undefined {
     if (this.faults.length === 0) return undefined;
-    for (const fault of this.faults) {
-      if (fault.kind !== kind) continue;
-      if (fault.remaining !== undefined && fault.remaining <= 0) continue;
-      if (fault.method !== undefined && fault.method !== method) continue;
-      if (fault.path !== undefined && !fault.path.test(target)) continue;
-      if (fault.webhookType !== undefined && fault.webhookType !== webhookType) continue;
-      if (fault.probability < 1 && Math.random() >= fault.probability) continue;
-      if (fault.remaining !== undefined) fault.remaining -= 1;
-      fault.applied += 1;
-      return fault;
-    }
-    return undefined;
+    return takeFault(
+      this.faults,
+      kind,
+      (fault) =>
+        (fault.method === undefined || fault.method === method) &&
+        (fault.path === undefined || fault.path.test(target)) &&
+        (fault.webhookType === undefined || fault.webhookType === webhookType),
+    );
   }
 }

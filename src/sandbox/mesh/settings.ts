@@ -5,6 +5,7 @@ import {
   type DuplicateShape,
   type LatencyRange,
 } from '../config';
+import { nonNegativeInt } from '../common/settings';
 
 export type { DuplicateShape, LatencyRange };
 
@@ -89,8 +90,6 @@ export interface SandboxOptions extends Partial<SandboxSettings> {
 
 export const DEFAULT_PASSWORD = 'sandbox';
 export { SANDBOX_DEV_WEBHOOK_SECRET };
-
-const nonNegativeInt = z.number().int().min(0);
 
 /** `PATCH /_sandbox/settings` body: any subset of the settings. */
 export const settingsPatchSchema = z

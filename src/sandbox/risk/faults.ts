@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { faultLatencySchema, latencyRange, takeFault } from '../common/faults';
+import { nonNegativeInt } from '../common/settings';
 
 /**
  * Fault injection for the risk sandbox (`POST /_sandbox/risk/faults`). A fault may be limited to one
@@ -16,8 +18,6 @@ export const RISK_FAULT_KINDS = [
 ] as const;
 export type RiskFaultKind = (typeof RISK_FAULT_KINDS)[number];
 
-const nonNegativeInt = z.number().int().min(0);
-
 export const riskFaultSchema = z
   .object({
     kind: z.enum(RISK_FAULT_KINDS),
@@ -31,15 +31,7 @@ export const riskFaultSchema = z
     /** `rate-limit`: seconds announced in Retry-After (default 1; 0 sends no header). */
     retryAfterSeconds: nonNegativeInt.optional(),
     /** `latency`: added before the answer, fixed or a range. */
-    latencyMs: z
-      .union([
-        nonNegativeInt,
-        z
-          .object({ min: nonNegativeInt, max: nonNegativeInt })
-          .strict()
-          .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
-      ])
-      .optional(),
+    latencyMs: faultLatencySchema.optional(),
   })
   .strict()
   .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
@@ -83,7 +75,6 @@ export class RiskFaultRegistry {
   private faults: RiskFault[] = [];
 
   add(input: z.output<typeof riskFaultSchema>): RiskFault {
-    const latency = input.latencyMs ?? 0;
     const fault: RiskFault = {
       id: `fault_${randomBytes(6).toString('hex')}`,
       kind: input.kind,
@@ -92,7 +83,7 @@ export class RiskFaultRegistry {
       remaining: input.count,
       status: input.status ?? 500,
       retryAfterSeconds: input.retryAfterSeconds ?? 1,
-      latencyMs: typeof latency === 'number' ? { min: latency, max: latency } : latency,
+      latencyMs: latencyRange(input.latencyMs),
       applied: 0,
     };
     this.faults.push(fault);
@@ -115,15 +106,10 @@ export class RiskFaultRegistry {
 
   /** The first fault of `kind` for this customer that fires, consuming one of its `count`. */
   take(kind: RiskFaultKind, externalId: string | undefined): RiskFault | undefined {
-    for (const fault of this.faults) {
-      if (fault.kind !== kind) continue;
-      if (fault.remaining !== undefined && fault.remaining <= 0) continue;
-      if (fault.externalId !== undefined && fault.externalId !== externalId) continue;
-      if (fault.probability < 1 && Math.random() >= fault.probability) continue;
-      if (fault.remaining !== undefined) fault.remaining -= 1;
-      fault.applied += 1;
-      return fault;
-    }
-    return undefined;
+    return takeFault(
+      this.faults,
+      kind,
+      (fault) => fault.externalId === undefined || fault.externalId === externalId,
+    );
   }
 }

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { applySettingsPatch, latencySettingSchema, nonNegativeInt } from '../common/settings';
+
+export { applySettingsPatch, cloneSettings } from '../common/settings';
 
 /** The risk sandbox's API key unless its options say otherwise. */
 export const DEFAULT_RISK_API_KEY = 'sandbox-risk-key';
@@ -43,39 +46,14 @@ export interface RiskSandboxOptions {
   logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
-const nonNegativeInt = z.number().int().min(0);
-
-const latencySchema = z.union([
-  nonNegativeInt.transform((ms) => ({ min: ms, max: ms })),
-  z
-    .object({ min: nonNegativeInt, max: nonNegativeInt })
-    .strict()
-    .refine((r) => r.max >= r.min, { error: 'max must be at least min' }),
-]);
-
 /** `PATCH /_sandbox/risk/settings` body: any subset of the settings. */
 export const settingsPatchSchema = z
-  .object({ latencyMs: latencySchema, down: z.boolean(), tooEarlyMs: nonNegativeInt })
+  .object({ latencyMs: latencySettingSchema, down: z.boolean(), tooEarlyMs: nonNegativeInt })
   .partial()
   .strict();
 
 /** What `PATCH /_sandbox/risk/settings` accepts, for typed control clients. */
 export type RiskSettingsPatchBody = z.input<typeof settingsPatchSchema>;
-
-export function cloneSettings(s: RiskSandboxSettings): RiskSandboxSettings {
-  return { ...s, latencyMs: { ...s.latencyMs } };
-}
-
-export function applySettingsPatch(
-  current: RiskSandboxSettings,
-  patch: z.output<typeof settingsPatchSchema>,
-): RiskSandboxSettings {
-  return {
-    latencyMs: patch.latencyMs ?? { ...current.latencyMs },
-    down: patch.down ?? current.down,
-    tooEarlyMs: patch.tooEarlyMs ?? current.tooEarlyMs,
-  };
-}
 
 /** The start settings: the defaults with what the options set, checked like a patch so a typo fails at start. */
 export function settingsFrom(options: RiskSandboxOptions): RiskSandboxSettings {

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  sleep,
   isCancellation,
   log,
   proxyActivities,
@@ -14,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import {
   CORE_FINAL_STATES,
+  CORE_REQUEST_REFUSED,
   coreAmendCustomerUpdate,
   coreDecideUpdate,
   coreEventSignal,
@@ -88,8 +90,8 @@ function coreActivities(preset: ActivityOptions) {
 
 interface CoreRun {
   status: CoreStatus;
-  /** Set only by a continuation: an officer accepted the PEP hit earlier. */
-  pepAccepted?: boolean;
+  /** Set only by a continuation: the PEP value an officer accepted earlier. */
+  pepAccepted?: string | undefined;
   /** Hands the wait to a fresh run when the history grows long (never returns). */
   continueAsNew(continuation: CoreContinuation): Promise<never>;
   terms: Pick<CoreTerms, 'pollIntervalMs' | 'reviewDeadlineMs'>;
@@ -110,7 +112,7 @@ function openInbox(
   const seenEvents = new Set<string>(seenEventIds);
   const inbox = {
     events: [] as CoreEvent[],
-    decisions: [] as { request: OfficerDecisionRequest; done: boolean }[],
+    decisions: [] as { request: OfficerDecisionRequest; done: boolean; refusal?: ApplicationFailure }[],
     dataChanged: false,
     seenEvents,
   };
@@ -136,7 +138,12 @@ function openInbox(
     {
       validator: (update) => {
         if (onData === undefined) throw refuse('a review of a core-banking customer takes no customer data');
-        if (isFinal()) throw refuse(`the core-banking customer is ${status.state}: nothing was changed`);
+        // Data reaches COS only while a write waits for it; after that an update would be taken and never sent.
+        if (status.state !== 'CORE_INCOMPLETE') {
+          throw refuse(
+            `the core-banking customer is ${status.state}: data is taken only while CORE_INCOMPLETE names what is missing; nothing was changed`,
+          );
+        }
         const checked = checkCustomerUpdate(update, status.externalIdentifier);
         if (!checked.ok) throw refuse(`invalid update: ${checked.problems.join('; ')}`);
       },
@@ -145,9 +152,10 @@ function openInbox(
   setHandler(
     coreDecideUpdate,
     async (request) => {
-      const item = { request, done: false };
+      const item: (typeof inbox.decisions)[number] = { request, done: false };
       inbox.decisions.push(item);
       await condition(() => item.done);
+      if (item.refusal !== undefined) throw item.refusal;
       return status;
     },
     {
@@ -198,8 +206,10 @@ function noteRecord(status: CoreStatus, record: CoreCustomerRecord): void {
 async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
   const { status } = run;
   const reads = coreActivities(CORE_READ);
-  let pepAccepted = run.pepAccepted === true;
+  // The PEP value an officer accepted: another hit value later is a new question for an officer.
+  let pepAccepted: string | undefined = run.pepAccepted;
   let nextReadAt = Date.now();
+  let expiring = false;
   const final = () => CORE_FINAL_STATES.includes(status.state);
 
   async function decline(reason: string, requestId: string): Promise<void> {
@@ -215,12 +225,13 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
   }
 
   async function decide(): Promise<void> {
-    const verdict = scanVerdict(status, pepAccepted);
+    const accepted = pepAccepted !== undefined && pepAccepted === status.pepScan;
+    const verdict = scanVerdict(status, accepted);
     const scans = `OFAC ${status.ofac ?? 'unknown'}, PEP ${status.pepScan ?? 'unknown'}`;
     if (verdict === 'DECLINE') {
       await decline(`core OFAC scan Positive (${scans})`, `core-ofac-positive-${status.coreCustomerId}`);
     } else if (verdict === 'READY') {
-      enter(status, 'CORE_READY', pepAccepted ? `${scans}; PEP accepted by an officer` : scans);
+      enter(status, 'CORE_READY', accepted ? `${scans}; PEP accepted by an officer` : scans);
     } else if (verdict === 'PEP_REVIEW') {
       if (status.state !== 'CORE_REVIEW') {
         status.escalated = true;
@@ -250,14 +261,24 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
     const officer = inbox.decisions.shift();
     if (officer !== undefined) {
       const { outcome, actor, reason } = officer.request;
+      if (status.state !== 'CORE_REVIEW') {
+        // The scans moved on since the Update was accepted (a read in between): the officer decides again.
+        officer.refusal = ApplicationFailure.create({
+          type: OnboardingFailureType.UPDATE_REFUSED,
+          message: `the core-banking customer is ${status.state} now, no longer CORE_REVIEW: nothing was changed`,
+          nonRetryable: true,
+        });
+        officer.done = true;
+        continue;
+      }
       status.officerDecision = { outcome, actor, reason, at: new Date().toISOString() };
-      if (status.state === 'CORE_REVIEW' && outcome === 'REJECT') {
+      if (outcome === 'REJECT') {
         await decline(
           `PEP hit rejected by a compliance officer (${actor})`,
           `core-officer-reject-${status.coreCustomerId}`,
         );
-      } else if (status.state === 'CORE_REVIEW') {
-        pepAccepted = true;
+      } else {
+        pepAccepted = status.pepScan;
         enter(status, 'CORE_SCANNING', `PEP hit accepted by a compliance officer (${actor})`);
         // Read again: OFAC may have changed since the last read, and only a fresh read makes a customer ready.
         await read();
@@ -273,6 +294,12 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
       if (events.some((event) => event.coreCustomerId === status.coreCustomerId)) nextReadAt = Date.now();
     }
     const now = Date.now();
+    if (now >= run.deadlineAt && !expiring) {
+      // One last read first: a decline (or a clearance) that came meanwhile is not lost to the deadline.
+      expiring = true;
+      await read();
+      continue;
+    }
     if (now >= run.deadlineAt) {
       enter(
         status,
@@ -292,7 +319,7 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
         await run.continueAsNew({
           status,
           deadlineAt: run.deadlineAt,
-          pepAccepted,
+          ...(pepAccepted !== undefined && { pepAccepted }),
           seenEventIds: [...inbox.seenEvents],
         });
       }
@@ -341,6 +368,12 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
   ]);
   const writes = coreActivities(CORE_WRITE);
   const seedOf = (step: string) => `${workflowInfo().workflowId}|${step}`;
+  const allThree = (c: MeshCustomer): CoreBody => {
+    const missing = [customerBody(c, input.terms.partnerId), addressBody(c), phoneBody(c)].flatMap((built) =>
+      'missing' in built ? built.missing : [],
+    );
+    return missing.length > 0 ? { missing } : { body: '' };
+  };
 
   /**
    * The body of one write, waiting in CORE_INCOMPLETE (naming what is missing) until an `amendCustomer`
@@ -389,6 +422,13 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
       } catch (err) {
         if (isCancellation(err)) throw err;
         const refusedBy = failureTypeOf(err);
+        if (refusedBy !== CORE_REQUEST_REFUSED) {
+          // Not a refusal of the data (the write may have happened): the same bytes again, same key, later.
+          log.warn('core write failed; sent again with the same key', { step, failureType: refusedBy });
+          attempt -= 1;
+          await sleep(60_000);
+          continue;
+        }
         status.missing = [];
         enter(status, 'CORE_INCOMPLETE', `COS refused the ${step} (${refusedBy}): amend the customer's data`);
         inbox.dataChanged = false;
@@ -405,6 +445,9 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
     }
   }
 
+  // Everything the core needs is there before the customer is created: a customer that exists makes the
+  // core scan it, and a wait for data afterwards would leave those scans unwatched.
+  if ((await bodyOf(allThree)) === undefined) return status;
   const created = await write(
     'customer',
     (c) => customerBody(c, input.terms.partnerId),
@@ -462,9 +505,11 @@ export async function coreCustomerReview(input: CoreReviewInput): Promise<CoreSt
   }
   // The triggering event is the first hint; later ones for this customer reach the onboarding's run, not this one.
   status.eventsSeen = 1;
+  // KycCoreCustomerId: later events for this customer reach this review while it runs (the bridge's lookup).
   upsertSearchAttributes([
     { key: kycExternalIdentifier, value: input.externalIdentifier },
     { key: kycCoreState, value: status.state },
+    { key: kycCoreCustomerId, value: input.coreCustomerId },
     ...(input.provider !== undefined ? [{ key: kycScreeningProvider, value: input.provider }] : []),
   ]);
   let pollIntervalMs = input.terms?.pollIntervalMs;

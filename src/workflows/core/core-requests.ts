@@ -13,8 +13,9 @@ export type CoreBody = { body: string } | { missing: string[] };
 
 export function customerBody(customer: MeshCustomer, partnerId: string): CoreBody {
   const facts = applicantFacts(customer);
+  // Only what the applicant declared: an unanswered PEP question is left out, never sent as `false`.
   const profile = {
-    politicallyExposedPerson: facts.declaredPep ?? false,
+    ...(facts.declaredPep !== undefined && { politicallyExposedPerson: facts.declaredPep }),
     ...(facts.birthDate !== undefined && { birthDate: facts.birthDate }),
   };
   if (facts.kind === 'company') {
@@ -31,6 +32,8 @@ export function customerBody(customer: MeshCustomer, partnerId: string): CoreBod
   const missing = [
     ...(facts.firstName === undefined ? ['customer.person.first_name'] : []),
     ...(facts.lastName === undefined ? ['customer.person.last_name'] : []),
+    // COS's personal customer carries a birth date (every sample has one).
+    ...(facts.birthDate === undefined ? ['customer.date_of_birth'] : []),
   ];
   if (missing.length > 0) return { missing };
   const firstName =

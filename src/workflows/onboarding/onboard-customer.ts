@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { coreCustomerWorkflowId } from '../../contracts/core-banking';
 import { riskRoute, type RiskCheckResult } from '../../contracts/risk';
@@ -260,8 +260,20 @@ export async function onboardCustomer(
       if (isCancellation(err)) throw err;
       unavailable = `no answer within ${Math.round(riskTerms.checkTimeoutMs / 1000)} s: ${failureTypeOf(err)}`;
     }
-    status.risk = riskRoute(result, riskTerms, unavailable);
+    const wasEnhanced = status.mandatoryReview === true;
+    const scored = riskRoute(result, riskTerms, unavailable);
+    // The route in force: once enhanced, a run stays enhanced whatever a later score says.
+    status.risk =
+      wasEnhanced && scored.route === 'standard'
+        ? { ...scored, route: 'enhanced', reason: `${scored.reason}; the run stays on the enhanced route` }
+        : scored;
     if (status.risk.route === 'enhanced') status.mandatoryReview = true;
+    if (!wasEnhanced && status.mandatoryReview === true && status.customerIdentifier !== undefined) {
+      // Enhanced after screening: Mesh re-scores with the configuration it screened with, not the extensive
+      // one, so no decision of that screening approves this run any more; an officer decides.
+      officerDecides = true;
+      status.escalated = true;
+    }
     upsertSearchAttributes([
       { key: kycRiskRoute, value: status.mandatoryReview === true ? 'enhanced' : 'standard' },
     ]);
@@ -653,6 +665,11 @@ export async function onboardCustomer(
    * and a case the analyst re-opened or rejected meanwhile wins over the officer.
    */
   async function approveForOfficer(item: Pending<OfficerDecisionRequest>, record: () => void): Promise<void> {
+    // With no case known, a re-score may have opened one meanwhile: look before an officer approves.
+    const rescored = status.rescores > 0;
+    if (officerDecides && rescored && status.case === undefined && status.customerIdentifier !== undefined) {
+      await checkCase();
+    }
     const blocker = blockApproval();
     if (blocker !== undefined) {
       item.refusal = refusal(OnboardingFailureType.UPDATE_REFUSED, `APPROVE refused: ${blocker}`);
@@ -887,6 +904,8 @@ export async function onboardCustomer(
           },
         ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // One core customer per external identifier, ever: a second onboarding finds the first one's run.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -933,8 +952,11 @@ export async function onboardCustomer(
     if (status.state === 'AWAITING_REVIEW') {
       await awaitReview(continuation?.review ?? screeningClock ?? reviewClockFromNow());
     }
-    if (status.state === 'APPROVED' && aroundScreening && terms?.core !== undefined) await startCore();
+    // Changes accepted just before the end first: the core gets the customer as it finally is, and a
+    // re-score that started an offboarding creates no core customer.
     await settleLateMessages();
+    const coreWanted = status.state === 'APPROVED' && status.offboardingWorkflowId === undefined;
+    if (coreWanted && aroundScreening && terms?.core !== undefined) await startCore();
     await condition(allHandlersFinished);
   } catch (err) {
     if (!(err instanceof ContinueAsNew)) await cleanUpAfter(err);
