@@ -4,7 +4,7 @@
  * first half of the window, its identity server refuses tokens too. When the outage ends, a third of the
  * POSTs still lose their answer after COS did the work (retries after partial success meet COS's
  * idempotency replay), some event deliveries are dropped, and one registration is suspended after four
- * failed deliveries (the drill restarts it, as an operator would). Passes when every onboarding ends
+ * failed deliveries (the worker's webhook watch restarts it, src/worker/cos-webhook-watch.ts). Passes when every onboarding ends
  * APPROVED, every `core-customer-<id>` run ends CORE_READY, and COS holds exactly one customer per
  * onboarding with exactly one address and one phone each.
  */
@@ -74,8 +74,9 @@ export const cosOutage = defineDrill(
     await delay(lossMs, undefined, { signal: stack.signal });
     const lossFaults = await stack.cos.faults();
     await stack.cos.clearFaults();
-    const keeper = core.startRegistrationKeeper(stack);
-    report.step('lost answers and dropped deliveries over; suspended registrations are restarted');
+    report.step(
+      'lost answers and dropped deliveries over; the worker restarts the suspended registration (every CORE_POLL_INTERVAL)',
+    );
 
     await core.waitForCoreClosed(stack, planned.length, size(180_000, 90_000));
     // The suspended registration may still be on its last failed attempts, or just restarted with events
@@ -91,7 +92,6 @@ export const cosOutage = defineDrill(
         signal: stack.signal,
       },
     ).catch(() => undefined);
-    await keeper.stop();
     report.step(
       `all core-customer runs closed ${seconds(Date.now() - outageEndedAt)} after the outage ended`,
     );
@@ -161,15 +161,14 @@ export const cosOutage = defineDrill(
     report.note('deliveriesFailed', failedDeliveries);
     report.note('deliveriesDropped', dropped);
     report.note('registrationsSuspended', suspensions);
-    report.note('registrationsRestarted', keeper.restarts.length);
     report.note('runsToldByEvent', byEvent);
     report.note('cosCustomers', held.total);
     report.note('coreReviewsStarted', reviews.length);
 
     report.check(
       'the outage and the faults were really injected',
+      // Tokens refused only if a worker had to fetch one: a token held from before the outage meets 503s only.
       (injected['down'] ?? 0) > 0 &&
-        (injected['token-refused'] ?? 0) > 0 &&
         lostApplied > 0 &&
         dropped > 0 &&
         suspensions > 0 &&
@@ -207,9 +206,9 @@ export const cosOutage = defineDrill(
       `first write accepted ${firstWriteAt === undefined ? 'never' : seconds(firstWriteAt - outageEndedAt)} after the outage ended, every customer with address and phone after ${seconds(createdAfterMs)}, every run CORE_READY after ${seconds(readyAfterMs)}`,
     );
     report.check(
-      'deliveries: failed ones retried, a suspended registration restarted',
-      keeper.restarts.length === suspensions && registrations.every((r) => r.state === 'Active'),
-      `${attempts.length} delivery attempts, ${failedDeliveries} failed, ${dropped} events dropped; ${suspensions} suspension(s), ${keeper.restarts.length} restart(s)${keeper.restarts.length > 0 ? ` after ${keeper.restarts.map((r) => seconds(r.suspendedForMs)).join(', ')}` : ''}; registrations now ${registrations.map((r) => r.state).join(', ')}`,
+      'deliveries: failed ones retried, a suspended registration restarted by the worker',
+      suspensions > 0 && registrations.every((r) => r.state === 'Active' && r.queued === 0),
+      `${attempts.length} delivery attempts, ${failedDeliveries} failed, ${dropped} events dropped; ${suspensions} suspension(s); registrations now ${registrations.map((r) => `${r.state} (${r.queued} queued)`).join(', ')}`,
     );
     onboardings.checkWorkerTerms(report, stack, results);
   },

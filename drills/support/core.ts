@@ -1,6 +1,6 @@
 /**
  * The core-banking side of a drill (`core: true` stacks): the `core-customer-<id>` runs an approved
- * onboarding starts, what COS holds for them, and an operator who restarts a suspended COS registration.
+ * onboarding starts and what COS holds for them.
  */
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import {
@@ -11,7 +11,7 @@ import {
 } from '../../src/contracts/core-banking';
 import { kycCoreState } from '../../src/contracts/search-attributes';
 import type { CosSandboxCustomer } from '../../testkit/cos-sandbox-control';
-import { delay, inPool, waitFor } from '../../testkit/wait';
+import { inPool, waitFor } from '../../testkit/wait';
 import type { Planned } from './onboardings';
 import { sample } from './report';
 import type { Stack } from './stack';
@@ -148,45 +148,6 @@ export async function coreCustomerCount(
       .map((c) => `${c.id} (${c.addresses.length}/${c.phones.length})`),
     addresses: customers.reduce((n, c) => n + c.addresses.length, 0),
     phones: customers.reduce((n, c) => n + c.phones.length, 0),
-  };
-}
-
-/**
- * The operator COS asks for: a registration suspended after four failed deliveries is restarted (its queued
- * events then go out). Checks every `intervalMs` until stopped; counts what it restarted and how long each
- * registration stayed suspended (from the sandbox's `suspended` delivery to the restart).
- */
-export function startRegistrationKeeper(stack: Stack, intervalMs = 500) {
-  const restarts: { registrationId: string; eventName: string; suspendedForMs: number }[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped && stack.open) {
-      try {
-        for (const registration of await stack.cos.registrations()) {
-          if (registration.state !== 'Suspended') continue;
-          const suspendedAt = (await stack.cos.deliveries({ registrationId: registration.id }))
-            .filter((d) => d.outcome === 'suspended')
-            .map((d) => Date.parse(d.at))
-            .pop();
-          await stack.cos.restartRegistration(registration.id);
-          restarts.push({
-            registrationId: registration.id,
-            eventName: registration.eventName,
-            suspendedForMs: suspendedAt === undefined ? 0 : Date.now() - suspendedAt,
-          });
-        }
-      } catch {
-        // The sandbox is closing with the drill; the loop ends with it.
-      }
-      await delay(intervalMs).catch(() => undefined);
-    }
-  })();
-  return {
-    restarts,
-    async stop(): Promise<void> {
-      stopped = true;
-      await loop;
-    },
   };
 }
 
