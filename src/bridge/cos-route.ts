@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { CoreEvent } from '../contracts/core-banking';
+import { COS_WEBHOOK_ROUTE, type CoreEvent } from '../contracts/core-banking';
 import type { CosWebhookCredentials } from './config';
 import { parseCosPayload, type CoreWebhookEvent } from './cos-payload';
 import type { DeliveryDedupe } from './delivery-dedupe';
@@ -14,7 +14,7 @@ import type { SignatureFailure } from './signature';
 /** Larger than the bridge's 1 MiB: a documented COS event may name 50,000 customers. */
 export const COS_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
-export const COS_WEBHOOK_ROUTE = '/webhooks/cos';
+export { COS_WEBHOOK_ROUTE };
 
 /** What a 401 asks for: the credentials of the registration (`authUsername` / `authPassword`). */
 export const COS_AUTH_CHALLENGE = 'Basic realm="kyc-bridge"';

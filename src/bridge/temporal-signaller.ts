@@ -13,7 +13,6 @@ import {
 import { caseDecisionSignal } from '../contracts/case-decision';
 import {
   CORE_CUSTOMER_WORKFLOW_PREFIX,
-  CORE_EVENT_NAMES,
   coreEventSignal,
   coreReviewWorkflowId,
   type CoreEvent,
@@ -41,13 +40,14 @@ import { TemporalUnavailableError, type Signaller } from './signaller';
 export const CORE_CUSTOMER_ONBOARDING_WORKFLOW_TYPE = 'coreCustomerOnboarding';
 export const CORE_CUSTOMER_REVIEW_WORKFLOW_TYPE = 'coreCustomerReview';
 
-/** COS customer ids are UUIDs: anything else is no customer of ours and never reaches a visibility query. */
-const CORE_CUSTOMER_ID = /^[A-Za-z0-9-]{1,64}$/;
 /**
- * A run that ended in one of these leaves a customer at the core who may still be rescanned (nightly): a
- * later scan event starts a review. CORE_DECLINED is offboarded already.
+ * COS customer ids are UUIDs: anything else is no customer of ours and never reaches a visibility query. The
+ * route parses the same shape; this guard stays because the id is put into a query string here.
  */
-const REVIEWABLE: ReadonlySet<CoreState | undefined> = new Set<CoreState>(['CORE_READY', 'CORE_EXPIRED']);
+const CORE_CUSTOMER_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** A run that ended so: its customer was offboarded, later events for it start nothing. */
+const DECLINED: CoreState = 'CORE_DECLINED';
+
 /** What routing reads of a run that ended: its ID and its search attributes. */
 type EndedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'typedSearchAttributes'>;
 
@@ -294,16 +294,20 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
           // Visibility still shows it running: the run itself (read by ID, consistent) says how it ended.
           last = await describeEnded(running.workflowId);
         }
+        if (running !== undefined && last === undefined) {
+          // Visibility says running, the run cannot be signalled nor read as ended: COS retries (503).
+          throw new TemporalUnavailableError(
+            `core run ${running.workflowId} could be neither signalled nor read as ended`,
+          );
+        }
         const externalIdentifier = last === undefined ? undefined : externalIdentifierOf(last);
-        if (
-          last !== undefined &&
-          externalIdentifier !== undefined &&
-          REVIEWABLE.has(last.typedSearchAttributes.get(kycCoreState) as CoreState | undefined) &&
-          CORE_EVENT_NAMES.includes(event.eventName as (typeof CORE_EVENT_NAMES)[number])
-        ) {
+        // Any ended run but a declined one (offboarded already) leaves a customer the core may rescan:
+        // CORE_READY, CORE_EXPIRED, or a run terminated or failed mid-wait. The event starts a review.
+        const declined = last?.typedSearchAttributes.get(kycCoreState) === DECLINED;
+        if (last !== undefined && externalIdentifier !== undefined && !declined) {
           return startCoreReview(last, externalIdentifier, event);
         }
-        // No run, a run that ended otherwise, or a PEP change after CORE_READY. Visibility is eventually
+        // No run of ours carries this id, or its customer was declined. Visibility is eventually
         // consistent: an event racing a run's first upsert of KycCoreCustomerId lands here too, and the
         // run's own poll of the customer (CORE_POLL_INTERVAL) reads what the event would have told it.
         return 'not-ours';

@@ -33,6 +33,9 @@ export function coreReviewWorkflowId(externalIdentifier: string, eventId: string
   return `${CORE_REVIEW_WORKFLOW_PREFIX}${externalIdentifier}-${eventId}`;
 }
 
+/** The bridge's route for COS events: what the bridge serves and what register-webhooks registers. */
+export const COS_WEBHOOK_ROUTE = '/webhooks/cos';
+
 /** The event names this project registers and routes (one registration each). */
 export const CORE_OFAC_CHANGED = 'Core.Customer.Ofac.Changed';
 export const CORE_PEP_CHANGED = 'Core.Customer.PepScan.Changed';

@@ -1,6 +1,6 @@
 import { loadOrExit } from '../platform/config/env';
 import { loadSandboxConfig, type SandboxConfig } from './config';
-import { startComplyCubeSandbox, type ComplyCubeSandbox } from './complycube/index';
+import { startComplyCubeSandbox } from './complycube/index';
 import { startSandbox } from './mesh/index';
 import { startRiskSandbox } from './risk/index';
 import { startCosSandbox } from './cos/index';
@@ -86,38 +86,29 @@ async function startCos(config: SandboxConfig): Promise<Started | undefined> {
     ` (scans end after ${cos.scanDelayMs} ms${cos.webhookUrls.length > 0 ? `, webhooks pre-registered for ${cos.webhookUrls.length} URL(s)` : ''})`,
   );
 }
-async function startComplyCube(config: SandboxConfig): Promise<ComplyCubeSandbox | undefined> {
+async function startComplyCube(config: SandboxConfig): Promise<Started | undefined> {
   const cc = config.complycube;
   if (cc === null) return undefined;
-  try {
-    const sandbox = await startComplyCubeSandbox({
-      port: cc.port,
-      host: config.host,
-      apiKey: cc.apiKey,
-      webhookSecret: cc.webhookSecret,
-      webhookUrls: cc.webhookUrls,
-      webhookHttpHosts: config.webhookHttpHosts,
-      checkDelayMs: cc.checkDelayMs,
-      rateLimitPerSecond: cc.rateLimitPerSecond,
-      logLevel: config.logLevel,
-    });
-    const webhooks =
-      cc.webhookUrls.length > 0 ? `, webhooks pre-registered for ${cc.webhookUrls.length} URL(s)` : '';
-    process.stdout.write(
-      `ComplyCube sandbox listening on ${sandbox.url} (rate limit ${cc.rateLimitPerSecond || 'off'}/s, checks complete after ${cc.checkDelayMs} ms${webhooks})\n`,
-    );
-    return sandbox;
-  } catch (err) {
-    // A busy port (another `npm run sandbox`, e.g. the one `npm start` runs) must not take the Mesh
-    // sandbox down with it: say so and carry on without ComplyCube.
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(
-        `ComplyCube sandbox not started: port ${cc.port} is in use (set SANDBOX_COMPLYCUBE_PORT, or 0 to turn it off)\n`,
-      );
-      return undefined;
-    }
-    throw err;
-  }
+  const webhooks =
+    cc.webhookUrls.length > 0 ? `, webhooks pre-registered for ${cc.webhookUrls.length} URL(s)` : '';
+  return startExtra(
+    'ComplyCube',
+    'SANDBOX_COMPLYCUBE_PORT',
+    cc.port,
+    () =>
+      startComplyCubeSandbox({
+        port: cc.port,
+        host: config.host,
+        apiKey: cc.apiKey,
+        webhookSecret: cc.webhookSecret,
+        webhookUrls: cc.webhookUrls,
+        webhookHttpHosts: config.webhookHttpHosts,
+        checkDelayMs: cc.checkDelayMs,
+        rateLimitPerSecond: cc.rateLimitPerSecond,
+        logLevel: config.logLevel,
+      }),
+    ` (rate limit ${cc.rateLimitPerSecond || 'off'}/s, checks complete after ${cc.checkDelayMs} ms${webhooks})`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -142,16 +133,14 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Mesh sandbox listening on ${sandbox.url} (rate limit ${config.rateLimitPerMinute || 'off'}/min${webhooks})\n`,
   );
-  let complycube: ComplyCubeSandbox | undefined;
   const extras: Started[] = [];
   try {
-    complycube = await startComplyCube(config);
-    for (const start of [startRisk, startCos]) {
+    for (const start of [startComplyCube, startRisk, startCos]) {
       const started = await start(config);
       if (started !== undefined) extras.push(started);
     }
   } catch (err) {
-    await Promise.all([sandbox.close(), complycube?.close(), ...extras.map((extra) => extra.close())]);
+    await Promise.all([sandbox.close(), ...extras.map((extra) => extra.close())]);
     throw err;
   }
 
@@ -160,7 +149,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write(`Mesh sandbox: ${signal} received, closing\n`);
-    Promise.all([sandbox.close(), complycube?.close(), ...extras.map((extra) => extra.close())]).then(
+    Promise.all([sandbox.close(), ...extras.map((extra) => extra.close())]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -17,6 +17,7 @@ import {
   amendCustomerUpdate,
   decideUpdate,
   meshTaskQueue,
+  statusQuery,
   type OnboardingDefaults,
   type OnboardingInput,
 } from '../../src/contracts/onboarding';
@@ -34,6 +35,7 @@ import {
   callsTo,
   fakeActivities,
   onboardingsOn,
+  screeningOutcome,
   TEST_ONBOARDING_DEFAULTS,
   testPolicy,
   uniqueCustomer,
@@ -284,6 +286,36 @@ describe('risk-based screening', () => {
       await handle.terminate('test over');
     });
   });
+
+  it('refuses an officer APPROVE when the route turned enhanced after a screening with hits whose case is not found yet', async () => {
+    let checks = 0;
+    const risk: RiskAnswer = (input) => scored(++checks === 1 ? 'low' : 'high')(input);
+    const screening = fakeActivities({
+      createAndScreen: (input) =>
+        screeningOutcome({
+          screeningResult: 'HAS_PROFILES',
+          riskLevel: 'MEDIUM-RISK',
+          externalIdentifier: input.customer.external_identifier,
+        }),
+      // The provider is still creating the case: nothing to find yet.
+      checkOnboardingCase: () => ({ checkedAt: new Date().toISOString() }),
+    });
+    await withWorkers({ risk, screening }, async (tq) => {
+      const handle = await start(tq, input());
+      await waitForState(handle, 'AWAITING_REVIEW');
+      const amended = await handle.executeUpdate(amendCustomerUpdate, {
+        args: [{ customer: { phone_number: '2015550000' }, requestId: 'r1' }],
+      });
+      expect(amended).toMatchObject({ mandatoryReview: true, escalated: true, risk: { route: 'enhanced' } });
+      await expect(
+        handle.executeUpdate(decideUpdate, {
+          args: [{ outcome: 'APPROVE', actor: 'officer-1', reason: 'looks fine' }],
+        }),
+      ).rejects.toThrow();
+      expect((await handle.query(statusQuery)).state).toBe('AWAITING_REVIEW');
+      await handle.terminate('test over');
+    });
+  });
 });
 
 describe('the core-banking customer', () => {
@@ -453,7 +485,7 @@ describe('the core-banking customer', () => {
   });
 
   it('reviews a rescan of a customer already CORE_READY: Positive offboards', async () => {
-    await withWorkers({ core: { ofac: 'Positive', pepScan: 'Clear' } }, async (tq) => {
+    await withWorkers({ core: { ofac: 'Positive', pepScan: 'Clear' } }, async (tq, fakes) => {
       const review = await t.client.workflow.start(coreCustomerReview, {
         taskQueue: tq,
         workflowId: `core-review-test-${Date.now()}`,
@@ -472,7 +504,11 @@ describe('the core-banking customer', () => {
       });
       const status = await review.result();
       expect(status.state).toBe('CORE_DECLINED');
-      expect(status.offboardingWorkflowId).toContain('ext-1');
+      // The offboarding really ran: monitoring off at the screening provider.
+      await t.client.workflow.getHandle(status.offboardingWorkflowId!).result();
+      expect(callsTo(fakes.screening.calls, 'setMonitoring')).toEqual([
+        expect.objectContaining({ enabled: false }),
+      ]);
     });
   });
 });

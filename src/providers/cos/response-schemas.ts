@@ -21,11 +21,12 @@ export const customerSchema = z.looseObject({
   status: optionalString,
 });
 
-/** `POST …/addresses` and `…/phones`: the new record's `id` when there is one; the rest is not used. */
-export const createdRecordSchema = z
-  .looseObject({ id: optionalString })
-  .optional()
-  .transform((body) => body ?? {});
+/**
+ * `POST …/addresses` and `…/phones`: a JSON object, the new record's `id` read when there is one. An empty or
+ * non-JSON body (a proxy's page, a bare 204) confirms nothing: it is an invalid answer, retried under the
+ * same key until COS answers (or replays) the record.
+ */
+export const createdRecordSchema = z.looseObject({ id: optionalString });
 
 /** One webhook registration; the API reference and the tutorial name some fields differently. */
 export const registrationSchema = z.looseObject({

@@ -1,4 +1,4 @@
-import { CORE_EVENT_NAMES } from '../../contracts/core-banking';
+import { CORE_EVENT_NAMES, COS_WEBHOOK_ROUTE } from '../../contracts/core-banking';
 import type { CosApi, CosRegistration } from './client';
 
 /**
@@ -9,7 +9,8 @@ import type { CosApi, CosRegistration } from './client';
  */
 
 /** The bridge's route for COS events (src/bridge/). */
-export const COS_WEBHOOK_PATH = '/webhooks/cos';
+/** The bridge's route, as the contract names it. */
+export const COS_WEBHOOK_PATH = COS_WEBHOOK_ROUTE;
 
 /** The same URL once normalised (`https://host/x` and `https://HOST/x` are one registration). */
 export function sameUrl(a: string | undefined, b: string): boolean {

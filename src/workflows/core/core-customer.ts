@@ -192,10 +192,13 @@ function enter(status: CoreStatus, state: CoreState, reason?: string): void {
   upsertSearchAttributes([{ key: kycCoreState, value: state }]);
 }
 
+/** What a fresh read says, and only that: a scan value the read lacks is unknown now, not its old value. */
 function noteRecord(status: CoreStatus, record: CoreCustomerRecord): void {
   if (record.cifNumber !== undefined) status.cifNumber = record.cifNumber;
   if (record.ofac !== undefined) status.ofac = record.ofac;
+  else delete status.ofac;
   if (record.pepScan !== undefined) status.pepScan = record.pepScan;
+  else delete status.pepScan;
 }
 
 /**
@@ -330,7 +333,15 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
       Math.min(run.deadlineAt, nextReadAt) - now,
     );
   }
-  for (const item of inbox.decisions.splice(0)) item.done = true;
+  // Decisions that came too late to be taken are refused, never answered as if applied.
+  for (const item of inbox.decisions.splice(0)) {
+    item.refusal = ApplicationFailure.create({
+      type: OnboardingFailureType.UPDATE_REFUSED,
+      message: `the core-banking customer is ${status.state}: nothing was changed`,
+      nonRetryable: true,
+    });
+    item.done = true;
+  }
 }
 
 /**
@@ -375,6 +386,14 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
     return missing.length > 0 ? { missing } : { body: '' };
   };
 
+  /** Waits in CORE_INCOMPLETE for an `amendCustomer`; false (and CORE_EXPIRED) when the deadline came first. */
+  async function awaitAmendment(expiredReason: string): Promise<boolean> {
+    inbox.dataChanged = false;
+    const supplied = await condition(() => inbox.dataChanged, Math.max(0, run.deadlineAt - Date.now()));
+    if (!supplied) enter(status, 'CORE_EXPIRED', expiredReason);
+    return supplied;
+  }
+
   /**
    * The body of one write, waiting in CORE_INCOMPLETE (naming what is missing) until an `amendCustomer`
    * supplies it; undefined when the deadline passed first.
@@ -382,8 +401,8 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
   async function bodyOf(build: (c: MeshCustomer) => CoreBody): Promise<string | undefined> {
     for (;;) {
       const built = build(customer);
-      inbox.dataChanged = false;
       if ('body' in built) {
+        inbox.dataChanged = false;
         delete status.missing;
         if (status.state === 'CORE_INCOMPLETE')
           enter(status, 'CORE_CREATING', 'the missing data was supplied');
@@ -397,11 +416,8 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
           `missing for the core-banking customer: ${built.missing.join(', ')}`,
         );
       }
-      const supplied = await condition(() => inbox.dataChanged, Math.max(0, run.deadlineAt - Date.now()));
-      if (!supplied) {
-        enter(status, 'CORE_EXPIRED', `still missing at the deadline: ${built.missing.join(', ')}`);
+      if (!(await awaitAmendment(`still missing at the deadline: ${built.missing.join(', ')}`)))
         return undefined;
-      }
     }
   }
 
@@ -414,35 +430,32 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
     build: (c: MeshCustomer) => CoreBody,
     send: (request: CoreWrite) => Promise<R>,
   ): Promise<R | undefined> {
-    for (let attempt = 1; ; attempt += 1) {
-      const body = await bodyOf(build);
-      if (body === undefined) return undefined;
+    // A refused body is never sent again: the corrected one goes under a key of its own.
+    let refusals = 0;
+    let body = await bodyOf(build);
+    while (body !== undefined) {
       try {
-        return await send({ idempotencySeed: seedOf(attempt === 1 ? step : `${step}#${attempt}`), body });
+        return await send({
+          idempotencySeed: seedOf(refusals === 0 ? step : `${step}#${refusals + 1}`),
+          body,
+        });
       } catch (err) {
         if (isCancellation(err)) throw err;
         const refusedBy = failureTypeOf(err);
         if (refusedBy !== CORE_REQUEST_REFUSED) {
           // Not a refusal of the data (the write may have happened): the same bytes again, same key, later.
           log.warn('core write failed; sent again with the same key', { step, failureType: refusedBy });
-          attempt -= 1;
           await sleep(60_000);
           continue;
         }
+        refusals += 1;
         status.missing = [];
         enter(status, 'CORE_INCOMPLETE', `COS refused the ${step} (${refusedBy}): amend the customer's data`);
-        inbox.dataChanged = false;
-        const supplied = await condition(() => inbox.dataChanged, Math.max(0, run.deadlineAt - Date.now()));
-        if (!supplied) {
-          enter(
-            status,
-            'CORE_EXPIRED',
-            `COS refused the ${step} and no corrected data came before the deadline`,
-          );
-          return undefined;
-        }
+        const expired = `COS refused the ${step} and no corrected data came before the deadline`;
+        body = (await awaitAmendment(expired)) ? await bodyOf(build) : undefined;
       }
     }
+    return undefined;
   }
 
   // Everything the core needs is there before the customer is created: a customer that exists makes the

@@ -82,6 +82,8 @@ export interface OnboardingContinuation {
   caseExpected?: boolean | null;
   /** The screening was clear but the risk route forbids approving it straight through: an officer decides. */
   officerDecides?: boolean;
+  /** The risk route turned enhanced after screening: no decision of that screening approves the run. */
+  enhancedAfterScreening?: boolean;
 }
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
@@ -139,6 +141,7 @@ export async function onboardCustomer(
   // Asked here for the same reason: the risk score before screening, the core-banking customer after approval.
   const aroundScreening = since(PATCHES.riskAndCore);
   let officerDecides = continuation?.officerDecides === true;
+  let enhancedAfterScreening = continuation?.enhancedAfterScreening === true;
   let terms: OnboardingTerms | undefined = continuation?.terms;
   // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
   const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
@@ -270,8 +273,9 @@ export async function onboardCustomer(
     if (status.risk.route === 'enhanced') status.mandatoryReview = true;
     if (!wasEnhanced && status.mandatoryReview === true && status.customerIdentifier !== undefined) {
       // Enhanced after screening: Mesh re-scores with the configuration it screened with, not the extensive
-      // one, so no decision of that screening approves this run any more; an officer decides.
-      officerDecides = true;
+      // one, so no decision of that screening approves this run any more; an officer decides. Unlike a clear
+      // screening (officerDecides), a case that screening opened, or may still open, still binds the officer.
+      enhancedAfterScreening = true;
       status.escalated = true;
     }
     upsertSearchAttributes([
@@ -615,6 +619,13 @@ export async function onboardCustomer(
           holdForOfficer(`screening result ${decision.decisionType ?? verdict}`);
           return false;
         }
+        if (enhancedAfterScreening) {
+          status.escalated = true;
+          status.reason = `${label}: the risk route turned enhanced after screening: a compliance officer decides`;
+          if (screening) enter('AWAITING_REVIEW', status.reason);
+          else show();
+          return false;
+        }
         enter('APPROVED', screening ? `screening result ${decision.decisionType ?? verdict}` : label);
         return false;
       case 'REJECT':
@@ -667,7 +678,12 @@ export async function onboardCustomer(
   async function approveForOfficer(item: Pending<OfficerDecisionRequest>, record: () => void): Promise<void> {
     // With no case known, a re-score may have opened one meanwhile: look before an officer approves.
     const rescored = status.rescores > 0;
-    if (officerDecides && rescored && status.case === undefined && status.customerIdentifier !== undefined) {
+    if (
+      enhancedAfterScreening &&
+      rescored &&
+      status.case === undefined &&
+      status.customerIdentifier !== undefined
+    ) {
       await checkCase();
     }
     const blocker = blockApproval();
@@ -855,6 +871,7 @@ export async function onboardCustomer(
         seenRequestIds: [...inbox.seenRequestIds],
         caseExpected: caseExpected ?? null,
         ...(officerDecides && { officerDecides }),
+        ...(enhancedAfterScreening && { enhancedAfterScreening }),
       },
     );
   }

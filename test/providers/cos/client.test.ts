@@ -155,6 +155,13 @@ describe('COS client', () => {
     expect(error.message).not.toContain('7946');
   });
 
+  it('an address answered with an empty body confirms nothing: a retryable invalid answer, not a success', async () => {
+    fake.fail({ method: 'POST', path: /\/addresses$/, status: 200, body: '' });
+    const { id } = await cos.createCore(write('run-7b/customer'));
+    const error = await errorOf(cos.addAddress(id, write('run-7b/address', '{"street1":"1 Main St"}')));
+    expect(error).toMatchObject({ kind: 'CosInvalidResponse', retryable: true });
+  });
+
   it('503 with Retry-After is retryable with the delay; 429 with an HTTP date too', async () => {
     fake.fail({
       method: 'POST',
