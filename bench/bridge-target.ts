@@ -33,6 +33,7 @@ const acknowledgingSignaller: Signaller = {
   signalMonitoringCase: () => Promise.resolve('signalled'),
   signalComplyCubeCheck: () => Promise.resolve('signalled'),
   routeCoreEvent: () => Promise.resolve('signalled'),
+  routeCaClassicEvent: () => Promise.resolve('signalled'),
   isReady: () => Promise.resolve(true),
 };
 

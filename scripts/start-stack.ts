@@ -19,6 +19,7 @@ import { WEBHOOK_ROUTE } from '../src/bridge/app';
 import { COMPLYCUBE_WEBHOOK_ROUTE } from '../src/bridge/complycube-route';
 import { COS_WEBHOOK_ROUTE } from '../src/bridge/cos-route';
 import { DEFAULT_COS_PARTNER_ID } from '../src/sandbox/config';
+import { CA_CLASSIC_WEBHOOK_ROUTE_PREFIX } from '../src/contracts/ca-classic';
 import { coreTaskQueue } from '../src/contracts/core-banking';
 import { riskTaskQueue } from '../src/contracts/risk';
 import { providerTaskQueue } from '../src/contracts/screening-provider';
@@ -70,6 +71,16 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     setDefault('COMPLYCUBE_API_KEY', sandbox.complycube.apiKey);
     setDefault('COMPLYCUBE_WEBHOOK_SECRET', sandbox.complycube.webhookSecret);
   }
+  // The ComplyAdvantage classic sandbox likewise (SANDBOX_CA_CLASSIC_PORT, 0 = off): a run's `screening`
+  // or a tenant (TENANTS_FILE) chooses it. Its webhooks come to the bridge under a local token.
+  if (sandbox.caClassic !== null) {
+    setDefault('CA_CLASSIC_BASE_URL', `http://127.0.0.1:${sandbox.caClassic.port}`);
+    setDefault('CA_CLASSIC_API_KEY', sandbox.caClassic.apiKey);
+    setDefault('CA_CLASSIC_SEARCH_PROFILE', 'sandbox-standard');
+    setDefault('CA_CLASSIC_EXTENSIVE_SEARCH_PROFILE', 'sandbox-extensive');
+    setDefault('CA_CLASSIC_TAG_NAME', 'kyc_ref');
+    setDefault('CA_CLASSIC_WEBHOOK_TOKEN', 'local-ca-classic-webhook-token');
+  }
   // The risk score before screening and the core-banking customer after approval, both against their
   // sandboxes (SANDBOX_RISK_PORT / SANDBOX_COS_PORT, 0 = off: then the steps stay off too).
   if (sandbox.risk !== null) {
@@ -104,6 +115,12 @@ function stackEnvironment(bridgeWillRun: boolean): Env {
     );
     setDefault('COMPLYCUBE_WEBHOOK_URL', `http://127.0.0.1:${bridge.port}${COMPLYCUBE_WEBHOOK_ROUTE}`);
     setDefault('SANDBOX_COS_WEBHOOK_URLS', `http://127.0.0.1:${bridge.port}${COS_WEBHOOK_ROUTE}`);
+    if (env['CA_CLASSIC_WEBHOOK_TOKEN'] !== undefined) {
+      setDefault(
+        'SANDBOX_CA_CLASSIC_WEBHOOK_URLS',
+        `http://127.0.0.1:${bridge.port}${CA_CLASSIC_WEBHOOK_ROUTE_PREFIX}/${env['CA_CLASSIC_WEBHOOK_TOKEN']}`,
+      );
+    }
   }
   // Encrypted by default: every child gets the same key, and the codec server admits the local Web UI.
   if (env['ENCRYPTION_KEY'] === undefined || env['ENCRYPTION_KEY'] === '') {
@@ -321,6 +338,9 @@ async function main(): Promise<void> {
       `${tq} (workflows)`,
       `${meshTaskQueue(tq)} (Mesh calls)`,
       ...(on('COMPLYCUBE_API_KEY') ? [`${providerTaskQueue(tq, 'complycube')} (ComplyCube calls)`] : []),
+      ...(on('CA_CLASSIC_API_KEY')
+        ? [`${providerTaskQueue(tq, 'ca-classic')} (ComplyAdvantage classic calls)`]
+        : []),
       ...(on('RISK_API_BASE_URL') ? [`${riskTaskQueue(tq)} (risk scores)`] : []),
       ...(on('COS_BASE_URL') ? [`${coreTaskQueue(tq)} (core banking)`] : []),
     ];

@@ -1,3 +1,4 @@
+import { CA_CLASSIC_WEBHOOK_ROUTE_PREFIX, DEFAULT_ACCOUNT } from '../src/contracts/ca-classic';
 /**
  * The webhook bridge for tests and benchmarks: in this process, wired as src/bridge/main.ts wires it
  * (lazy connection, Temporal signaller, buildBridge), or `npm run bridge`'s entry point as its own process.
@@ -21,6 +22,7 @@ export interface InProcessBridge {
   url: string;
   /** `POST /webhooks/cos`'s full URL (served only when started with `cosCredentials`). */
   cosUrl: string;
+  caClassicUrl(token: string): string;
   app: FastifyInstance;
   /** Its log lines, when started with `keepLogs` (else formatted into a sink: the cost without the printing). */
   logs: string[];
@@ -38,6 +40,8 @@ export async function startInProcessBridge(options: {
   complyCubeSecrets?: string[];
   /** COS's HTTP Basic credentials: with them, `POST /webhooks/cos` is served (COS_WEBHOOK_ROUTE). */
   cosCredentials?: { username: string; password: string };
+  /** ComplyAdvantage classic webhook tokens (account `default`): with any, its route is served from loopback. */
+  caClassicTokens?: string[];
   signalTimeoutMs?: number;
   dedupe?: { maxEntries: number; ttlMs: number };
   keepLogs?: boolean;
@@ -71,6 +75,13 @@ export async function startInProcessBridge(options: {
               username: new Secret(options.cosCredentials.username),
               password: new Secret(options.cosCredentials.password),
             },
+      caClassic: {
+        tokens: (options.caClassicTokens ?? []).map((token) => ({
+          token: new Secret(token),
+          account: DEFAULT_ACCOUNT,
+        })),
+        sources: ['127.0.0.1', '::1'],
+      },
       requestTimeoutMs: 20_000,
       keepAliveTimeoutMs: 5_000,
       dedupe: options.dedupe ?? { maxEntries: 1000, ttlMs: 60_000 },
@@ -83,6 +94,8 @@ export async function startInProcessBridge(options: {
   return {
     url: `http://127.0.0.1:${port}${WEBHOOK_ROUTE}`,
     cosUrl: `http://127.0.0.1:${port}${COS_WEBHOOK_ROUTE}`,
+    /** The ComplyAdvantage classic route for a token (only the configured ones are served). */
+    caClassicUrl: (token: string) => `http://127.0.0.1:${port}${CA_CLASSIC_WEBHOOK_ROUTE_PREFIX}/${token}`,
     app,
     logs,
     async close() {

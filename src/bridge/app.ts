@@ -1,4 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  CA_CLASSIC_WEBHOOK_ROUTE,
+  CA_CLASSIC_WEBHOOK_ROUTE_PREFIX,
+  registerCaClassicRoute,
+  type CaClassicRejection,
+} from './ca-classic-route';
 import { COMPLYCUBE_WEBHOOK_ROUTE, registerComplyCubeRoute } from './complycube-route';
 import type { BridgeConfig } from './config';
 import { COS_WEBHOOK_ROUTE, registerCosRoute, type CosRouteSummary } from './cos-route';
@@ -7,11 +13,11 @@ import { deliverEvent, type DeliveryOutcome } from './deliver-event';
 import { refuse, registerErrorHandling } from './http-errors';
 import { parseWebhookPayload, PayloadError, type WebhookEvent } from './payload';
 import { createRejectionLog } from './rejection-log';
-import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './signature';
+import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS, type SignatureFailure } from './signature';
 import { TemporalUnavailableError, type Signaller } from './signaller';
 
 export const WEBHOOK_ROUTE = '/webhooks/complyadvantage';
-export { COMPLYCUBE_WEBHOOK_ROUTE, COS_WEBHOOK_ROUTE };
+export { CA_CLASSIC_WEBHOOK_ROUTE, COMPLYCUBE_WEBHOOK_ROUTE, COS_WEBHOOK_ROUTE };
 /** Case webhooks are a few KiB; anything near this is not one of them. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
@@ -26,8 +32,10 @@ export type BridgeAppConfig = Pick<
   BridgeConfig,
   'webhookSecrets' | 'legacySecret' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'dedupe'
 > &
-  // Optional here so callers that predate the ComplyCube and COS routes build a Mesh-only bridge unchanged.
-  Partial<Pick<BridgeConfig, 'complyCubeWebhookSecrets' | 'cosWebhookCredentials'>>;
+  // Optional here so callers that predate the ComplyCube, COS and CA-classic routes build a Mesh-only bridge unchanged.
+  Partial<
+    Pick<BridgeConfig, 'complyCubeWebhookSecrets' | 'cosWebhookCredentials' | 'caClassic' | 'trustedProxies'>
+  >;
 
 export interface BridgeDeps {
   config: BridgeAppConfig;
@@ -38,10 +46,12 @@ export interface BridgeDeps {
 
 /**
  * The webhook service as a Fastify instance, not yet listening (`app.inject` in tests, `listen` in
- * main.ts). Exactly three routes, plus one with ComplyCube secrets configured and one with COS
- * credentials configured (five at most); everything else is a 404 from the one error handler.
+ * main.ts). Exactly three routes, plus one with ComplyCube secrets configured, one with COS
+ * credentials configured and one with CA-classic tokens configured (six at most); everything else is a 404
+ * from the one error handler.
  */
 export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyInstance {
+  const trustedProxies = config.trustedProxies ?? [];
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -51,6 +61,10 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
     // No implicit HEAD routes: the surface is exactly the routes below.
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // Behind reverse proxies, `request.ip` is the client their `X-Forwarded-For` names, walking from the
+    // right past the listed proxies only (@fastify/proxy-addr); otherwise the socket's peer. Only the
+    // CA-classic route reads the address; no route reads `X-Forwarded-Host` or `-Proto`.
+    ...(trustedProxies.length > 0 && { trustProxy: [...trustedProxies] }),
     // Probes come every few seconds and would drown the lines that matter; a webhook already gets exactly
     // one line with its outcome (handled, rejected, refused), and Fastify's two request lines per webhook
     // cost more CPU than verifying it (bench/bridge-throughput.ts).
@@ -59,6 +73,8 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
         const path = (request.url ?? '').split('?')[0] ?? '';
         return (
           PROBE_ROUTES.has(path) ||
+          // The path holds the CA-classic token: never logged, whether the route is on, matched or not.
+          path.toLowerCase().startsWith(CA_CLASSIC_WEBHOOK_ROUTE_PREFIX) ||
           path === WEBHOOK_ROUTE ||
           path === COMPLYCUBE_WEBHOOK_ROUTE ||
           path === COS_WEBHOOK_ROUTE
@@ -185,6 +201,21 @@ export function buildBridge({ config, signaller, logger }: BridgeDeps): FastifyI
       dedupe: dedupe as unknown as DeliveryDedupe<CosRouteSummary>,
       logRejection: createRejectionLog(),
       rejectionLogger: logger.child({ provider: 'cos' }),
+    });
+  }
+
+  // And for ComplyAdvantage classic: served only with one or more URL tokens configured.
+  const caClassicTokens = config.caClassic?.tokens ?? [];
+  if (config.caClassic !== undefined && caClassicTokens.length > 0) {
+    const logRejection = createRejectionLog();
+    registerCaClassicRoute(app, {
+      tokens: caClassicTokens,
+      sources: config.caClassic.sources,
+      signaller,
+      // The rejection log keeps a window per reason, whatever its name: these are this route's two.
+      logRejection: (log, reason: CaClassicRejection) =>
+        logRejection(log, reason as unknown as SignatureFailure),
+      rejectionLogger: logger.child({ provider: 'ca-classic' }),
     });
   }
 

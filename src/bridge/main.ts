@@ -94,6 +94,14 @@ async function main(): Promise<void> {
           ? `on (${config.complyCubeWebhookSecrets.length} secret(s))`
           : 'off',
       cosRoute: config.cosWebhookCredentials !== undefined ? 'on (HTTP Basic)' : 'off',
+      // Counts and accounts only: the tokens are the route's only secret.
+      caClassicRoute:
+        config.caClassic.tokens.length > 0
+          ? `on (${config.caClassic.tokens.length} token(s), accounts ${[
+              ...new Set(config.caClassic.tokens.map((t) => t.account)),
+            ].join(', ')}; ${config.caClassic.sources.length} source(s))`
+          : 'off',
+      trustedProxies: config.trustedProxies.length > 0 ? config.trustedProxies : 'none',
     },
     'webhook bridge ready',
   );

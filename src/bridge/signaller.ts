@@ -1,3 +1,4 @@
+import type { CaClassicSearchEvent } from '../contracts/ca-classic';
 import type { CaseDecision } from '../contracts/case-decision';
 import type { CoreEvent } from '../contracts/core-banking';
 import type { MonitoringCaseReviewInput } from '../contracts/monitoring-case';
@@ -30,6 +31,13 @@ export interface Signaller {
    * signal, and once it has closed (it ends when idle) a new run starts. It dedupes by `eventId` itself.
    */
   signalComplyCubeCheck(event: ComplyCubeCheckEvent): Promise<'signalled'>;
+  /**
+   * Signal-with-start of the search's event inbox, `ca-classic-search-<account>-<searchId>` (type
+   * `caClassicSearchEvents`, input `{searchId, account, externalIdentifier?}` with the event's `clientRef`
+   * as the external identifier when it has one): a running inbox gets the `caClassicSearchEvent` signal,
+   * and once it has closed a new run starts. It dedupes by `eventId` itself.
+   */
+  routeCaClassicEvent(account: string, event: CaClassicSearchEvent): Promise<'signalled'>;
   /**
    * Hands one customer of a COS event to the run that owns it, found by its `KycCoreCustomerId` (no
    * database of the bridge's own): a running `coreCustomerOnboarding` gets the `coreEvent` signal

@@ -10,6 +10,12 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/common';
+import {
+  CA_CLASSIC_SEARCH_EVENTS_WORKFLOW_TYPE,
+  caClassicSearchEventSignal,
+  caClassicSearchEventsWorkflowId,
+  type CaClassicSearchEventsInput,
+} from '../contracts/ca-classic';
 import { caseDecisionSignal } from '../contracts/case-decision';
 import {
   CORE_CUSTOMER_WORKFLOW_PREFIX,
@@ -72,7 +78,7 @@ export function coreCustomerRunsQuery(coreCustomerId: string): string {
 export interface TemporalSignallerOptions {
   client: Client;
   namespace: string;
-  /** Where the monitoring review, the ComplyCube check inboxes and the core reviews run: the worker's task queue. */
+  /** Where the monitoring review, the ComplyCube check and CA-classic search inboxes and the core reviews run: the worker's task queue. */
   taskQueue: string;
   /** gRPC deadline per signal: well under the sender's 16 s, so a slow server becomes a 503 the sender retries. */
   signalTimeoutMs: number;
@@ -271,6 +277,36 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
             // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
             staticSummary: `KYC ComplyCube check ${event.checkId}`,
+          }),
+        );
+        return 'signalled';
+      } catch (err) {
+        throw classify(err, 'signal-with-start');
+      }
+    },
+
+    async routeCaClassicEvent(account, event) {
+      const input: CaClassicSearchEventsInput = {
+        searchId: event.searchId,
+        account,
+        ...(event.clientRef !== undefined && { externalIdentifier: event.clientRef }),
+      };
+      try {
+        await client.withDeadline(deadline(options.signalTimeoutMs), () =>
+          client.workflow.signalWithStart(CA_CLASSIC_SEARCH_EVENTS_WORKFLOW_TYPE, {
+            workflowId: caClassicSearchEventsWorkflowId(account, event.searchId),
+            taskQueue,
+            // Used only when no inbox runs: a running one keeps the input it was started with (the
+            // onboarding's, which knows whose search it is).
+            args: [input],
+            signal: caClassicSearchEventSignal,
+            signalArgs: [event],
+            // As a ComplyCube check's inbox: a running one gets the signal, a closed one is opened again,
+            // since a later event (a monitoring update) needs a run to read the search.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            // The Web UI's one-line summary: identifiers only, harmless wherever it is shown.
+            staticSummary: `KYC ComplyAdvantage classic search ${event.searchId} (account ${account})`,
           }),
         );
         return 'signalled';

@@ -172,6 +172,26 @@ export class OnboardingClient {
     }
   }
 
+  /**
+   * The provider and the tenant's account there (for a tenant with credentials of its own), so an
+   * operation on the customer calls the account that holds it. The account comes from the run's status
+   * (its terms' chain and who screened); absent: the worker's own account.
+   */
+  async screeningReferenceOf(
+    externalIdentifier: string,
+  ): Promise<{ provider?: ScreeningProviderName; account?: string }> {
+    const provider = await this.screeningProviderOf(externalIdentifier);
+    if (provider === undefined) return {};
+    try {
+      const status = await this.status(externalIdentifier);
+      const account = status.terms?.screeningChain?.find((link) => link.provider === provider)?.account;
+      return account !== undefined && account !== 'default' ? { provider, account } : { provider };
+    } catch {
+      // No worker answers the query now: the worker's own account, as before tenants.
+      return { provider };
+    }
+  }
+
   /** The run's status now (the final one once it ended). */
   status(externalIdentifier: string): Promise<OnboardingStatus> {
     return this.handle(externalIdentifier).query(statusQuery);

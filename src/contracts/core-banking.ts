@@ -106,6 +106,8 @@ export const CORE_FINAL_STATES: readonly CoreState[] = ['CORE_READY', 'CORE_EXPI
 /** Who screened the customer, so an OFAC Positive can switch monitoring off and offboard there. */
 export interface CoreScreeningReference {
   provider: ScreeningProviderName;
+  /** The tenant's account at that provider; the worker's own when absent. */
+  account?: string;
   customerIdentifier: string;
   screeningIdentifier?: string;
 }
@@ -169,6 +171,8 @@ export interface CoreReviewInput {
   coreCustomerId: string;
   event: CoreEvent;
   provider?: ScreeningProviderName;
+  /** The tenant's account at that provider; the worker's own when absent. */
+  account?: string;
   /** Durations; the worker's CORE_POLL_INTERVAL / CORE_REVIEW_DEADLINE when absent. */
   terms?: Partial<CoreTerms>;
 }

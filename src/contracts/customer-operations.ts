@@ -16,6 +16,8 @@ export interface CustomerReference {
    * attribute KycScreeningProvider); Mesh when absent. The typed client fills it in.
    */
   provider?: ScreeningProviderName;
+  /** The tenant's account at that provider (`status.terms.screeningChain`); the worker's own when absent. */
+  account?: string;
 }
 
 export interface UpdateCustomerDataInput extends CustomerReference {

@@ -26,6 +26,8 @@ export interface MonitoringCaseReviewInput {
   startOffboarding?: boolean;
   /** The provider whose case this is; Mesh when absent. */
   provider?: ScreeningProviderName;
+  /** The tenant's account at that provider (`status.terms.screeningChain`); the worker's own when absent. */
+  account?: string;
   /**
    * Count a decision only once the case was seen open: for a provider whose monitoring alert may leave
    * the screening's earlier outcome in place (a ComplyCube check still reading `clear`), so an old

@@ -3,7 +3,11 @@ import { formatZodIssues } from './customer-schema';
 import type { Checked } from './message-checks';
 import type { OnboardingDefaults, OnboardingPolicy, OnboardingTerms } from './onboarding';
 import { monitoringEnabledOf, type OnboardingInput } from './onboarding';
-import { DEFAULT_SCREENING_PROVIDER, SCREENING_PROVIDERS } from './screening-provider';
+import {
+  DEFAULT_SCREENING_PROVIDER,
+  SCREENING_PROVIDERS,
+  type ScreeningProviderName,
+} from './screening-provider';
 
 /**
  * The rules for the terms of a run: one set of schemas for the worker's configuration
@@ -89,6 +93,12 @@ export const onboardingInputEnvelopeSchema = z.looseObject({
         .optional(),
     })
     .optional(),
+  tenant: z
+    .string({ error: 'expected a tenant name (a string), e.g. brand-b' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, {
+      error: 'expected a tenant name of lower-case letters, digits and dashes (at most 32)',
+    })
+    .optional(),
 });
 
 /** One line per problem, naming the field; values are never echoed (they may be personal data). */
@@ -110,6 +120,10 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
   const { configuration, policy, monitoring, screening } = envelope.value;
   const merged = onboardingPolicySchema.safeParse({ ...defaults.policy, ...policy });
   if (!merged.success) return { ok: false, problems: problemsOf(merged.error, 'policy') };
+  if (defaults.tenants !== undefined) return resolveTenantTerms(envelope.value, defaults, merged.data);
+  if (envelope.value.tenant !== undefined) {
+    return { ok: false, problems: ['tenant: this worker fleet has no tenants (TENANTS_FILE is not set)'] };
+  }
   const provider = screening?.provider ?? defaults.provider ?? DEFAULT_SCREENING_PROVIDER;
   const configured = defaults.providers?.[provider];
   if (configured === undefined && (defaults.providers !== undefined || provider !== 'mesh')) {
@@ -121,14 +135,8 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
       ],
     };
   }
-  if (provider !== 'mesh' && configuration?.screening_configuration_identifier !== undefined) {
-    return {
-      ok: false,
-      problems: [
-        `configuration.screening_configuration_identifier: a Mesh screening configuration, but this run is screened by ${provider}; leave it out`,
-      ],
-    };
-  }
+  const meshOverride = meshOverrideProblem(provider, configuration);
+  if (meshOverride !== undefined) return { ok: false, problems: [meshOverride] };
   const screeningConfigurationIdentifier =
     provider === 'mesh'
       ? (configuration?.screening_configuration_identifier ?? defaults.screeningConfigurationIdentifier)
@@ -144,6 +152,74 @@ export function resolveTerms(input: unknown, defaults: OnboardingDefaults): Chec
       ...(extensive !== undefined && { extensiveScreeningConfigurationIdentifier: extensive }),
       ...(defaults.risk !== undefined && { risk: defaults.risk }),
       ...(defaults.core !== undefined && { core: defaults.core }),
+    },
+  };
+}
+
+function meshOverrideProblem(
+  provider: ScreeningProviderName,
+  configuration: OnboardingInput['configuration'],
+): string | undefined {
+  if (provider === 'mesh' || configuration?.screening_configuration_identifier === undefined)
+    return undefined;
+  return `configuration.screening_configuration_identifier: a Mesh screening configuration, but this run is screened by ${provider}; leave it out`;
+}
+
+/**
+ * The terms of a run on a worker with tenants: the tenant's chain (the input's provider first when it
+ * chooses one), its failover window, each provider on the tenant's account.
+ */
+function resolveTenantTerms(
+  input: OnboardingInput,
+  defaults: OnboardingDefaults,
+  policy: OnboardingPolicy,
+): Checked<OnboardingTerms> {
+  const tenants = defaults.tenants!;
+  const name = input.tenant ?? tenants.defaultTenant;
+  const tenant = tenants.tenants[name];
+  if (tenant === undefined) {
+    return {
+      ok: false,
+      problems: [
+        `tenant: ${name} is not a tenant of these workers (tenants: ${Object.keys(tenants.tenants).join(', ')})`,
+      ],
+    };
+  }
+  const chosen = input.screening?.provider;
+  let chain = tenant.chain;
+  if (chosen !== undefined) {
+    const link = tenant.choosable.find((l) => l.provider === chosen);
+    if (link === undefined) {
+      const available = tenant.choosable.map((l) => l.provider).join(', ');
+      return {
+        ok: false,
+        problems: [
+          `screening.provider: ${chosen} is not configured for tenant ${name} (configured: ${available})`,
+        ],
+      };
+    }
+    chain = [link, ...tenant.chain.filter((l) => l.provider !== chosen)];
+  }
+  const primary = chain[0]!;
+  const meshOverride = meshOverrideProblem(primary.provider, input.configuration);
+  if (meshOverride !== undefined) return { ok: false, problems: [meshOverride] };
+  const override = input.configuration?.screening_configuration_identifier;
+  if (override !== undefined) chain = [{ ...primary, screeningProfile: override }, ...chain.slice(1)];
+  return {
+    ok: true,
+    value: {
+      provider: primary.provider,
+      screeningConfigurationIdentifier: chain[0]!.screeningProfile,
+      policy,
+      monitoringEnabled: monitoringEnabledOf(input.monitoring),
+      ...(primary.extensiveProfile !== undefined && {
+        extensiveScreeningConfigurationIdentifier: primary.extensiveProfile,
+      }),
+      ...(defaults.risk !== undefined && { risk: defaults.risk }),
+      ...(defaults.core !== undefined && { core: defaults.core }),
+      tenant: name,
+      screeningChain: chain,
+      failoverAfterMs: tenant.failoverAfterMs,
     },
   };
 }

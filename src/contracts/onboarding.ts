@@ -100,6 +100,29 @@ export interface OnboardingInput {
   policy?: Partial<OnboardingPolicy>;
   /** Overrides the worker's SCREENING_PROVIDER for this run. */
   screening?: ScreeningChoice;
+  /**
+   * Which tenant (brand, market) the customer belongs to: the tenant's provider screens it (TENANTS_FILE).
+   * Absent: the file's `defaultTenant`. A tenant the workers do not know fails the run at once.
+   */
+  tenant?: string;
+}
+
+/** One provider that may screen a run, with the account whose queue its calls take and its profiles. */
+export interface ScreeningLink {
+  provider: ScreeningProviderName;
+  /** `default` (the worker's own credentials) or the tenant's name (its own credentials and budget). */
+  account: string;
+  screeningProfile: string;
+  extensiveProfile?: string;
+}
+
+/** A tenant as the worker resolves runs for it (src/worker/screening-accounts.ts builds it from TENANTS_FILE). */
+export interface TenantTerms {
+  /** Primary first, then the fail-closed fallbacks in order. */
+  chain: ScreeningLink[];
+  /** Providers the input's `screening.provider` may choose (the chain, or every provider the worker has). */
+  choosable: ScreeningLink[];
+  failoverAfterMs: number;
 }
 
 /**
@@ -120,6 +143,15 @@ export interface OnboardingTerms {
   risk?: RiskTerms;
   /** The core-banking customer after approval (COS_*, CORE_*); absent: the step is off for this run. */
   core?: CoreTerms;
+  /** The tenant the run belongs to (absent in runs recorded before tenants). */
+  tenant?: string;
+  /**
+   * Who may screen this run, primary first (the primary is `provider` above): a fallback screens only
+   * while the one before it is unavailable for longer than `failoverAfterMs`. Absent in runs recorded
+   * before tenants, which screen with `provider` and retry it until it answers.
+   */
+  screeningChain?: ScreeningLink[];
+  failoverAfterMs?: number;
 }
 
 /** What a worker fills in when the input leaves it out (src/worker/onboarding-defaults.ts reads it). */
@@ -135,6 +167,8 @@ export interface OnboardingDefaults {
   risk?: RiskTerms;
   /** COS_BASE_URL set: every approved run creates the core-banking customer. */
   core?: CoreTerms;
+  /** The tenants (TENANTS_FILE, or one `default` tenant): each run's providers, accounts and failover window. */
+  tenants?: { defaultTenant: string; tenants: Record<string, TenantTerms> };
 }
 
 /** Monitoring is on unless the input turns it off. */
@@ -221,6 +255,35 @@ export interface OnboardingStatus {
   mandatoryReview?: boolean;
   /** The core-banking customer's run, started once the onboarding was approved. */
   core?: { workflowId: string };
+  /** The run's tenant (search attribute `KycTenant`). */
+  tenant?: string;
+  /** What happened while the providers were unavailable (runs with a screening chain). */
+  failover?: FailoverStatus;
+}
+
+/**
+ * The screening's failover, as `status.failover` shows it. A fallback screens only after the provider
+ * before it was unavailable (retryable failures, no answer) for the tenant's `failoverAfter`; a refusal
+ * about the data never fails over. With every provider unavailable the run stays in SCREENING with
+ * `outage: true` (search attribute `KycProviderOutage`) and tries them again, never approving.
+ */
+export interface FailoverStatus {
+  primary: ScreeningProviderName;
+  /** The provider whose screening the run decides on, once one answered. */
+  screenedBy?: ScreeningProviderName;
+  /** Providers given up on after `failoverAfter` without an answer, oldest first (at most 20 kept). */
+  unavailable: Array<{ provider: ScreeningProviderName; at: string; failure: string }>;
+  /** How many times a provider was given up on (all of them, not only those kept above). */
+  giveUps: number;
+  /** True while every provider of the chain is unavailable. */
+  outage: boolean;
+  outageSince?: string;
+  /**
+   * Providers given up on that may still have created the customer (a call that timed out may have been
+   * processed): a run of `reconcileAbandonedScreening` finds it there once the provider is back and
+   * switches its monitoring off.
+   */
+  reconciliations?: Array<{ provider: ScreeningProviderName; workflowId: string }>;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface CreateAndScreenInput {
   /** The provider's screening profile: a Mesh screening configuration, a ComplyCube check type. */
   screeningConfigurationIdentifier: string;
   monitoringEnabled: boolean;
+  /**
+   * An earlier call of this screening at this provider may have been processed with its answer lost (it
+   * timed out before a failover): look for what it created before creating anything (as a Temporal retry
+   * of a create step does).
+   */
+  lookFirst?: boolean;
 }
 
 /**
@@ -157,7 +163,16 @@ export interface UpdateAndRescoreInput {
   monitoringEnabled?: boolean;
 }
 
-export type GetCustomerInput = { customerIdentifier: string } | { externalIdentifier: string };
+export type GetCustomerInput =
+  | { customerIdentifier: string }
+  | {
+      externalIdentifier: string;
+      /**
+       * The customer as it was sent, for a provider that can find a subject only by what was searched
+       * (ComplyAdvantage classic lists searches by term, not by `client_ref`).
+       */
+      customer?: MeshCustomer;
+    };
 
 /** A customer as the provider holds it. */
 export interface CustomerRecord {

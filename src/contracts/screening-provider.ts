@@ -6,7 +6,7 @@ import { defineSignal } from '@temporalio/workflow';
  * translates its own vocabulary into these; the workflows never read a provider's words to decide, they
  * only record them (`providerWords`) for the people who read the status.
  */
-export const SCREENING_PROVIDERS = ['mesh', 'complycube'] as const;
+export const SCREENING_PROVIDERS = ['mesh', 'complycube', 'ca-classic'] as const;
 export type ScreeningProviderName = (typeof SCREENING_PROVIDERS)[number];
 /** The provider of runs whose terms name none: every run recorded before the port was screened by Mesh. */
 export const DEFAULT_SCREENING_PROVIDER: ScreeningProviderName = 'mesh';
@@ -15,6 +15,7 @@ export const DEFAULT_SCREENING_PROVIDER: ScreeningProviderName = 'mesh';
 export const SCREENING_PROVIDER_NAMES: Record<ScreeningProviderName, string> = {
   mesh: 'Mesh',
   complycube: 'ComplyCube',
+  'ca-classic': 'ComplyAdvantage classic',
 };
 
 export function isScreeningProvider(value: unknown): value is ScreeningProviderName {
@@ -22,11 +23,19 @@ export function isScreeningProvider(value: unknown): value is ScreeningProviderN
 }
 
 /**
- * Each provider's calls run on a task queue of their own, whose server-side rate limit is the provider
- * account's budget across every worker: `<queue>-mesh`, `<queue>-complycube`.
+ * Each provider account's calls run on a task queue of their own, whose server-side rate limit is the
+ * account's budget across every worker: `<queue>-mesh`, `<queue>-complycube`, `<queue>-ca-classic` for the
+ * worker's own accounts, `<queue>-<provider>-<tenant>` for a tenant that maps its own credentials
+ * (src/worker/tenants.ts).
  */
-export function providerTaskQueue(taskQueue: string, provider: ScreeningProviderName): string {
-  return `${taskQueue}-${provider}`;
+export function providerTaskQueue(
+  taskQueue: string,
+  provider: ScreeningProviderName,
+  account?: string,
+): string {
+  return account === undefined || account === 'default'
+    ? `${taskQueue}-${provider}`
+    : `${taskQueue}-${provider}-${account}`;
 }
 
 /**

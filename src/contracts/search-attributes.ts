@@ -35,6 +35,11 @@ export const kycCoreCustomerId = defineSearchAttributeKey('KycCoreCustomerId', S
 /** The core-banking state of a `coreCustomerOnboarding` run (CORE_SCANNING, CORE_READY, …). */
 export const kycCoreState = defineSearchAttributeKey('KycCoreState', SearchAttributeType.KEYWORD);
 
+/** The tenant (brand, market) an onboarding belongs to (TENANTS_FILE; `default` without one). */
+export const kycTenant = defineSearchAttributeKey('KycTenant', SearchAttributeType.KEYWORD);
+/** True while every screening provider of the run's chain is unavailable: the run waits, never approves. */
+export const kycProviderOutage = defineSearchAttributeKey('KycProviderOutage', SearchAttributeType.BOOL);
+
 /** Every custom attribute, as `{ name, type }` pairs: what a server must have registered. */
 export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttributeType>[] = [
   kycExternalIdentifier,
@@ -47,4 +52,6 @@ export const CUSTOM_SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttribu
   kycRiskRoute,
   kycCoreCustomerId,
   kycCoreState,
+  kycTenant,
+  kycProviderOutage,
 ];

@@ -12,3 +12,13 @@ export function onboardingWorkflowId(externalIdentifier: string): string {
 export function monitoringCaseWorkflowId(caseIdentifier: string): string {
   return `${MONITORING_CASE_WORKFLOW_PREFIX}${caseIdentifier}`;
 }
+
+export const RECONCILE_WORKFLOW_PREFIX = 'screening-reconcile-';
+
+/**
+ * The run that finds, at a provider given up on during a failover, the customer it may have created, and
+ * switches its monitoring off: one per onboarding and provider.
+ */
+export function reconcileWorkflowId(externalIdentifier: string, provider: string): string {
+  return `${RECONCILE_WORKFLOW_PREFIX}${provider}-${externalIdentifier}`;
+}

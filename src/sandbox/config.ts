@@ -27,6 +27,11 @@ export const DEFAULT_COS_WEBHOOK_PASSWORD = 'cos-sandbox-webhook-password';
 /** The ComplyCube sandbox's API key unless SANDBOX_COMPLYCUBE_API_KEY says otherwise. */
 export const DEFAULT_COMPLYCUBE_API_KEY = 'sandbox-complycube-key';
 
+/** The ComplyAdvantage classic sandbox's API key unless SANDBOX_CA_CLASSIC_API_KEY says otherwise. */
+export const DEFAULT_CA_CLASSIC_API_KEY = 'sandbox-ca-classic-key';
+/** The tag names "set up in the web app" of the ComplyAdvantage classic sandbox, unless SANDBOX_CA_CLASSIC_TAGS says otherwise. */
+export const DEFAULT_CA_CLASSIC_TAGS: readonly string[] = ['kyc_ref'];
+
 export const DUPLICATE_SHAPES = ['errored-200', 'conflict-problem', 'conflict-guide'] as const;
 export type DuplicateShape = (typeof DUPLICATE_SHAPES)[number];
 
@@ -174,6 +179,38 @@ const schema = z.object({
     1000,
     'expected milliseconds COS gathers events before one delivery (a whole number)',
   ),
+  /** The ComplyAdvantage classic `/searches` sandbox, same process, own port; 0 leaves it off. */
+  SANDBOX_CA_CLASSIC_PORT: sandboxPort('the ComplyAdvantage classic sandbox', 4014),
+  SANDBOX_CA_CLASSIC_API_KEY: z
+    .string()
+    .regex(/^\S+$/, { error: 'expected an API key without spaces' })
+    .default(DEFAULT_CA_CLASSIC_API_KEY),
+  /** Where every event goes, as the web app's account settings would say (there is no webhook API). */
+  SANDBOX_CA_CLASSIC_WEBHOOK_URLS: commaSeparatedUrls(),
+  /** The tag names searches may carry (tag names are created in the web app before the API can use them). */
+  SANDBOX_CA_CLASSIC_TAGS: z
+    .string()
+    .default(DEFAULT_CA_CLASSIC_TAGS.join(','))
+    .transform((v, ctx) => {
+      const names = v
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== '');
+      for (const n of names) {
+        if (!/^[^:\s]{1,100}$/.test(n))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected comma-separated tag names without spaces or ":"',
+          });
+      }
+      return names;
+    }),
+  /** Whether reads of a search (`GET /searches/{id}`, `/details`) carry its `client_ref`. */
+  SANDBOX_CA_CLASSIC_READS_CLIENT_REF: envField.boolean(true),
+  SANDBOX_CA_CLASSIC_RATE_LIMIT_PER_MINUTE: nonNegativeInt(
+    0,
+    'expected requests per minute (a whole number, 0 = no limit)',
+  ),
 });
 
 function sandboxPort(what: string, fallback: number) {
@@ -205,6 +242,18 @@ export interface SandboxConfig {
   risk: { port: number; apiKey: string } | null;
   /** The COS core-banking sandbox, or null when its port is 0. */
   cos: CosSandboxConfig | null;
+  /** The ComplyAdvantage classic `/searches` sandbox, or null when its port is 0. */
+  caClassic: CaClassicSandboxConfig | null;
+}
+
+export interface CaClassicSandboxConfig {
+  port: number;
+  apiKey: string;
+  /** Every event goes to every one of them (configured in the web app for the real API). */
+  webhookUrls: string[];
+  tagNames: string[];
+  readsClientRef: boolean;
+  rateLimitPerMinute: number;
 }
 
 export interface CosSandboxConfig {
@@ -269,6 +318,17 @@ export function loadSandboxConfig(env?: Env): SandboxConfig {
             webhookPassword: c.SANDBOX_COS_WEBHOOK_PASSWORD,
             scanDelayMs: c.SANDBOX_COS_SCAN_DELAY_MS,
             eventBatchWindowMs: c.SANDBOX_COS_EVENT_BATCH_MS,
+          },
+    caClassic:
+      c.SANDBOX_CA_CLASSIC_PORT === 0
+        ? null
+        : {
+            port: c.SANDBOX_CA_CLASSIC_PORT,
+            apiKey: c.SANDBOX_CA_CLASSIC_API_KEY,
+            webhookUrls: c.SANDBOX_CA_CLASSIC_WEBHOOK_URLS,
+            tagNames: c.SANDBOX_CA_CLASSIC_TAGS,
+            readsClientRef: c.SANDBOX_CA_CLASSIC_READS_CLIENT_REF,
+            rateLimitPerMinute: c.SANDBOX_CA_CLASSIC_RATE_LIMIT_PER_MINUTE,
           },
   };
 }

@@ -4,6 +4,7 @@ import { startComplyCubeSandbox } from './complycube/index';
 import { startSandbox } from './mesh/index';
 import { startRiskSandbox } from './risk/index';
 import { startCosSandbox } from './cos/index';
+import { startCaClassicSandbox } from './ca-classic/index';
 
 interface Started {
   url: string;
@@ -12,8 +13,9 @@ interface Started {
 
 /**
  * `npm run sandbox`: the Mesh sandbox on SANDBOX_PORT (default 4010), the ComplyCube sandbox on
- * SANDBOX_COMPLYCUBE_PORT (4011), the customer-checks risk sandbox on SANDBOX_RISK_PORT (4012) and the COS
- * core-banking sandbox on SANDBOX_COS_PORT (4013), each off with port 0, configured from the environment.
+ * SANDBOX_COMPLYCUBE_PORT (4011), the customer-checks risk sandbox on SANDBOX_RISK_PORT (4012), the COS
+ * core-banking sandbox on SANDBOX_COS_PORT (4013) and the ComplyAdvantage classic `/searches` sandbox on
+ * SANDBOX_CA_CLASSIC_PORT (4014), each off with port 0, configured from the environment.
  */
 
 /**
@@ -86,6 +88,30 @@ async function startCos(config: SandboxConfig): Promise<Started | undefined> {
     ` (scans end after ${cos.scanDelayMs} ms${cos.webhookUrls.length > 0 ? `, webhooks pre-registered for ${cos.webhookUrls.length} URL(s)` : ''})`,
   );
 }
+async function startCaClassic(config: SandboxConfig): Promise<Started | undefined> {
+  const ca = config.caClassic;
+  if (ca === null) return undefined;
+  const webhooks = ca.webhookUrls.length > 0 ? `, webhooks to ${ca.webhookUrls.length} URL(s)` : '';
+  return startExtra(
+    'ComplyAdvantage classic',
+    'SANDBOX_CA_CLASSIC_PORT',
+    ca.port,
+    () =>
+      startCaClassicSandbox({
+        port: ca.port,
+        host: config.host,
+        apiKey: ca.apiKey,
+        webhookUrls: ca.webhookUrls,
+        webhookHttpHosts: config.webhookHttpHosts,
+        tagNames: ca.tagNames,
+        readsClientRef: ca.readsClientRef,
+        rateLimitPerMinute: ca.rateLimitPerMinute,
+        logLevel: config.logLevel,
+      }),
+    ` (/searches by name, rate limit ${ca.rateLimitPerMinute || 'off'}/min${webhooks})`,
+  );
+}
+
 async function startComplyCube(config: SandboxConfig): Promise<Started | undefined> {
   const cc = config.complycube;
   if (cc === null) return undefined;
@@ -135,7 +161,7 @@ async function main(): Promise<void> {
   );
   const extras: Started[] = [];
   try {
-    for (const start of [startComplyCube, startRisk, startCos]) {
+    for (const start of [startComplyCube, startRisk, startCos, startCaClassic]) {
       const started = await start(config);
       if (started !== undefined) extras.push(started);
     }

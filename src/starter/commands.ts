@@ -217,7 +217,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
         return 0;
       }
       const workflowId = updateCustomerDataWorkflowId(command.externalId, command.requestId);
-      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
+      const { provider, account } = await ctx.onboarding.screeningReferenceOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof updateCustomerData>('updateCustomerData', {
           ...startOptions(
@@ -232,6 +232,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
               customer,
               requestId: command.requestId,
               ...(provider !== undefined && { provider }),
+              ...(account !== undefined && { account }),
             },
           ],
         }),
@@ -242,7 +243,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
     case 'monitoring': {
       const workflowId = setCustomerMonitoringWorkflowId(command.externalId, command.requestId);
       const summary = `KYC monitoring ${command.enabled ? 'on' : 'off'} ${command.externalId}`;
-      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
+      const { provider, account } = await ctx.onboarding.screeningReferenceOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof setCustomerMonitoring>('setCustomerMonitoring', {
           ...startOptions(ctx, workflowId, command.externalId, summary),
@@ -252,6 +253,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
               enabled: command.enabled,
               requestId: command.requestId,
               ...(provider !== undefined && { provider }),
+              ...(account !== undefined && { account }),
             },
           ],
         }),
@@ -261,7 +263,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
 
     case 'offboard': {
       const workflowId = offboardCustomerWorkflowId(command.externalId, command.requestId);
-      const provider = await ctx.onboarding.screeningProviderOf(command.externalId);
+      const { provider, account } = await ctx.onboarding.screeningReferenceOf(command.externalId);
       const handle = await startOrReuse(ctx, workflowId, () =>
         ctx.client.workflow.start<typeof offboardCustomer>('offboardCustomer', {
           ...startOptions(ctx, workflowId, command.externalId, `KYC offboarding ${command.externalId}`),
@@ -271,6 +273,7 @@ export async function runStarterCommand(ctx: StarterContext, command: StarterCom
               requestId: command.requestId,
               ...(command.reason !== undefined && { reason: command.reason }),
               ...(provider !== undefined && { provider }),
+              ...(account !== undefined && { account }),
             },
           ],
         }),

@@ -43,12 +43,19 @@ export const onboardingRequestSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  // Checked against TENANTS_FILE by the worker: an unknown tenant fails the run at once.
+  tenant: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, {
+      error: 'expected a tenant name of lower-case letters, digits and dashes (at most 32)',
+    })
+    .optional(),
 });
 
 /** What `onboardingRequestSchema` yields, in the workflow's own input type (src/contracts/onboarding.ts). */
 export type OnboardingRequest = Pick<
   OnboardingInput,
-  'customer' | 'monitoring' | 'configuration' | 'policy' | 'screening'
+  'customer' | 'monitoring' | 'configuration' | 'policy' | 'screening' | 'tenant'
 >;
 
 /**

@@ -15,6 +15,7 @@ import {
   cosWorkerOptions,
   meshWorkerOptions,
   riskWorkerOptions,
+  versioningOptions,
   workflowWorkerOptions,
 } from './options';
 import { loadRiskConfig } from '../providers/risk/config';
@@ -45,6 +46,18 @@ import { meshTaskQueue } from '../contracts/onboarding';
 import { resolveBuildId } from './build-id';
 import { promoteIfWanted, type DeploymentVersion } from './deployment';
 import { deploymentNameFor, loadDeploymentConfig } from './deployment-config';
+import { loadTenantsConfig } from '../platform/config/tenants';
+import { DEFAULT_ACCOUNT } from '../contracts/ca-classic';
+import type { ScreeningLink } from '../contracts/onboarding';
+import {
+  accountWorkerOptions,
+  buildScreeningAccount,
+  buildTenantAccounts,
+  tenantTerms,
+  type OwnProfiles,
+  type ScreeningAccount,
+} from './screening-accounts';
+import { loadCaClassicConfig } from '../providers/ca-classic/config';
 
 /**
  * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
@@ -86,6 +99,8 @@ async function main(): Promise<void> {
   }
   const cosConfig = loadOrExit(() => loadCosConfig());
   const cosConnection = cosConnectionOf(cosConfig);
+  const tenants = loadOrExit(() => loadTenantsConfig());
+  const caClassicOn = loadOrExit(() => loadCaClassicConfig()).apiKey !== undefined;
   // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
   const defaults = {
     ...loadOrExit(() => loadOnboardingDefaults(meshConfig.screeningConfigurationId)),
@@ -131,6 +146,38 @@ async function main(): Promise<void> {
     }),
   );
   const logger = Runtime.instance().logger;
+
+  // The worker's own accounts (Mesh always, ComplyCube and CA classic when their keys are set), then every
+  // account a tenant maps credentials of its own for: one activity worker, queue and budget each.
+  const own: OwnProfiles = {
+    mesh: { provider: 'mesh', account: DEFAULT_ACCOUNT, ...defaults.providers.mesh },
+    ...(defaults.providers.complycube !== undefined && {
+      complycube: { provider: 'complycube', account: DEFAULT_ACCOUNT, ...defaults.providers.complycube },
+    }),
+  };
+  const ownCaClassic: ScreeningAccount | undefined = caClassicOn
+    ? loadOrExit(() =>
+        buildScreeningAccount('ca-classic', DEFAULT_ACCOUNT, process.env, [], {
+          taskQueue: temporal.taskQueue,
+          config,
+          logger,
+        }),
+      )
+    : undefined;
+  if (ownCaClassic !== undefined) {
+    own['ca-classic'] = { provider: 'ca-classic', account: DEFAULT_ACCOUNT, ...ownCaClassic.profiles };
+  }
+  const tenantAccounts = loadOrExit(() =>
+    buildTenantAccounts({ tenants, own, taskQueue: temporal.taskQueue, config, logger }),
+  );
+  const extraAccounts = [...(ownCaClassic !== undefined ? [ownCaClassic] : []), ...tenantAccounts];
+  const linkOf = (provider: ScreeningLink['provider'], account: string): ScreeningLink | undefined =>
+    account === DEFAULT_ACCOUNT && own[provider] !== undefined
+      ? own[provider]
+      : extraAccounts
+          .filter((a) => a.provider === provider && a.account === account)
+          .map((a) => ({ provider, account, ...a.profiles }))[0];
+  const runDefaults = { ...defaults, tenants: loadOrExit(() => tenantTerms(tenants, linkOf)) };
 
   // One token for all activities of this process: a token fetch is a Mesh call too.
   const tokenProvider = createTokenProvider({ config: meshConfig, logger });
@@ -198,7 +245,7 @@ async function main(): Promise<void> {
   try {
     const base = { connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, dataConverter };
     const workflowWorker = await Worker.create(
-      workflowWorkerOptions(base, config, defaults, version, {
+      workflowWorkerOptions(base, config, runDefaults, version, {
         complycube: (customer) => complyCubeApplicantProblems(customer as MeshCustomer),
       }),
     );
@@ -209,6 +256,11 @@ async function main(): Promise<void> {
             complyCubeWorkerOptions(base, config, complyCube.plan, complyCube.activities, version),
           )
         : undefined;
+    const accountWorkers = await Promise.all(
+      extraAccounts.map((account) =>
+        Worker.create(accountWorkerOptions(base, account, config, versioningOptions(version))),
+      ),
+    );
     const riskWorker =
       riskActivities !== undefined
         ? await Worker.create(riskWorkerOptions(base, config, riskActivities, version))
@@ -230,6 +282,7 @@ async function main(): Promise<void> {
           )
         : undefined;
     await tokenReady;
+    await Promise.all(extraAccounts.map((account) => account.ready));
     await warnOfMissingSearchAttributes(connection, temporal.namespace, logger);
     if (complyCube !== undefined) {
       // Not fatal: the runs' own polls find what a disabled webhook no longer sends.
@@ -260,6 +313,13 @@ async function main(): Promise<void> {
         worstCaseComplyCubeCallsPerSecond: complyCube.plan.worstCaseActivitiesPerSecond,
         complyCubeRateLimitPerSecond: complyCube.plan.limitPerSecond,
       }),
+      tenants: Object.fromEntries(
+        Object.entries(runDefaults.tenants.tenants).map(([name, t]) => [
+          name,
+          t.chain.map((link) => providerTaskQueue(temporal.taskQueue, link.provider, link.account)),
+        ]),
+      ),
+      defaultTenant: runDefaults.tenants.defaultTenant,
       riskScore: riskOn ? riskTaskQueue(temporal.taskQueue) : 'off',
       coreBanking: cosConnection !== undefined ? coreTaskQueue(temporal.taskQueue) : 'off',
       // What every onboarding that does not override them starts with (identifiers and durations only).
@@ -272,6 +332,7 @@ async function main(): Promise<void> {
       workflowWorker.run(),
       meshWorker.run(),
       ...(complyCubeWorker !== undefined ? [complyCubeWorker.run()] : []),
+      ...accountWorkers.map((worker) => worker.run()),
       ...(riskWorker !== undefined ? [riskWorker.run()] : []),
       ...(cosWorker !== undefined ? [cosWorker.run()] : []),
     ]);

@@ -7,3 +7,5 @@ export * from './monitoring/monitoring-case-review';
 export * from './screening/complycube-check-events';
 export * from './screening/complycube-webhook-health';
 export * from './core/core-customer';
+export * from './screening/reconcile-abandoned-screening';
+export * from './screening/ca-classic-search-events';

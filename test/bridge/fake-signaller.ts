@@ -1,3 +1,4 @@
+import type { CaClassicSearchEvent } from '../../src/contracts/ca-classic';
 import type { CaseDecision } from '../../src/contracts/case-decision';
 import type { CoreEvent } from '../../src/contracts/core-banking';
 import type { MonitoringCaseReviewInput } from '../../src/contracts/monitoring-case';
@@ -16,6 +17,8 @@ export class FakeSignaller implements Signaller {
   readonly calls: SignalCall[] = [];
   /** The ComplyCube check events signalled, apart from `calls` (which hold Mesh case decisions only). */
   readonly complyCubeCalls: ComplyCubeCheckEvent[] = [];
+  /** The CA-classic search events routed, with the account of the token they came with. */
+  readonly caClassicCalls: { account: string; event: CaClassicSearchEvent }[] = [];
   /** The COS customers handed over (`routeCoreEvent`), in the order they were, whatever the answer. */
   readonly coreCalls: CoreEvent[] = [];
   /** The answer per COS customer id; absent: `signalled`. */
@@ -57,6 +60,12 @@ export class FakeSignaller implements Signaller {
   async signalComplyCubeCheck(event: ComplyCubeCheckEvent) {
     await this.transport();
     this.complyCubeCalls.push(event);
+    return 'signalled' as const;
+  }
+
+  async routeCaClassicEvent(account: string, event: CaClassicSearchEvent) {
+    await this.transport();
+    this.caClassicCalls.push({ account, event });
     return 'signalled' as const;
   }
 

@@ -52,12 +52,14 @@ export interface BridgeEndpoints {
   meshUrl: string;
   /** `POST /webhooks/complycube`. */
   complyCubeUrl: string;
+  /** `POST /webhooks/complyadvantage-classic/<token>` for the driver's token. */
+  caClassicUrl: string;
 }
 
 export interface ProviderDriver {
   readonly provider: ScreeningProviderName;
   /** The signing secrets the bridge verifies this provider's sandbox deliveries with. */
-  readonly bridgeSecrets: { secrets: string[]; complyCubeSecrets?: string[] };
+  readonly bridgeSecrets: { secrets: string[]; complyCubeSecrets?: string[]; caClassicTokens?: string[] };
   /**
    * The `decision.source` of a decision the provider's webhook brought: Mesh's webhook carries the
    * decision (`webhook`, confirmed by a case read); ComplyCube's names only the check, so its event

@@ -22,13 +22,14 @@ import type {
   Monitoring,
   ProviderDriver,
 } from './driver';
+import { caClassicDriver } from './drivers/ca-classic';
 import { complyCubeDriver } from './drivers/complycube';
 import { meshDriver } from './drivers/mesh';
 import { withConformanceStack, type ConformanceRun, type ConformanceStack } from './stack';
 
 const t = useTestConnection();
 
-const DRIVERS: readonly ProviderDriver[] = [meshDriver(), complyCubeDriver()];
+const DRIVERS: readonly ProviderDriver[] = [meshDriver(), complyCubeDriver(), caClassicDriver()];
 
 // --- The table's vocabulary -------------------------------------------------------------------------
 
@@ -121,11 +122,20 @@ const SCENARIOS: readonly Scenario[] = [
       byProvider: {
         mesh: [],
         complycube: [inReview({ escalated: true, monitoring: 'on' }), { withdraw: true }],
+        // No prohibition either: its worst answer (a high-risk potential match) waits for its analyst.
+        'ca-classic': [inReview({ monitoring: 'on' }), { withdraw: true }],
       },
     },
     expect: {
       byProvider: {
         mesh: { state: 'REJECTED', monitoring: 'off', escalated: false, neverApproved: true, holdings: ONE },
+        'ca-classic': {
+          state: 'WITHDRAWN',
+          monitoring: 'off',
+          escalated: false,
+          neverApproved: true,
+          holdings: ONE,
+        },
         complycube: {
           state: 'WITHDRAWN',
           monitoring: 'off',
@@ -164,6 +174,8 @@ const SCENARIOS: readonly Scenario[] = [
       byProvider: {
         mesh: [inReview({ escalated: true, monitoring: 'on' }), { withdraw: true }],
         complycube: [],
+        // The retry looks first (our tag on the search) and reads the lost search back.
+        'ca-classic': [],
       },
     },
     expect: {
@@ -184,6 +196,14 @@ const SCENARIOS: readonly Scenario[] = [
           recoveredFromDuplicate: true,
           holdings: ONE,
           faultsAtLeast: { lostResponses: 2 },
+        },
+        'ca-classic': {
+          state: 'APPROVED',
+          monitoring: 'on',
+          escalated: false,
+          recoveredFromDuplicate: true,
+          holdings: ONE,
+          faultsAtLeast: { lostResponses: 1 },
         },
       },
     },

@@ -40,6 +40,7 @@ export function conformanceDefaults(driver: ProviderDriver): OnboardingDefaults 
     providers: {
       mesh: { screeningProfile: 'sandbox-default' },
       complycube: { screeningProfile: 'standard_screening_check' },
+      'ca-classic': { screeningProfile: 'sandbox-standard' },
     },
   };
 }
@@ -79,6 +80,7 @@ export async function withConformanceStack(
     await driver.start({
       meshUrl: bridge.url,
       complyCubeUrl: new URL(COMPLYCUBE_WEBHOOK_ROUTE, bridge.url).href,
+      caClassicUrl: bridge.caClassicUrl(driver.bridgeSecrets.caClassicTokens?.[0] ?? 'off'),
     });
     try {
       const client = new OnboardingClient({ client: t.client, taskQueue });

@@ -92,6 +92,8 @@ describe('versioning behaviour of each workflow type', () => {
       complyCubeWebhookHealth: 'AUTO_UPGRADE',
       coreCustomerOnboarding: 'PINNED',
       coreCustomerReview: 'PINNED',
+      reconcileAbandonedScreening: 'AUTO_UPGRADE',
+      caClassicSearchEvents: 'AUTO_UPGRADE',
     });
     expect(Object.keys(workflows).sort()).toEqual(Object.keys(VERSIONING_BEHAVIOR).sort());
     for (const fn of Object.values(workflows)) {

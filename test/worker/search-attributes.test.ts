@@ -25,7 +25,7 @@ describe('search attributes on the namespace', () => {
   it('tells an operator the exact commands', () => {
     const list = defineSearchAttributeKey('KycTags', SearchAttributeType.KEYWORD_LIST);
     expect(searchAttributeCommands(CUSTOM_SEARCH_ATTRIBUTES.slice(-1), 'default')).toEqual([
-      'temporal operator search-attribute create --name KycCoreState --type Keyword',
+      'temporal operator search-attribute create --name KycProviderOutage --type Bool',
     ]);
     expect(searchAttributeCommands([list], 'kyc')).toEqual([
       'temporal operator search-attribute create --namespace kyc --name KycTags --type KeywordList',

@@ -131,6 +131,24 @@ const CHECKLIST: readonly (readonly [branch: string, workflowType: string, files
     ['complycube-not-processed-escalated-withdrawn.json'],
   ],
   [
+    "Tenants: the primary (CA classic, the tenant's own account) unavailable past the failover window: screened at the Mesh fallback, the primary reconciled",
+    'onboardCustomer',
+    [
+      'tenants-failover-primary-down-screened-at-fallback.json',
+      'ca-classic-hits-analyst-approves-by-webhook.json',
+    ],
+  ],
+  [
+    'reconcileAbandonedScreening: the customer found at the abandoned provider once it is back, its monitoring switched off',
+    'reconcileAbandonedScreening',
+    ['reconcile-abandoned-screening-found-monitoring-off.json'],
+  ],
+  [
+    'caClassicSearchEvents (recorded open, idle): a webhook re-read the search and handed the decision to the onboarding',
+    'caClassicSearchEvents',
+    ['ca-classic-search-events-onboarding-decided.json'],
+  ],
+  [
     "complyCubeCheckEvents (recorded open, idle): two reads of the check handed to the onboarding; a monitoring event starting a review, the ended onboarding's signals refused",
     'complyCubeCheckEvents',
     [

@@ -107,11 +107,29 @@ export const CUSTOMER_READ: ActivityOptions = {
  * summary for the Web UI's event history.
  */
 export function providerActivities(
-  options: { awaitScreeningOnCancel?: boolean; provider?: ScreeningProviderName | undefined } = {},
+  options: {
+    awaitScreeningOnCancel?: boolean;
+    provider?: ScreeningProviderName | undefined;
+    /** The tenant's account at the provider (its own queue and budget); the worker's own when absent. */
+    account?: string | undefined;
+    /**
+     * How long create-and-screen may take, queueing, attempts and back-off together, before the run
+     * counts the provider unavailable (failover); without it, retried until the provider answers.
+     */
+    screeningWindowMs?: number;
+  } = {},
 ) {
   const provider = options.provider ?? DEFAULT_SCREENING_PROVIDER;
-  const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider);
-  const screening = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
+  const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider, options.account);
+  const unbounded = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
+  const screening =
+    options.screeningWindowMs === undefined
+      ? unbounded
+      : {
+          ...unbounded,
+          scheduleToCloseTimeout: options.screeningWindowMs,
+          startToCloseTimeout: Math.min(30_000, options.screeningWindowMs),
+        };
   const label = SCREENING_PROVIDER_NAMES[provider];
   return {
     provider,

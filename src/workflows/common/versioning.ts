@@ -16,6 +16,9 @@ export const VERSIONING_BEHAVIOR = {
   complyCubeWebhookHealth: 'AUTO_UPGRADE',
   coreCustomerOnboarding: 'PINNED',
   coreCustomerReview: 'PINNED',
+  reconcileAbandonedScreening: 'AUTO_UPGRADE',
+  // Lives as long as its search may send events (months): it must not hold an old version's workers.
+  caClassicSearchEvents: 'AUTO_UPGRADE',
 } as const satisfies Record<string, VersioningBehavior>;
 
 /**

@@ -96,6 +96,7 @@ interface CoreRun {
   continueAsNew(continuation: CoreContinuation): Promise<never>;
   terms: Pick<CoreTerms, 'pollIntervalMs' | 'reviewDeadlineMs'>;
   provider: ScreeningProviderName | undefined;
+  account: string | undefined;
   screeningCustomerId: string | undefined;
   deadlineAt: number;
 }
@@ -221,6 +222,7 @@ async function watchScans(run: CoreRun, inbox: Inbox): Promise<void> {
       externalIdentifier: status.externalIdentifier,
       ...(run.screeningCustomerId !== undefined && { customerIdentifier: run.screeningCustomerId }),
       ...(run.provider !== undefined && { provider: run.provider }),
+      ...(run.account !== undefined && { account: run.account }),
       reason,
       requestId,
     });
@@ -360,6 +362,7 @@ export async function coreCustomerOnboarding(input: CoreCustomerInput): Promise<
     status,
     terms: input.terms,
     provider: input.screening?.provider,
+    account: input.screening?.account,
     screeningCustomerId: input.screening?.customerIdentifier,
     deadlineAt: continued?.deadlineAt ?? Date.now() + input.terms.reviewDeadlineMs,
     ...(continued !== undefined && { pepAccepted: continued.pepAccepted }),
@@ -507,6 +510,7 @@ export async function coreCustomerReview(input: CoreReviewInput): Promise<CoreSt
         status,
         terms,
         provider: input.provider,
+        account: input.account,
         screeningCustomerId: undefined,
         deadlineAt: continued.deadlineAt,
         pepAccepted: continued.pepAccepted,
@@ -538,6 +542,7 @@ export async function coreCustomerReview(input: CoreReviewInput): Promise<CoreSt
       status,
       terms,
       provider: input.provider,
+      account: input.account,
       screeningCustomerId: undefined,
       deadlineAt: Date.now() + reviewDeadlineMs,
       // The continuation carries the resolved durations: no second local activity.

@@ -104,7 +104,7 @@ export async function monitoringCaseReview(
 
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
 
-  const provider = providerActivities({ provider: input.provider });
+  const provider = providerActivities({ provider: input.provider, account: input.account });
   const checkInterval = input.caseCheckIntervalMs ?? DEFAULT_CASE_CHECK_INTERVAL_MS;
 
   async function checkCase(): Promise<void> {
@@ -178,6 +178,7 @@ function offboardingFor(input: MonitoringCaseReviewInput) {
     externalIdentifier: input.externalIdentifier,
     ...(input.customerIdentifier !== undefined && { customerIdentifier: input.customerIdentifier }),
     ...(input.provider !== undefined && { provider: input.provider }),
+    ...(input.account !== undefined && { account: input.account }),
     reason: `NEGATIVE decision on monitoring case ${input.caseIdentifier}`,
     requestId: `monitoring-case-${input.caseIdentifier}`,
   });

@@ -54,6 +54,20 @@ export function countDecisionIgnored(why: string): void {
     .add(1, { reason: why });
 }
 
+/**
+ * Counts a run that found every screening provider of its chain unavailable (KycProviderOutage turning
+ * true): the alert's signal. Labelled by tenant only.
+ */
+export function countProviderOutage(tenant: string | undefined): void {
+  metricMeter
+    .createCounter(
+      'kyc_screening_provider_outage',
+      'onboardings',
+      'Onboardings waiting in SCREENING because every screening provider of their tenant was unavailable',
+    )
+    .add(1, { tenant: tenant ?? 'default' });
+}
+
 /** The run's current details (Temporal markdown) for the Web UI: state, flags, levels, identifiers. */
 export function showStatus(status: OnboardingStatus): void {
   setCurrentDetails(currentDetails(status));

@@ -30,10 +30,16 @@ import {
   type OnboardingState,
   type OnboardingStatus,
   type OnboardingTerms,
+  type ScreeningLink,
 } from '../../contracts/onboarding';
+import { caClassicSearchEventsWorkflowId } from '../../contracts/ca-classic';
+import { caClassicSearchEvents } from '../screening/ca-classic-search-events';
+import { screenWithFailover } from './failover';
 import {
   kycExternalIdentifier,
   kycOnboardingState,
+  kycProviderOutage,
+  kycTenant,
   kycReviewOverdue,
   kycRiskLevel,
   kycRiskRoute,
@@ -140,12 +146,30 @@ export async function onboardCustomer(
   const portTerms = continuation === undefined && since(PATCHES.screeningPort);
   // Asked here for the same reason: the risk score before screening, the core-banking customer after approval.
   const aroundScreening = since(PATCHES.riskAndCore);
+  // And this one: tenants, each run's chain of providers and its failover.
+  const withTenants = since(PATCHES.tenantsAndFailover);
   let officerDecides = continuation?.officerDecides === true;
   let enhancedAfterScreening = continuation?.enhancedAfterScreening === true;
   let terms: OnboardingTerms | undefined = continuation?.terms;
-  // The provider that screens this run; every later call goes to it (runs recorded before the port: Mesh).
-  const providerOf = (): ScreeningProviderName => terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
-  let provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
+  // The provider (and account) in use: the one that screened, or the one being asked; every later call goes
+  // to it. Runs recorded before the port: Mesh; before tenants: the terms' provider on the worker's account.
+  let inUse: ScreeningLink | undefined = continuation?.terms.screeningChain?.find(
+    (link) => link.provider === (continuation.status.failover?.screenedBy ?? continuation.terms.provider),
+  );
+  const providerOf = (): ScreeningProviderName =>
+    inUse?.provider ?? terms?.provider ?? DEFAULT_SCREENING_PROVIDER;
+  const accountOf = (): string | undefined => inUse?.account;
+  const withAccount = (): { account?: string } => {
+    const account = accountOf();
+    return account !== undefined ? { account } : {};
+  };
+  const providerFor = () =>
+    providerActivities({
+      awaitScreeningOnCancel: recordsTerms,
+      provider: providerOf(),
+      account: accountOf(),
+    });
+  let provider = providerFor();
   const providerName = () => SCREENING_PROVIDER_NAMES[providerOf()];
   const policy = (): OnboardingPolicy => terms?.policy ?? policyOf(input.policy);
 
@@ -285,11 +309,11 @@ export async function onboardCustomer(
   }
 
   /** The extensive profile for the enhanced route (where the provider has one), the standard one otherwise. */
-  function profileFor(runTerms: OnboardingTerms): string {
-    const extensive = runTerms.extensiveScreeningConfigurationIdentifier;
-    return status.mandatoryReview === true && extensive !== undefined
-      ? extensive
-      : runTerms.screeningConfigurationIdentifier;
+  function profileFor(runTerms: OnboardingTerms, link: ScreeningLink | undefined = inUse): string {
+    const extensive =
+      link !== undefined ? link.extensiveProfile : runTerms.extensiveScreeningConfigurationIdentifier;
+    const standard = link !== undefined ? link.screeningProfile : runTerms.screeningConfigurationIdentifier;
+    return status.mandatoryReview === true && extensive !== undefined ? extensive : standard;
   }
 
   /**
@@ -310,11 +334,32 @@ export async function onboardCustomer(
       screeningProfile = profileFor(runTerms);
     }
     try {
-      screening = await untilDone(provider.screening.createAndScreen, {
-        customer,
-        screeningConfigurationIdentifier: screeningProfile ?? runTerms.screeningConfigurationIdentifier,
-        monitoringEnabled: runTerms.monitoringEnabled,
-      });
+      if (withTenants && runTerms.screeningChain !== undefined) {
+        const screened = await screenWithFailover({
+          terms: runTerms,
+          status,
+          customer,
+          profileOf: (link) => {
+            screeningProfile = profileFor(runTerms, link);
+            return screeningProfile;
+          },
+          awaitScreeningOnCancel: recordsTerms,
+          onProvider: (link) => {
+            if (link === inUse) return;
+            inUse = link;
+            provider = providerFor();
+            upsertSearchAttributes([{ key: kycScreeningProvider, value: link.provider }]);
+          },
+          show,
+        });
+        screening = screened.screening;
+      } else {
+        screening = await untilDone(provider.screening.createAndScreen, {
+          customer,
+          screeningConfigurationIdentifier: screeningProfile ?? runTerms.screeningConfigurationIdentifier,
+          monitoringEnabled: runTerms.monitoringEnabled,
+        });
+      }
     } catch (err) {
       if (isCancellation(err) && recordsTerms) throw err;
       enter('FAILED', `${providerName()} refused create-and-screen (${failureTypeOf(err)})`);
@@ -340,6 +385,7 @@ export async function onboardCustomer(
     }
     if (screening.caseIdentifier !== undefined) status.case = { caseIdentifier: screening.caseIdentifier };
     show();
+    await watchSearch(screeningIdentifier);
 
     // An earlier attempt screened other data: the request's data is what the customer gave, apply it.
     if (screening.recovery?.storedCustomerDiffers === true) await applyRequestedData();
@@ -421,6 +467,7 @@ export async function onboardCustomer(
     screeningIdentifier = newScreening;
     if (!isFinal(status)) status.case = { caseIdentifier: newScreening };
     show();
+    await watchSearch(newScreening, true);
     if (previous === undefined || !status.monitoringEnabled) return;
     try {
       await untilDone(provider.customerChange.setMonitoring, {
@@ -433,6 +480,32 @@ export async function onboardCustomer(
       log.warn('monitoring of the replaced screening could not be switched off', {
         failureType: failureTypeOf(err),
       });
+    }
+  }
+
+  /**
+   * A ComplyAdvantage classic search gets its event inbox as soon as it exists: the bridge can route the
+   * search's webhooks (most of which name only the search) to it, and it knows whose search it is.
+   */
+  async function watchSearch(searchId: string | undefined, readAtStart = false): Promise<void> {
+    if (!withTenants || providerOf() !== 'ca-classic' || searchId === undefined) return;
+    const account = accountOf() ?? 'default';
+    try {
+      await startChild(caClassicSearchEvents, {
+        workflowId: caClassicSearchEventsWorkflowId(account, searchId),
+        args: [
+          {
+            searchId,
+            account,
+            externalIdentifier: status.externalIdentifier,
+            ...(readAtStart && { readAtStart }),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      // The bridge started it first with an event: it learns the customer from the read or the event.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
 
@@ -466,7 +539,8 @@ export async function onboardCustomer(
           status.offboardingWorkflowId = await startOffboarding({
             externalIdentifier: status.externalIdentifier,
             customerIdentifier,
-            ...(terms?.provider !== undefined && { provider: terms.provider }),
+            ...(terms?.provider !== undefined && { provider: providerOf() }),
+            ...withAccount(),
             reason: 'risk level PROHIBITED after a customer update',
             requestId: `prohibited-${request.requestId ?? `rescore-${status.rescores}`}`,
           });
@@ -914,6 +988,7 @@ export async function onboardCustomer(
             ...(status.customerIdentifier !== undefined && {
               screening: {
                 provider: providerOf(),
+                ...withAccount(),
                 customerIdentifier: status.customerIdentifier,
                 ...(screeningIdentifier !== undefined && { screeningIdentifier }),
               },
@@ -958,8 +1033,16 @@ export async function onboardCustomer(
       terms = await begin();
       status.terms = terms;
       if (portTerms) {
-        provider = providerActivities({ awaitScreeningOnCancel: recordsTerms, provider: providerOf() });
+        inUse = withTenants ? terms.screeningChain?.[0] : undefined;
+        provider = providerFor();
         upsertSearchAttributes([{ key: kycScreeningProvider, value: providerOf() }]);
+      }
+      if (withTenants && terms.tenant !== undefined) {
+        status.tenant = terms.tenant;
+        upsertSearchAttributes([
+          { key: kycTenant, value: terms.tenant },
+          { key: kycProviderOutage, value: false },
+        ]);
       }
       show();
       await screen(terms);

@@ -28,6 +28,8 @@ export const PATCHES = {
   screeningPort: 'onboarding-screening-port',
   /** The risk score chooses the screening before it runs; an approved run starts its core-banking customer. */
   riskAndCore: 'onboarding-risk-and-core',
+  /** Tenants: the run's chain of providers with a fail-closed failover; KycTenant and KycProviderOutage set. */
+  tenantsAndFailover: 'onboarding-tenants-failover',
   /** A re-score to PROHIBITED after onboarding starts the customer's offboarding. */
   offboardOnProhibited: 'customer-update-offboard-on-prohibited',
 } as const;

@@ -33,7 +33,7 @@ export async function offboardCustomer(input: OffboardCustomerInput): Promise<Of
     // No running onboarding (finished long ago, or never here): nothing to withdraw.
     log.info('no running onboarding to withdraw');
   }
-  const provider = providerActivities({ provider: input.provider });
+  const provider = providerActivities({ provider: input.provider, account: input.account });
   const customerIdentifier = await customerIdentifierOf(input, provider);
   await untilDone(provider.customerChange.setMonitoring, {
     customerIdentifier,

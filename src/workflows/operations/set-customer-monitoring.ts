@@ -16,7 +16,7 @@ export async function setCustomerMonitoring(
   input: SetCustomerMonitoringInput,
 ): Promise<SetCustomerMonitoringResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const provider = providerActivities({ provider: input.provider });
+  const provider = providerActivities({ provider: input.provider, account: input.account });
   const customerIdentifier = await customerIdentifierOf(input, provider);
   const result = await untilDone(provider.customerChange.setMonitoring, {
     customerIdentifier,

@@ -9,6 +9,8 @@ export interface OffboardingRequest {
   customerIdentifier?: string;
   /** The provider that screened the customer; Mesh when absent. */
   provider?: ScreeningProviderName;
+  /** The tenant's account at that provider (`status.terms.screeningChain`); the worker's own when absent. */
+  account?: string;
   reason: string;
   /** Names the offboarding: the same request started twice (a replay, a repeat) is one execution. */
   requestId: string;
@@ -28,6 +30,7 @@ export async function startOffboarding(request: OffboardingRequest): Promise<str
           externalIdentifier: request.externalIdentifier,
           ...(request.customerIdentifier !== undefined && { customerIdentifier: request.customerIdentifier }),
           ...(request.provider !== undefined && { provider: request.provider }),
+          ...(request.account !== undefined && { account: request.account }),
           reason: request.reason,
           requestId: request.requestId,
         },

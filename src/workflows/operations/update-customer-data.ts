@@ -16,7 +16,7 @@ import { readRescore } from '../onboarding/recorded-results';
  */
 export async function updateCustomerData(input: UpdateCustomerDataInput): Promise<UpdateCustomerDataResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
-  const provider = providerActivities({ provider: input.provider });
+  const provider = providerActivities({ provider: input.provider, account: input.account });
   const record = await provider.customerRead.getCustomer(
     input.customerIdentifier !== undefined
       ? { customerIdentifier: input.customerIdentifier }
@@ -34,6 +34,7 @@ export async function updateCustomerData(input: UpdateCustomerDataInput): Promis
           externalIdentifier: input.externalIdentifier,
           customerIdentifier: record.customerIdentifier,
           ...(input.provider !== undefined && { provider: input.provider }),
+          ...(input.account !== undefined && { account: input.account }),
           reason: 'risk level PROHIBITED after a customer data update',
           requestId: `prohibited-${input.requestId}`,
         })
