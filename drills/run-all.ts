@@ -16,6 +16,7 @@ import { sigtermDrain } from './sigterm-drain';
 import { drillWorkflowBundle, type Drill } from './support/drill';
 import type { DrillResult } from './support/report';
 import { temporalOutage } from './temporal-outage';
+import { tenantFailover } from './tenant-failover';
 import { webhookStorm } from './webhook-storm';
 import { workerKill } from './worker-kill';
 
@@ -28,6 +29,7 @@ const DRILLS: Drill[] = [
   webhookStorm,
   deploy,
   cosOutage,
+  tenantFailover,
 ];
 const RESULTS_FILE = resultPath('drills');
 

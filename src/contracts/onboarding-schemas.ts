@@ -198,7 +198,8 @@ function resolveTenantTerms(
         ],
       };
     }
-    chain = [link, ...tenant.chain.filter((l) => l.provider !== chosen)];
+    // The input overrides the primary; the tenant's fallbacks still stand behind it.
+    chain = [link, ...tenant.chain.slice(1).filter((l) => l.provider !== chosen)];
   }
   const primary = chain[0]!;
   const meshOverride = meshOverrideProblem(primary.provider, input.configuration);

@@ -57,13 +57,18 @@ import {
   type OwnProfiles,
   type ScreeningAccount,
 } from './screening-accounts';
-import { loadCaClassicConfig } from '../providers/ca-classic/config';
+import { CA_CLASSIC_ENV_VARIABLES, loadCaClassicConfig } from '../providers/ca-classic/config';
+import { MESH_ENV_VARIABLES } from '../providers/mesh/config';
+import { COMPLYCUBE_ENV_VARIABLES } from '../providers/complycube/config';
 
 /**
  * `npm run worker`: the workflow worker on TEMPORAL_TASK_QUEUE and the Mesh activity worker on
  * `<queue>-mesh`, whose server-side rate limit keeps every worker of the account together under the
  * provider's budget (src/worker/rate-plan.ts). SIGINT/SIGTERM drain both and exit.
  */
+
+/** A Mesh request may take its 10 s timeout, plus a token fetch. */
+const MIN_SENSIBLE_WINDOW_MS = 15_000;
 
 async function main(): Promise<void> {
   const temporal = loadOrExit(() => loadTemporalConfig());
@@ -99,7 +104,11 @@ async function main(): Promise<void> {
   }
   const cosConfig = loadOrExit(() => loadCosConfig());
   const cosConnection = cosConnectionOf(cosConfig);
-  const tenants = loadOrExit(() => loadTenantsConfig());
+  const tenants = loadOrExit(() =>
+    loadTenantsConfig(process.env, {
+      knownVariables: [...MESH_ENV_VARIABLES, ...COMPLYCUBE_ENV_VARIABLES, ...CA_CLASSIC_ENV_VARIABLES],
+    }),
+  );
   const caClassicOn = loadOrExit(() => loadCaClassicConfig()).apiKey !== undefined;
   // Every onboarding that does not override them starts with these terms; nonsense stops the worker here.
   const defaults = {
@@ -178,6 +187,19 @@ async function main(): Promise<void> {
           .filter((a) => a.provider === provider && a.account === account)
           .map((a) => ({ provider, account, ...a.profiles }))[0];
   const runDefaults = { ...defaults, tenants: loadOrExit(() => tenantTerms(tenants, linkOf)) };
+  for (const [name, tenant] of Object.entries(tenants.tenants)) {
+    // Each attempt is cut at the window: a provider answering slower than it would never screen.
+    if (tenant.failoverAfterMs < MIN_SENSIBLE_WINDOW_MS) {
+      logger.warn(
+        'a failover window shorter than one provider call may take: slow answers count as unavailable',
+        {
+          tenant: name,
+          failoverAfterMs: tenant.failoverAfterMs,
+          atLeastMs: MIN_SENSIBLE_WINDOW_MS,
+        },
+      );
+    }
+  }
 
   // One token for all activities of this process: a token fetch is a Mesh call too.
   const tokenProvider = createTokenProvider({ config: meshConfig, logger });

@@ -183,7 +183,9 @@ export function tenantTerms(
       const link = links(p, tenantAccount(name, tenant, p));
       if (link === undefined) {
         throw new ConfigError([
-          `TENANTS_FILE: tenants.${name}: ${p} is not configured on this worker (set its API key and profile)`,
+          tenants.source === 'defaults'
+            ? `SCREENING_PROVIDER: ${p} is not configured on this worker (set its API key and search profile, e.g. CA_CLASSIC_API_KEY and CA_CLASSIC_SEARCH_PROFILE)`
+            : `TENANTS_FILE: tenants.${name}: ${p} is not configured on this worker (set its API key and profile)`,
         ]);
       }
       return link;

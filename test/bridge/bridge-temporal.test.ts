@@ -2,7 +2,6 @@
  * The bridge against the real Temporal dev server of this jest run (test/global-setup.ts), with the
  * real workflows and typed Mesh fakes behind the activities: what a webhook does to a running workflow.
  */
-import { Client, Connection } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
 import { TemporalUnavailableError } from '../../src/bridge/signaller';
 import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
@@ -15,11 +14,12 @@ import { meshTaskQueue, statusQuery, type OnboardingInput } from '../../src/cont
 import { kycMarkedForOffboarding } from '../../src/contracts/search-attributes';
 import { monitoringCaseWorkflowId, onboardingWorkflowId } from '../../src/contracts/workflow-ids';
 import { onboardCustomer, type monitoringCaseReview } from '../../src/workflows';
+import { withUnreachableSignaller } from '../helpers/temporal-signaller';
 import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 import { bundleOnce } from '../../testkit/bundle';
 import { waitFor } from '../../testkit/wait';
 import { startInProcessBridge, type InProcessBridge } from '../../testkit/bridge';
-import { freePort, TcpProxy } from '../../testkit/net';
+import { TcpProxy } from '../../testkit/net';
 import { externalId } from '../helpers/mesh-sandbox';
 import { FakeMesh } from './fake-mesh';
 import { casePayload, legacySignature, newSecret, signedCaseWebhook } from '../../testkit/webhooks';
@@ -105,15 +105,7 @@ describe('Temporal signaller', () => {
   });
 
   it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const signaller = createTemporalSignaller({
-      client: new Client({ connection }),
-      namespace: 'default',
-      taskQueue: 'unused',
-      signalTimeoutMs: 1_500,
-      readinessTimeoutMs: 500,
-    });
-    try {
+    await withUnreachableSignaller(async (signaller) => {
       const decision: CaseDecision = {
         caseIdentifier: 'c',
         decisionType: null,
@@ -127,9 +119,7 @@ describe('Temporal signaller', () => {
         signaller.signalMonitoringCase({ caseIdentifier: 'c', externalIdentifier: 'CUST-1' }, decision),
       ).rejects.toBeInstanceOf(TemporalUnavailableError);
       await expect(signaller.isReady()).resolves.toBe(false);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });
 

@@ -607,6 +607,31 @@ describe('source address lists', () => {
     expect(isAllowedAddress(matcher, undefined)).toBe(false);
   });
 
+  const mixed = compileAddressMatcher(
+    parseAddressList(' 52.51.2.160 , 10.0.0.0/8,192.168.1.77/24,2001:DB8::/32, ::1, ::ffff:198.51.100.7,,')
+      .entries,
+  );
+  it.each([
+    ['52.51.2.160', true],
+    ['52.51.2.161', false],
+    ['10.255.0.1', true],
+    ['11.0.0.1', false],
+    ['192.168.1.200', true],
+    ['192.168.2.1', false],
+    ['2001:db8:1::5', true],
+    ['2001:db9::1', false],
+    ['::1', true],
+    // A dual-stack socket reports IPv4 peers as IPv4-mapped IPv6.
+    ['::ffff:10.1.2.3', true],
+    ['::ffff:52.51.2.161', false],
+    ['198.51.100.7', true],
+    ['fe80::1%eth0', false],
+    ['0x34.51.2.160', false],
+    ['', false],
+  ])('%s → allowed %s', (ip, allowed) => {
+    expect(isAllowedAddress(mixed, ip)).toBe(allowed);
+  });
+
   it('name the entries that are neither an address nor a CIDR range', () => {
     expect(parseAddressList('1.2.3.4,1.2.3.4/33,10.1,fe80::1%eth0,host.example')).toEqual({
       ok: false,

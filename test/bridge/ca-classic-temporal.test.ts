@@ -5,13 +5,11 @@
  * the server for (workflow type, ID, task queue, input, signal) — and, for forged webhooks, that it asked
  * nothing.
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, WorkflowNotFoundError, type Payload } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { buildBridge } from '../../src/bridge/app';
 import { CA_CLASSIC_WEBHOOK_ROUTE_PREFIX } from '../../src/bridge/ca-classic-route';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { TemporalUnavailableError } from '../../src/bridge/signaller';
-import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
 import {
   CA_CLASSIC_SEARCH_EVENTS_WORKFLOW_TYPE,
   caClassicSearchEventSignal,
@@ -20,24 +18,15 @@ import {
   type CaClassicSearchEvent,
 } from '../../src/contracts/ca-classic';
 import { Secret } from '../../src/platform/config/secret';
-import { freePort } from '../../testkit/net';
 import { newSecret } from '../../testkit/webhooks';
+import { temporalProbes, withUnreachableSignaller } from '../helpers/temporal-signaller';
 import { uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only (docs/bridge.md, "Tests").
 jest.mock('cookie', () => ({ stringifySetCookie: () => '' }));
 
 const t = useTestConnection();
-
-function signallerOn(taskQueue: string) {
-  return createTemporalSignaller({
-    client: t.client,
-    namespace: t.namespace,
-    taskQueue,
-    signalTimeoutMs: 5_000,
-    readinessTimeoutMs: 1_000,
-  });
-}
+const { signallerOn, signalsOf, inputOf } = temporalProbes(t);
 
 /** A search id no other test (nor an earlier run against the same server) uses. */
 let lastSearchId = Date.now() * 1000;
@@ -54,23 +43,6 @@ function searchEvent(searchId: string, eventId: string, extra: Partial<CaClassic
     receivedAt: new Date().toISOString(),
     ...extra,
   } satisfies CaClassicSearchEvent;
-}
-
-const decode = (payloads: Payload[] | null | undefined): unknown[] =>
-  (payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
-
-/** The signals a run received, in order, decoded. */
-async function signalsOf(handle: WorkflowHandle, runId: string): Promise<[string, unknown[]][]> {
-  const history = await t.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-  return (history.events ?? []).flatMap((e): [string, unknown[]][] => {
-    const a = e.workflowExecutionSignaledEventAttributes;
-    return a === null || a === undefined ? [] : [[a.signalName ?? '', decode(a.input?.payloads)]];
-  });
-}
-
-async function inputOf(workflowId: string, runId: string): Promise<unknown[]> {
-  const history = await t.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  return decode(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads);
 }
 
 describe('Temporal signaller: CA-classic search events', () => {
@@ -176,21 +148,11 @@ describe('Temporal signaller: CA-classic search events', () => {
   });
 
   it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const signaller = createTemporalSignaller({
-      client: new Client({ connection }),
-      namespace: 'default',
-      taskQueue: 'unused',
-      signalTimeoutMs: 1_500,
-      readinessTimeoutMs: 500,
-    });
-    try {
+    await withUnreachableSignaller(async (signaller) => {
       await expect(
         signaller.routeCaClassicEvent(DEFAULT_ACCOUNT, searchEvent('1', '1'.repeat(64))),
       ).rejects.toBeInstanceOf(TemporalUnavailableError);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });
 

@@ -4,12 +4,9 @@
  * exactly what the bridge asked the server for (workflow type, ID, task queue, input, signal).
  */
 import { createHmac } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { buildBridge, COMPLYCUBE_WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { TemporalUnavailableError } from '../../src/bridge/signaller';
-import { createTemporalSignaller } from '../../src/bridge/temporal-signaller';
 import {
   COMPLYCUBE_CHECK_EVENT_WORKFLOW_TYPE,
   complyCubeCheckEventSignal,
@@ -17,44 +14,18 @@ import {
   type ComplyCubeCheckEvent,
 } from '../../src/contracts/screening-provider';
 import { Secret } from '../../src/platform/config/secret';
-import { freePort } from '../../testkit/net';
 import { newSecret } from '../../testkit/webhooks';
+import { temporalProbes, withUnreachableSignaller } from '../helpers/temporal-signaller';
 import { uniqueTaskQueue, uniqueWorkflowId, useTestConnection } from '../helpers/temporal';
 
 // fastify's inject (light-my-request) requires cookie@2, which is ESM-only (docs/bridge.md, "Tests").
 jest.mock('cookie', () => ({ stringifySetCookie: () => '' }));
 
 const t = useTestConnection();
-
-function signallerOn(taskQueue: string) {
-  return createTemporalSignaller({
-    client: t.client,
-    namespace: t.namespace,
-    taskQueue,
-    signalTimeoutMs: 5_000,
-    readinessTimeoutMs: 1_000,
-  });
-}
+const { signallerOn, signalsOf, inputOf } = temporalProbes(t);
 
 function checkEvent(checkId: string, eventId: string, eventType = 'check.completed'): ComplyCubeCheckEvent {
   return { eventId, eventType, checkId, receivedAt: new Date().toISOString() };
-}
-
-const decode = (payloads: Payload[] | null | undefined): unknown[] =>
-  (payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
-
-/** The signals a run received, in order, decoded. */
-async function signalsOf(handle: WorkflowHandle, runId: string): Promise<[string, unknown[]][]> {
-  const history = await t.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-  return (history.events ?? []).flatMap((e): [string, unknown[]][] => {
-    const a = e.workflowExecutionSignaledEventAttributes;
-    return a === null || a === undefined ? [] : [[a.signalName ?? '', decode(a.input?.payloads)]];
-  });
-}
-
-async function inputOf(workflowId: string, runId: string): Promise<unknown[]> {
-  const history = await t.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  return decode(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads);
 }
 
 describe('Temporal signaller: ComplyCube check events', () => {
@@ -117,21 +88,11 @@ describe('Temporal signaller: ComplyCube check events', () => {
   });
 
   it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const signaller = createTemporalSignaller({
-      client: new Client({ connection }),
-      namespace: 'default',
-      taskQueue: 'unused',
-      signalTimeoutMs: 1_500,
-      readinessTimeoutMs: 500,
-    });
-    try {
+    await withUnreachableSignaller(async (signaller) => {
       await expect(signaller.signalComplyCubeCheck(checkEvent('chk_1', 'evt_1'))).rejects.toBeInstanceOf(
         TemporalUnavailableError,
       );
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });
 

@@ -6,7 +6,7 @@
  * the list shows the run as the test needs it before it routes an event.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { buildBridge, COS_WEBHOOK_ROUTE } from '../../src/bridge/app';
 import { createBridgeLogger } from '../../src/bridge/logger';
 import { TemporalUnavailableError } from '../../src/bridge/signaller';
@@ -27,9 +27,9 @@ import {
 import { kycCoreState } from '../../src/contracts/search-attributes';
 import { Secret } from '../../src/platform/config/secret';
 import { bundleOnce } from '../../testkit/bundle';
-import { freePort } from '../../testkit/net';
 import { waitFor } from '../../testkit/wait';
 import { newSecret } from '../../testkit/webhooks';
+import { withUnreachableSignaller } from '../helpers/temporal-signaller';
 import { runWorker, uniqueTaskQueue, useTestConnection } from '../helpers/temporal';
 import {
   coreEventsQuery,
@@ -197,21 +197,11 @@ describe('Temporal signaller: COS customers found through visibility', () => {
   });
 
   it('fails with TemporalUnavailableError within its deadline when nothing listens at the address', async () => {
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-    const signaller = createTemporalSignaller({
-      client: new Client({ connection }),
-      namespace: 'default',
-      taskQueue: 'unused',
-      signalTimeoutMs: 1_500,
-      readinessTimeoutMs: 500,
-    });
-    try {
+    await withUnreachableSignaller(async (signaller) => {
       await expect(signaller.routeCoreEvent(coreEvent(randomUUID()))).rejects.toBeInstanceOf(
         TemporalUnavailableError,
       );
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });
 

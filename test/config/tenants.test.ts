@@ -45,6 +45,17 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('TENANTS_FILE', () => {
+  it('gives tenants without a window of their own SCREENING_FAILOVER_AFTER (default 2m)', () => {
+    const path = file(JSON.stringify({ defaultTenant: 'a', tenants: { a: { primary: 'mesh' } } }));
+    expect(loadTenantsConfig({ TENANTS_FILE: path }).tenants.a?.failoverAfterMs).toBe(120_000);
+    expect(
+      loadTenantsConfig({ TENANTS_FILE: path, SCREENING_FAILOVER_AFTER: '' }).tenants.a?.failoverAfterMs,
+    ).toBe(120_000);
+    expect(
+      loadTenantsConfig({ TENANTS_FILE: path, SCREENING_FAILOVER_AFTER: '45s' }).tenants.a?.failoverAfterMs,
+    ).toBe(45_000);
+  });
+
   it('without a file: one default tenant screened by SCREENING_PROVIDER, failover window from SCREENING_FAILOVER_AFTER', () => {
     expect(loadTenantsConfig({ SCREENING_PROVIDER: 'complycube', SCREENING_FAILOVER_AFTER: '7s' })).toEqual({
       defaultTenant: 'default',
@@ -110,6 +121,23 @@ describe('TENANTS_FILE', () => {
         TENANTS_FILE: file(JSON.stringify({ defaultTenant: 'c', tenants: { c: bad.tenants.c } })),
       }),
     );
+    const typo = problemsOf(() =>
+      loadTenantsConfig(
+        {
+          TENANTS_FILE: file(
+            JSON.stringify({
+              defaultTenant: 'c',
+              tenants: { c: { primary: 'mesh', env: { MESH_PASWORD: 'P' } } },
+            }),
+          ),
+          P: 'x',
+        },
+        { knownVariables: ['MESH_PASSWORD'] },
+      ),
+    );
+    expect(typo).toEqual([
+      expect.stringMatching(/tenants\.c\.env\.MESH_PASWORD: not a variable the mesh section reads/),
+    ]);
     expect(unset).toEqual([
       expect.stringMatching(/tenants\.c\.env\.MESH_CLIENT_SECRET: names C_SECRET, which is not set/),
     ]);

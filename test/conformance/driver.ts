@@ -103,3 +103,20 @@ export function monitoringOf(flags: readonly boolean[]): Monitoring {
   if (flags.every((on) => !on)) return 'off';
   return 'mixed';
 }
+
+/** Tallies a sandbox's fault listing (its control route's `GET …/faults`) into FaultsApplied, by kind. */
+export function faultsAppliedOf(faults: readonly { kind: string; applied: number }[]): FaultsApplied {
+  const applied: FaultsApplied = {
+    lostResponses: 0,
+    rateLimited: 0,
+    serverErrors: 0,
+    droppedWebhooks: 0,
+  };
+  for (const fault of faults) {
+    if (fault.kind === 'lost-response') applied.lostResponses += fault.applied;
+    if (fault.kind === 'rate-limit') applied.rateLimited += fault.applied;
+    if (fault.kind === 'server-error') applied.serverErrors += fault.applied;
+    if (fault.kind === 'drop-webhook') applied.droppedWebhooks += fault.applied;
+  }
+  return applied;
+}

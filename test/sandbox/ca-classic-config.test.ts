@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   CA_CLASSIC_FAULT_KINDS,
@@ -13,10 +11,16 @@ import { loadSandboxConfig, SANDBOX_ENV_VARIABLES } from '../../src/sandbox/conf
 import { freePort } from '../../testkit/net';
 import { waitFor } from '../../testkit/wait';
 import { configProblems } from '../helpers/config';
+import {
+  answers,
+  startSandboxMain,
+  stopSandboxMain,
+  withBusyPort,
+  type StartedSandboxMain,
+} from '../helpers/sandbox-main';
 
 /** SANDBOX_CA_CLASSIC_*, `npm run sandbox` with the classic sandbox, and its docs against the code. */
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const PAGE = readFileSync(join(ROOT, 'docs', 'providers', 'ca-classic-sandbox.md'), 'utf8');
 const SANDBOX_DOC = readFileSync(join(ROOT, 'docs', 'sandbox.md'), 'utf8');
 const VARIABLES = SANDBOX_ENV_VARIABLES.filter((v) => v.startsWith('SANDBOX_CA_CLASSIC_'));
@@ -144,50 +148,20 @@ describe('docs: the ComplyAdvantage classic sandbox', () => {
   });
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/sandbox/main.ts'], {
-    cwd: ROOT,
-    // The other extra sandboxes off, so their default ports do not matter here.
-    env: {
-      PATH: process.env.PATH ?? '',
-      SANDBOX_COMPLYCUBE_PORT: '0',
-      SANDBOX_RISK_PORT: '0',
-      SANDBOX_COS_PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The other extra sandboxes off, so their default ports do not matter here. */
+function startMain(env: Record<string, string>): StartedSandboxMain {
+  return startSandboxMain({
+    SANDBOX_COMPLYCUBE_PORT: '0',
+    SANDBOX_RISK_PORT: '0',
+    SANDBOX_COS_PORT: '0',
+    ...env,
   });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function answers(url: string, init?: RequestInit): Promise<Response | undefined> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return undefined;
-  }
 }
 
 describe('npm run sandbox with the ComplyAdvantage classic sandbox', () => {
-  let running: Started | undefined;
+  let running: StartedSandboxMain | undefined;
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      // SIGTERM first: tsx passes it on to the node process it runs, which SIGKILL would orphan.
-      running.child.kill('SIGTERM');
-      const timer = setTimeout(() => running?.child.kill('SIGKILL'), 10_000);
-      await running.exit;
-      clearTimeout(timer);
-    }
+    await stopSandboxMain(running);
     running = undefined;
   });
 
@@ -240,10 +214,7 @@ describe('npm run sandbox with the ComplyAdvantage classic sandbox', () => {
   });
 
   it('keeps the others running, and says so, when its port is taken', async () => {
-    const busy = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    const busyPort = (busy.address() as { port: number }).port;
-    try {
+    await withBusyPort(async (busyPort) => {
       const meshPort = await freePort();
       running = startMain({ SANDBOX_PORT: String(meshPort), SANDBOX_CA_CLASSIC_PORT: String(busyPort) });
       await waitFor(() => running!.output().includes('ComplyAdvantage classic sandbox not started'), {
@@ -255,8 +226,6 @@ describe('npm run sandbox with the ComplyAdvantage classic sandbox', () => {
       expect((await answers(`http://127.0.0.1:${meshPort}/_sandbox/settings`))?.status).toBe(200);
       running.child.kill('SIGTERM');
       expect(await running.exit).toBe(0);
-    } finally {
-      busy.close();
-    }
+    });
   });
 });

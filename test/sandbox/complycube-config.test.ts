@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   COMPLYCUBE_FAULT_KINDS,
@@ -11,10 +9,16 @@ import { settingsPatchSchema } from '../../src/sandbox/complycube/settings';
 import { loadSandboxConfig, SANDBOX_ENV_VARIABLES } from '../../src/sandbox/config';
 import { freePort } from '../../testkit/net';
 import { configProblems } from '../helpers/config';
+import {
+  answers,
+  startSandboxMain,
+  stopSandboxMain,
+  withBusyPort,
+  type StartedSandboxMain,
+} from '../helpers/sandbox-main';
 import { eventually } from './complycube-client';
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const DOC = readFileSync(join(ROOT, 'docs', 'sandbox.md'), 'utf8');
 
 describe('ComplyCube sandbox configuration (SANDBOX_COMPLYCUBE_*)', () => {
@@ -96,50 +100,17 @@ describe('docs/sandbox.md, the ComplyCube section', () => {
   });
 });
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/sandbox/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function answers(url: string): Promise<Response | undefined> {
-  try {
-    return await fetch(url);
-  } catch {
-    return undefined;
-  }
-}
-
 describe('npm run sandbox with the ComplyCube sandbox', () => {
-  let running: Started | undefined;
+  let running: StartedSandboxMain | undefined;
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      // SIGTERM first: tsx passes it on to the node process it runs, which SIGKILL would orphan.
-      running.child.kill('SIGTERM');
-      const timer = setTimeout(() => running?.child.kill('SIGKILL'), 10_000);
-      await running.exit;
-      clearTimeout(timer);
-    }
+    await stopSandboxMain(running);
     running = undefined;
   });
 
   it('starts both on their ports with the SANDBOX_COMPLYCUBE_* settings, one line each, and stops on SIGTERM', async () => {
     const meshPort = await freePort();
     const ccPort = await freePort();
-    running = startMain({
+    running = startSandboxMain({
       SANDBOX_PORT: String(meshPort),
       SANDBOX_COMPLYCUBE_PORT: String(ccPort),
       SANDBOX_COMPLYCUBE_API_KEY: 'key-from-the-environment',
@@ -178,7 +149,7 @@ describe('npm run sandbox with the ComplyCube sandbox', () => {
 
   it('leaves the ComplyCube sandbox off with SANDBOX_COMPLYCUBE_PORT=0', async () => {
     const meshPort = await freePort();
-    running = startMain({ SANDBOX_PORT: String(meshPort), SANDBOX_COMPLYCUBE_PORT: '0' });
+    running = startSandboxMain({ SANDBOX_PORT: String(meshPort), SANDBOX_COMPLYCUBE_PORT: '0' });
     await eventually(
       async () => ((await answers(`http://127.0.0.1:${meshPort}/_sandbox/settings`))?.ok ? true : undefined),
       'the Mesh sandbox to answer',
@@ -191,12 +162,12 @@ describe('npm run sandbox with the ComplyCube sandbox', () => {
   });
 
   it('keeps the Mesh sandbox running, and says so, when the ComplyCube port is taken', async () => {
-    const busy = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    const busyPort = (busy.address() as { port: number }).port;
-    try {
+    await withBusyPort(async (busyPort) => {
       const meshPort = await freePort();
-      running = startMain({ SANDBOX_PORT: String(meshPort), SANDBOX_COMPLYCUBE_PORT: String(busyPort) });
+      running = startSandboxMain({
+        SANDBOX_PORT: String(meshPort),
+        SANDBOX_COMPLYCUBE_PORT: String(busyPort),
+      });
       await eventually(
         () => (running!.output().includes('ComplyCube sandbox not started') ? true : undefined),
         'the warning',
@@ -206,13 +177,11 @@ describe('npm run sandbox with the ComplyCube sandbox', () => {
       expect((await answers(`http://127.0.0.1:${meshPort}/_sandbox/settings`))?.status).toBe(200);
       running.child.kill('SIGTERM');
       expect(await running.exit).toBe(0);
-    } finally {
-      busy.close();
-    }
+    });
   });
 
   it('refuses a malformed SANDBOX_COMPLYCUBE_* value with exit code 2, naming it', async () => {
-    running = startMain({ SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND: 'lots' });
+    running = startSandboxMain({ SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND: 'lots' });
     expect(await running.exit).toBe(2);
     expect(running.output()).toContain(
       'configuration error: SANDBOX_COMPLYCUBE_RATE_LIMIT_PER_SECOND: expected',

@@ -1,34 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../testkit/net';
+import { startSandboxMain, type StartedSandboxMain } from '../helpers/sandbox-main';
 import { eventually } from './sandbox-client';
 
 /** `npm run sandbox` (src/sandbox/main.ts) as a real process, configured only through SANDBOX_* variables. */
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/sandbox/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
 
 describe('npm run sandbox', () => {
-  let running: Started | undefined;
+  let running: StartedSandboxMain | undefined;
   afterEach(async () => {
     if (running && running.child.exitCode === null && running.child.signalCode === null) {
       running.child.kill('SIGKILL');
@@ -46,7 +26,7 @@ describe('npm run sandbox', () => {
 
   it('listens on SANDBOX_PORT with the SANDBOX_* settings, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
-    running = startMain({
+    running = startSandboxMain({
       SANDBOX_PORT: String(port),
       SANDBOX_PASSWORD: 'from-the-environment',
       SANDBOX_TOKEN_EXPIRES_IN: '600',
@@ -97,7 +77,7 @@ describe('npm run sandbox', () => {
   });
 
   it('refuses a malformed environment with one line per problem and exit code 2', async () => {
-    running = startMain({ SANDBOX_PORT: 'four-thousand', SANDBOX_DUPLICATE_SHAPE: 'teapot' });
+    running = startSandboxMain({ SANDBOX_PORT: 'four-thousand', SANDBOX_DUPLICATE_SHAPE: 'teapot' });
     expect(await running.exit).toBe(2);
     expect(running.output()).toContain('configuration error: SANDBOX_PORT: expected a TCP port number');
     expect(running.output()).toContain('configuration error: SANDBOX_DUPLICATE_SHAPE: expected one of');

@@ -125,6 +125,28 @@ describe('tenants', () => {
     });
   });
 
+  it("lets the input choose a provider of the tenant's chain: it replaces the primary, the fallbacks stay", async () => {
+    const mesh = fakeActivities();
+    const caB = fakeActivities();
+    await withTenantWorkers({ mesh, caB }, async (taskQueue) => {
+      const b = await start(taskQueue, {
+        customer: uniqueCustomer(),
+        tenant: 'b',
+        screening: { provider: 'mesh' },
+      });
+      const status = await waitForState(b, 'APPROVED');
+      expect(status.terms?.screeningChain?.map((l) => l.provider)).toEqual(['mesh']);
+      expect(caB.calls).toHaveLength(0);
+      const refused = await start(taskQueue, {
+        customer: uniqueCustomer(),
+        tenant: 'a',
+        screening: { provider: 'complycube' },
+      });
+      await expect(refused.result()).rejects.toThrow();
+      expect((await refused.query<OnboardingStatus>(statusQuery)).state).toBe('FAILED');
+    });
+  });
+
   it('fails a run naming an unknown tenant at once, before any provider call', async () => {
     const mesh = fakeActivities();
     const caB = fakeActivities();
@@ -142,8 +164,11 @@ describe('tenants', () => {
 describe('failover', () => {
   it('screens at the fallback once the primary gave no answer for the window, and reconciles the primary', async () => {
     let primaryUp = false;
+    let firstPrimaryCall: number | undefined;
+    let firstFallbackCall: number | undefined;
     const caB = fakeActivities({
       createAndScreen: () => {
+        firstPrimaryCall ??= Date.now();
         throw ApplicationFailure.retryable('503', 'ServiceUnavailable');
       },
       getCustomer: (input) => {
@@ -155,11 +180,18 @@ describe('failover', () => {
         };
       },
     });
-    const mesh = fakeActivities();
+    const mesh = fakeActivities({
+      createAndScreen: (input) => {
+        firstFallbackCall ??= Date.now();
+        return screeningOutcome({ externalIdentifier: input.customer.external_identifier });
+      },
+    });
     await withTenantWorkers({ mesh, caB }, async (taskQueue) => {
       const customer = uniqueCustomer();
       const handle = await start(taskQueue, { customer, tenant: 'b' });
       const status = await waitForState(handle, 'APPROVED', 30_000);
+      // Given up on only after the whole window without an answer, not when Temporal stopped retrying.
+      expect(firstFallbackCall! - firstPrimaryCall!).toBeGreaterThanOrEqual(1_500 - 50);
       expect(status.screening?.provider).toBe('mesh');
       expect(status.failover).toMatchObject({ primary: 'ca-classic', screenedBy: 'mesh', outage: false });
       expect(status.failover?.giveUps).toBeGreaterThanOrEqual(1);
@@ -195,6 +227,33 @@ describe('failover', () => {
       expect(callsTo(mesh.calls, 'createAndScreen')).toHaveLength(0);
     });
   });
+
+  it('a fallback refusing the data fails the run, and the primary given up on is still reconciled', async () => {
+    const cc = fakeActivities({
+      createAndScreen: down,
+      getCustomer: () => {
+        throw ApplicationFailure.nonRetryable('404', 'ComplyCubeNotFound');
+      },
+    });
+    const mesh = fakeActivities({
+      createAndScreen: () => {
+        throw ApplicationFailure.nonRetryable('400 the data', 'BAD_REQUEST');
+      },
+    });
+    await withTenantWorkers({ mesh, caB: fakeActivities(), cc }, async (taskQueue) => {
+      const customer = uniqueCustomer();
+      const handle = await start(taskQueue, { customer, tenant: 'c' });
+      await expect(handle.result()).rejects.toThrow();
+      const status: OnboardingStatus = await handle.query(statusQuery);
+      expect(status.state).toBe('FAILED');
+      const reconcileId = reconcileWorkflowId(customer.external_identifier, 'complycube');
+      expect(status.failover?.reconciliations).toEqual([{ provider: 'complycube', workflowId: reconcileId }]);
+      // ComplyCube never created the client: nothing to switch off.
+      await expect(t.client.workflow.getHandle(reconcileId).result()).resolves.toMatchObject({
+        found: false,
+      });
+    });
+  }, 60_000);
 
   it('with every provider down, waits in SCREENING flagged as an outage, never approved, until one answers', async () => {
     let meshUp = false;

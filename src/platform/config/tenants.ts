@@ -39,8 +39,10 @@ const PROVIDER_PREFIXES: Record<ScreeningProviderName, string> = {
 
 const envSchema = z.object({
   TENANTS_FILE: z.string().min(1).optional(),
-  SCREENING_FAILOVER_AFTER: envField.duration('5s').refine((ms) => ms > 0, {
-    error: 'expected a duration greater than zero, e.g. 5s',
+  // Counts queueing too (the account's rate limit): long enough for a burst and a slow answer, so only a
+  // provider that does not answer for this long is given up on.
+  SCREENING_FAILOVER_AFTER: envField.duration('2m').refine((ms) => ms > 0, {
+    error: 'expected a duration greater than zero, e.g. 2m',
   }),
   SCREENING_PROVIDER: z
     .enum(SCREENING_PROVIDERS, { error: `expected one of ${SCREENING_PROVIDERS.join(', ')}` })
@@ -56,15 +58,16 @@ const variableName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, {
   error: 'expected an environment variable name, e.g. TENANT_B_CA_CLASSIC_API_KEY',
 });
 
-function fileSchema(defaultFailoverAfter: string) {
+function fileSchema(defaultFailoverAfterMs: number, knownVariables: ReadonlySet<string> | undefined) {
   const tenant = z
     .strictObject({
       primary: provider,
       fallbacks: z.array(provider).default([]),
       failoverAfter: z
-        .string({ error: 'expected a duration like 5s or 2m' })
-        .default(defaultFailoverAfter)
+        .string({ error: 'expected a duration like 30s or 2m' })
+        .optional()
         .transform((text, ctx) => {
+          if (text === undefined) return defaultFailoverAfterMs;
           const ms = parseDuration(text);
           if (ms === undefined || ms <= 0) {
             ctx.addIssue({ code: 'custom', message: 'expected a duration greater than zero, like 5s or 2m' });
@@ -86,6 +89,14 @@ function fileSchema(defaultFailoverAfter: string) {
       }
       for (const variable of Object.keys(ctx.value.env)) {
         const owner = SCREENING_PROVIDERS.find((p) => variable.startsWith(PROVIDER_PREFIXES[p]));
+        if (owner !== undefined && knownVariables !== undefined && !knownVariables.has(variable)) {
+          ctx.issues.push({
+            code: 'custom',
+            path: ['env', variable],
+            message: `not a variable the ${owner} section reads (a typo would give the tenant an account of its own)`,
+            input: variable,
+          });
+        }
         if (owner === undefined) {
           ctx.issues.push({
             code: 'custom',
@@ -132,8 +143,12 @@ function fileSchema(defaultFailoverAfter: string) {
  */
 export function loadTenantsConfig(
   env: Env = process.env,
-  // The bridge reads only the webhook tokens: it need not hold every tenant's API keys.
-  options: { requireMapped?: boolean } = {},
+  options: {
+    // The bridge reads only the webhook tokens: it need not hold every tenant's API keys.
+    requireMapped?: boolean;
+    /** Every provider variable there is (the worker passes the sections' lists): `env` keys are checked against it. */
+    knownVariables?: readonly string[];
+  } = {},
 ): TenantsConfig {
   const base = parseEnv(envSchema, env);
   if (base.TENANTS_FILE === undefined) {
@@ -168,8 +183,8 @@ export function loadTenantsConfig(
       `TENANTS_FILE: ${path} is neither JSON nor YAML (${(err as Error).message.split('\n')[0]})`,
     ]);
   }
-  const defaultFailoverAfter = env.SCREENING_FAILOVER_AFTER ?? '5s';
-  const parsed = fileSchema(defaultFailoverAfter).safeParse(raw);
+  const known = options.knownVariables !== undefined ? new Set(options.knownVariables) : undefined;
+  const parsed = fileSchema(base.SCREENING_FAILOVER_AFTER, known).safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(formatZodIssues(parsed.error).map((line) => `TENANTS_FILE ${path}: ${line}`));
   }

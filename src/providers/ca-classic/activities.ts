@@ -167,6 +167,9 @@ interface Flow<A> {
   continues(step: ScreeningResume): ScreeningContinues;
 }
 
+/** How many listed searches a lookup by external identifier reads to find the one that is ours. */
+const MAX_LOOKUP_READS = 5;
+
 export function createCaClassicActivities(deps: CaClassicActivityDeps): ScreeningActivities {
   const { api } = deps;
   const tagName = deps.config.tagName;
@@ -529,15 +532,29 @@ export function createCaClassicActivities(deps: CaClassicActivityDeps): Screenin
       const page = await call(() =>
         api.listSearches({ tags, sort_by: 'created_at', sort_dir: 'asc', per_page: MAX_PER_PAGE }),
       );
-      const search = page.find((item) => ownershipOf(item, externalIdentifier, tagName) === 'ours');
-      if (search === undefined) {
+      const candidates = page.filter((item) => ownershipOf(item, externalIdentifier, tagName) !== 'theirs');
+      const listed = candidates.find((item) => ownershipOf(item, externalIdentifier, tagName) === 'ours');
+      if (listed !== undefined) return recordOf(listed, 'listSearches');
+      // List items may carry neither client_ref nor tags (the reference's list sample shows neither): the
+      // search itself says whose it is. A lookup is rare (a reconciliation after a failover), so it may
+      // read a few candidates in one activity.
+      for (const candidate of candidates.slice(0, MAX_LOOKUP_READS)) {
+        const full = await call(() => api.getSearch(candidate.id));
+        if (ownershipOf(full, externalIdentifier, tagName) === 'ours') return recordOf(full, 'getSearch');
+      }
+      if (candidates.length === 0) {
         throw finalFailure(
           'CaClassicNotFound',
-          `ComplyAdvantage classic getCustomer: no search proven ours (client_ref or tag ${tagName}) among the ${page.length} listed for this external identifier`,
+          `ComplyAdvantage classic getCustomer: no search listed under tag ${tagName} for this external identifier`,
           'listSearches',
         );
       }
-      return recordOf(search, 'listSearches');
+      // Listed under our tag but never proven ours: not "nothing there" (fail closed: someone looks).
+      throw finalFailure(
+        'CaClassicLookupUnproven',
+        `ComplyAdvantage classic getCustomer: ${candidates.length} search(es) listed under tag ${tagName}, none proven ours by client_ref or tag`,
+        'getSearch',
+      );
     },
   };
 }

@@ -119,6 +119,7 @@ export type CaClassicErrorKind =
   | 'CaClassicSearchProfileMissing' // no profile in the input and CA_CLASSIC_SEARCH_PROFILE unset (final)
   | 'CaClassicClientRefUnknown' // a search read back without `client_ref` (or our tag): not provably ours (final)
   | 'CaClassicLookupUnsupported' // a lookup by external identifier without CA_CLASSIC_TAG_NAME (final)
+  | 'CaClassicLookupUnproven' // searches listed under our tag, none proven ours when read (final)
   | 'CaClassicInvalidResume'; // a `resume` this adapter did not write (final)
 
 export interface CaClassicErrorDetails {

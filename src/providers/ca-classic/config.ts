@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, envField, parseEnv, type Env } from '../../platform/config/env';
 import { Secret } from '../../platform/config/secret';
-import {
-  CaClassicSourcesError,
-  DEFAULT_CA_CLASSIC_WEBHOOK_SOURCES,
-  parseCaClassicSources,
-  type CaClassicSources,
-} from './sources';
 
 /**
  * The ComplyAdvantage classic section of the environment (docs/providers/ca-classic.md): the only place its
@@ -26,13 +20,6 @@ export interface CaClassicConfig {
   /** The account's budget in requests per minute, enforced by the `<queue>-ca-classic` task queue. */
   rateLimitPerMinute: number;
   /**
-   * The secret last segment of the bridge's webhook path (`/webhooks/complyadvantage-classic/<token>`); more
-   * than one while the URL is being changed. Empty: the classic webhook route is off.
-   */
-  webhookTokens: readonly Secret[];
-  /** The addresses classic webhooks are accepted from (the webhooks are unsigned). */
-  webhookSources: CaClassicSources;
-  /**
    * A tag name pre-created in the web app: every search then carries `{<name>: <external identifier>}`,
    * which proves a search ours and lets a lost create, or a customer, be found by `GET /searches?tags=`.
    */
@@ -46,9 +33,6 @@ const profileSlug = (example: string) =>
     error: `expected a search profile slug from the ComplyAdvantage web app (letters, digits, - _ .), e.g. ${example}`,
   });
 
-/** The last segment of the webhook path: URL-safe without encoding, long enough not to be guessed. */
-const WEBHOOK_TOKEN = /^[A-Za-z0-9._~-]{16,100}$/;
-
 const schema = z.object({
   CA_CLASSIC_BASE_URL: envField.url().default(DEFAULT_CA_CLASSIC_BASE_URL),
   CA_CLASSIC_API_KEY: z.string().optional(),
@@ -56,45 +40,10 @@ const schema = z.object({
   CA_CLASSIC_EXTENSIVE_SEARCH_PROFILE: profileSlug('my-enhanced-profile').optional(),
   // Unverified third-party figures: about 600/min, 300/min for sandbox accounts; the lower by default.
   CA_CLASSIC_RATE_LIMIT_PER_MINUTE: envField.positiveInt(300, 'requests per minute'),
-  // Several, comma-separated, while the URL is being changed in the web app (it posts every event to every
-  // URL); the same rule as the bridge's (src/bridge/config.ts), so a value one accepts the other does too.
-  CA_CLASSIC_WEBHOOK_TOKEN: z
-    .string()
-    .transform((raw, ctx) => {
-      const entries = raw
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== '');
-      if (entries.length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            'expected one or more webhook tokens, comma-separated (unset the variable to switch the classic webhook route off)',
-        });
-      }
-      entries.forEach((entry, index) => {
-        if (!WEBHOOK_TOKEN.test(entry)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `token #${index + 1} is not usable: expected 16 to 100 URL-safe characters (letters, digits, - _ . ~), e.g. from openssl rand -hex 32`,
-          });
-        }
-      });
-      return entries.map((entry) => new Secret(entry));
-    })
-    .optional(),
-  CA_CLASSIC_WEBHOOK_SOURCES: z
-    .string()
-    .default(DEFAULT_CA_CLASSIC_WEBHOOK_SOURCES)
-    .transform((text, ctx) => {
-      try {
-        return parseCaClassicSources(text);
-      } catch (err) {
-        if (!(err instanceof CaClassicSourcesError)) throw err;
-        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
-        return z.NEVER;
-      }
-    }),
+  // The webhook route's token(s) and allowed senders: checked and used by the bridge (src/bridge/config.ts),
+  // listed here so a tenant may map them (TENANTS_FILE `env`) and a deployment's variables are known.
+  CA_CLASSIC_WEBHOOK_TOKEN: z.string().optional(),
+  CA_CLASSIC_WEBHOOK_SOURCES: z.string().optional(),
   // Sent as `tags=<name>:<value>` in a comma list: no `:` or `,`, and no spaces (as the web app shows them).
   CA_CLASSIC_TAG_NAME: z
     .string()
@@ -116,8 +65,6 @@ export function loadCaClassicConfig(env: Env = process.env): CaClassicConfig {
     searchProfile: c.CA_CLASSIC_SEARCH_PROFILE,
     extensiveSearchProfile: c.CA_CLASSIC_EXTENSIVE_SEARCH_PROFILE,
     rateLimitPerMinute: c.CA_CLASSIC_RATE_LIMIT_PER_MINUTE,
-    webhookTokens: c.CA_CLASSIC_WEBHOOK_TOKEN ?? [],
-    webhookSources: c.CA_CLASSIC_WEBHOOK_SOURCES,
     tagName: c.CA_CLASSIC_TAG_NAME,
   };
 }

@@ -1,29 +1,19 @@
-import got, { type Got, type Method } from 'got';
-import { parseJsonBody } from '../common/http-status';
+import { createProviderHttp, type ProviderHttpRequest } from '../common/json-http';
 import { silentLogger, systemClock, type Clock, type ProviderLogger } from '../common/logger';
 import type { Secret } from '../../platform/config/secret';
 import { ComplyCubeError } from './api';
 import { errorFieldsOf, errorFromTransport } from './errors';
 
 /**
- * The transport every ComplyCube call goes through (docs/providers/complycube.md, "Authentication"): got
- * 11, JSON in and out, the bare API key as `Authorization` (no `Bearer`), no retries (Temporal owns them,
- * so a call is never repeated twice over), a request timeout, no redirects followed (none are documented,
- * and the key must not travel elsewhere), and one log line per request with the operation, method, route
- * template, status, duration, and on failure ComplyCube's error `type` and `param` only.
+ * The transport every ComplyCube call goes through (docs/providers/complycube.md, "Authentication"): the
+ * shared JSON transport (src/providers/common/json-http.ts: no retries, so a call is never repeated twice
+ * over, a request timeout, no redirects followed: none are documented, and the key must not travel
+ * elsewhere), the bare API key as `Authorization` (no `Bearer`), and on failure ComplyCube's error `type`
+ * and `param` only in the log line.
  */
 
-export interface ComplyCubeHttpRequest {
-  /** The ComplyCubeApi method, e.g. `createClient`; used in errors and logs. */
-  operation: string;
-  method: Method;
-  /** Path template for logs, e.g. `/clients/{id}`: never values that may be personal data. */
-  route: string;
-  /** Relative to COMPLYCUBE_BASE_URL, without a leading slash, already URL-encoded. */
-  path: string;
-  searchParams?: Record<string, string | number>;
-  json?: Record<string, unknown>;
-}
+/** `operation` is the ComplyCubeApi method, e.g. `createClient`; `path` relative to COMPLYCUBE_BASE_URL. */
+export type ComplyCubeHttpRequest = ProviderHttpRequest;
 
 export interface ComplyCubeHttpResponse {
   status: number;
@@ -46,57 +36,15 @@ export function createComplyCubeHttp(options: {
   logger?: ProviderLogger;
   clock?: Clock;
 }): ComplyCubeHttp {
-  const logger = options.logger ?? silentLogger;
-  const clock = options.clock ?? systemClock;
-  const timeoutMs = options.requestTimeoutMs ?? COMPLYCUBE_REQUEST_TIMEOUT_MS;
-  const prefixUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
-  const client: Got = got.extend({
-    prefixUrl,
-    retry: { limit: 0 },
-    timeout: { request: timeoutMs },
-    throwHttpErrors: false,
-    followRedirect: false,
-    responseType: 'text',
-    headers: { accept: 'application/json' },
+  return createProviderHttp({
+    name: 'complycube',
+    baseUrl: options.baseUrl,
+    timeoutMs: options.requestTimeoutMs ?? COMPLYCUBE_REQUEST_TIMEOUT_MS,
+    authorization: () => options.apiKey.reveal(),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+    failureFields: (status, body) => (status >= 400 ? errorFieldsOf(body) : undefined),
+    isProviderError: (error) => error instanceof ComplyCubeError,
+    fromTransport: errorFromTransport,
   });
-
-  return {
-    timeoutMs,
-    async send(request) {
-      const started = clock.now();
-      try {
-        const response = await client(request.path, {
-          method: request.method,
-          headers: { authorization: options.apiKey.reveal() },
-          ...(request.searchParams !== undefined && { searchParams: request.searchParams }),
-          ...(request.json !== undefined && request.method !== 'GET' && { json: request.json }),
-        });
-        const body = parseJsonBody(response.body);
-        const line = {
-          operation: request.operation,
-          method: request.method,
-          route: request.route,
-          status: response.statusCode,
-          durationMs: clock.now() - started,
-        };
-        if (response.statusCode >= 400) {
-          logger.warn('complycube request failed', { ...line, ...errorFieldsOf(body) });
-        } else {
-          logger.debug?.('complycube request', line);
-        }
-        return { status: response.statusCode, body };
-      } catch (error) {
-        const mapped =
-          error instanceof ComplyCubeError ? error : errorFromTransport(request.operation, error, timeoutMs);
-        logger.warn('complycube request failed', {
-          operation: request.operation,
-          method: request.method,
-          route: request.route,
-          error: mapped.kind,
-          durationMs: clock.now() - started,
-        });
-        throw mapped;
-      }
-    },
-  };
 }

@@ -1,6 +1,6 @@
-import got, { type Got } from 'got';
 import type { RiskCheckResult } from '../../contracts/risk';
 import { parseJsonBody } from '../common/http-status';
+import { jsonGot } from '../common/json-http';
 import { silentLogger, systemClock, type Clock, type ProviderLogger } from '../common/logger';
 import { requireRiskApi, type RiskConfig } from './config';
 import { classifyStatus, errorFromTransport, RiskApiError } from './errors';
@@ -41,15 +41,7 @@ export function createRiskClient(options: RiskClientOptions): RiskApi {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.requestTimeoutMs ?? RISK_REQUEST_TIMEOUT_MS;
-  const client: Got = got.extend({
-    prefixUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-    retry: { limit: 0 },
-    timeout: { request: timeoutMs },
-    throwHttpErrors: false,
-    followRedirect: false,
-    responseType: 'text',
-    headers: { accept: 'application/json' },
-  });
+  const client = jsonGot(baseUrl, timeoutMs);
   const route = `/${RISK_CHECK_PATH}`;
 
   return {

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCommonControlRoutes } from '../common/control-routes';
 import { webhookUrlProblem } from '../mesh/webhook-configurations';
 import type { CaClassicContext } from './context';
 import { badRequest, parseBody } from './errors';
 import { parseFault } from './faults';
 import { monitorChange, monitorChangeSchema } from './monitors';
 import { findSearch, renderDetails, updateEntities, updateSearch } from './searches';
-import { applySettingsPatch, cloneSettings, settingsPatchSchema } from './settings';
+import { cloneSettings, settingsPatchSchema } from './settings';
 import { RISK_LEVELS, SEARCH_MATCH_STATUSES, isEntityMatchStatus, type SearchRecord } from './store';
 import type { CaClassicEventName } from './webhooks';
 
@@ -118,28 +119,11 @@ export function registerControlRoutes(app: FastifyInstance, ctx: CaClassicContex
     return { searches: ctx.store.searches.size, monitored };
   };
 
-  app.post(`${p}/reset`, () => {
-    resetSandbox(ctx);
-    return { reset: true, settings: ctx.settings };
-  });
-
-  app.get(`${p}/settings`, () => ctx.settings);
-
-  app.patch(`${p}/settings`, (request) => {
-    ctx.settings = applySettingsPatch(ctx.settings, parseBody(settingsPatchSchema, request.body));
-    return ctx.settings;
-  });
-
-  app.post(`${p}/faults`, (request, reply) => {
-    const fault = ctx.faults.add(parseFault(request.body));
-    return reply.code(201).send({ id: fault.id });
-  });
-
-  app.get(`${p}/faults`, () => ctx.faults.list());
-
-  app.delete(`${p}/faults`, () => {
-    ctx.faults.clear();
-    return { cleared: true };
+  registerCommonControlRoutes(app, p, ctx, {
+    reset: () => resetSandbox(ctx),
+    parseSettingsPatch: (body) => parseBody(settingsPatchSchema, body),
+    parseFault,
+    statsSnapshot: () => ctx.stats.snapshot(held()),
   });
 
   app.get(`${p}/webhooks`, () => ({ urls: ctx.webhooks.configuredUrls() }));
@@ -219,12 +203,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: CaClassicContex
         (q.path === undefined || e.path.startsWith(q.path)) &&
         (q.queryKey === undefined || String(e.queryKey) === q.queryKey),
     );
-  });
-
-  app.get(`${p}/stats`, () => ctx.stats.snapshot(held()));
-
-  app.post(`${p}/stats/reset`, () => {
-    ctx.stats.clear();
-    return ctx.stats.snapshot(held());
   });
 }

@@ -1,6 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { faultLatencySchema, latencyRange, regexSourceSchema, takeFault } from '../common/faults';
+import {
+  faultFiringShape,
+  faultLatencySchema,
+  LATENCY_FAULT_NEEDS_LATENCY,
+  latencyFaultHasLatency,
+  PatternFaultRegistry,
+  requestMatchShape,
+  type PatternFault,
+  type PatternFaultView,
+} from '../common/faults';
 import { parseBody } from './errors';
 
 /**
@@ -29,9 +37,7 @@ const faultSchema = z
     kind: z.enum(CA_CLASSIC_FAULT_KINDS),
     match: z
       .object({
-        method: z.string().min(1).optional(),
-        /** A regular expression source, tested against the request URL or the webhook URL. */
-        path: regexSourceSchema.optional(),
+        ...requestMatchShape,
         /** `drop-webhook` only: `match_status_updated`, `search_status_updated` or `monitored_search_updated`. */
         event: z.string().min(1).optional(),
       })
@@ -40,14 +46,10 @@ const faultSchema = z
     latencyMs: faultLatencySchema.optional(),
     status: z.number().int().min(500).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
-    probability: z.number().min(0).max(1).default(1),
-    count: z.number().int().positive().optional(),
+    ...faultFiringShape,
   })
   .strict()
-  .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
-    error: 'latencyMs is required for a latency fault',
-    path: ['latencyMs'],
-  })
+  .refine(latencyFaultHasLatency, LATENCY_FAULT_NEEDS_LATENCY)
   .refine((f) => f.status === undefined || f.kind === 'server-error' || f.kind === 'down', {
     error: 'only a server-error or down fault takes a status',
     path: ['status'],
@@ -69,31 +71,14 @@ export function parseFault(body: unknown): CaClassicFaultInput {
   return parseBody(faultSchema, body);
 }
 
-export interface CaClassicFault {
-  id: string;
-  kind: CaClassicFaultKind;
-  method: string | undefined;
-  path: RegExp | undefined;
-  pathSource: string | undefined;
-  event: string | undefined;
-  latencyMs: { min: number; max: number };
-  status: number;
+export interface CaClassicFault extends PatternFault<CaClassicFaultKind> {
   retryAfterSeconds: number | undefined;
-  probability: number;
-  remaining: number | undefined;
-  applied: number;
 }
 
 /** A fault as `GET /_sandbox/ca-classic/faults` lists it. */
-export interface CaClassicFaultView {
-  id: string;
-  kind: CaClassicFaultKind;
-  method: string | null;
-  path: string | null;
+export interface CaClassicFaultView extends PatternFaultView<CaClassicFaultKind> {
   event: string | null;
   status: number | null;
-  remaining: number | null;
-  applied: number;
 }
 
 const DEFAULT_STATUS: Partial<Record<CaClassicFaultKind, number>> = {
@@ -102,54 +87,18 @@ const DEFAULT_STATUS: Partial<Record<CaClassicFaultKind, number>> = {
   down: 503,
 };
 
-export class CaClassicFaultRegistry {
-  private faults: CaClassicFault[] = [];
-
-  add(input: CaClassicFaultInput): CaClassicFault {
-    const fault: CaClassicFault = {
-      id: `fault-${randomUUID()}`,
-      kind: input.kind,
-      method: input.match.method?.toUpperCase(),
-      path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
-      pathSource: input.match.path,
+export class CaClassicFaultRegistry extends PatternFaultRegistry<CaClassicFault, CaClassicFaultInput> {
+  protected sandboxFields(
+    input: CaClassicFaultInput,
+  ): Pick<CaClassicFault, 'event' | 'status' | 'retryAfterSeconds'> {
+    return {
       event: input.match.event,
-      latencyMs: latencyRange(input.latencyMs),
       status: input.status ?? DEFAULT_STATUS[input.kind] ?? 0,
       retryAfterSeconds: input.retryAfterSeconds,
-      probability: input.probability,
-      remaining: input.count,
-      applied: 0,
     };
-    this.faults.push(fault);
-    return fault;
-  }
-
-  clear(): void {
-    this.faults = [];
   }
 
   list(): CaClassicFaultView[] {
-    return this.faults.map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      method: f.method ?? null,
-      path: f.pathSource ?? null,
-      event: f.event ?? null,
-      status: f.status === 0 ? null : f.status,
-      remaining: f.remaining ?? null,
-      applied: f.applied,
-    }));
-  }
-
-  /** The first fault of `kind` that matches and fires, consuming one of its `count`. */
-  take(kind: CaClassicFaultKind, method: string, target: string, event?: string): CaClassicFault | undefined {
-    return takeFault(
-      this.faults,
-      kind,
-      (fault) =>
-        (fault.method === undefined || fault.method === method) &&
-        (fault.path === undefined || fault.path.test(target)) &&
-        (fault.event === undefined || fault.event === event),
-    );
+    return this.listWith((f) => ({ event: f.event ?? null, status: f.status === 0 ? null : f.status }));
   }
 }

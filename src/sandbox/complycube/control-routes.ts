@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCommonControlRoutes } from '../common/control-routes';
 import { findCheck, renderCheck, validateMatch } from './checks';
 import type { ComplyCubeContext } from './context';
 import { ComplyCubeError, parseBody } from './errors';
 import { raiseCheckEvent } from './events';
 import { parseFault } from './faults';
 import { newId } from './ids';
-import { applySettingsPatch, cloneSettings, settingsPatchSchema } from './settings';
+import { cloneSettings, settingsPatchSchema } from './settings';
 import { nowIso } from './store';
 import { registerStartWebhooks } from './webhooks';
 
@@ -41,38 +42,12 @@ export function resetSandbox(ctx: ComplyCubeContext): void {
 }
 
 export function registerControlRoutes(app: FastifyInstance, ctx: ComplyCubeContext): void {
-  app.post(`${CONTROL_PREFIX}/reset`, () => {
-    resetSandbox(ctx);
-    return { reset: true, settings: ctx.settings };
-  });
-
-  app.get(`${CONTROL_PREFIX}/settings`, () => ctx.settings);
-
-  app.patch(`${CONTROL_PREFIX}/settings`, (request) => {
-    ctx.settings = applySettingsPatch(ctx.settings, parseBody(settingsPatchSchema, request.body));
-    return ctx.settings;
-  });
-
-  app.post(`${CONTROL_PREFIX}/faults`, (request, reply) => {
-    const fault = ctx.faults.add(parseFault(request.body));
-    return reply.code(201).send({ id: fault.id });
-  });
-
-  app.get(`${CONTROL_PREFIX}/faults`, () =>
-    ctx.faults.list().map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      method: f.method ?? null,
-      path: f.pathSource ?? null,
-      webhookType: f.webhookType ?? null,
-      remaining: f.remaining ?? null,
-      applied: f.applied,
-    })),
-  );
-
-  app.delete(`${CONTROL_PREFIX}/faults`, () => {
-    ctx.faults.clear();
-    return { cleared: true };
+  registerCommonControlRoutes(app, CONTROL_PREFIX, ctx, {
+    reset: () => resetSandbox(ctx),
+    parseSettingsPatch: (body) => parseBody(settingsPatchSchema, body),
+    parseFault,
+    statsSnapshot: () =>
+      ctx.stats.snapshot({ clients: ctx.store.clients.size, checks: ctx.store.checks.size }),
   });
 
   /** Validates every match of the check rejected (`clear`) or confirmed, one by one, like the API would. */
@@ -148,14 +123,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ComplyCubeConte
           (q.webhookId === undefined || e.webhookId === q.webhookId) &&
           (q.resourceId === undefined || e.resourceId === q.resourceId),
       );
-  });
-
-  app.get(`${CONTROL_PREFIX}/stats`, () =>
-    ctx.stats.snapshot({ clients: ctx.store.clients.size, checks: ctx.store.checks.size }),
-  );
-
-  app.post(`${CONTROL_PREFIX}/stats/reset`, () => {
-    ctx.stats.clear();
-    return ctx.stats.snapshot({ clients: ctx.store.clients.size, checks: ctx.store.checks.size });
   });
 }

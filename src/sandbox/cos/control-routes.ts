@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCommonControlRoutes } from '../common/control-routes';
 import { expireAllTokens } from './auth';
 import type { CosContext } from './context';
 import { CosError, parseBody, titleFor } from './errors';
@@ -7,7 +8,7 @@ import { parseFault } from './faults';
 import { findCustomer, renderCustomer } from './customers';
 import { findRegistration, registerStartRegistrations, renderRegistration } from './registrations';
 import { cancelPendingSteps, setScan } from './scans';
-import { applySettingsPatch, cloneSettings, settingsPatchSchema } from './settings';
+import { cloneSettings, settingsPatchSchema } from './settings';
 import { SCAN_STATUSES, type CustomerRecord, type ScanField, type ScanStatus } from './store';
 
 /**
@@ -62,28 +63,21 @@ function applyScans(
 export function registerControlRoutes(app: FastifyInstance, ctx: CosContext): void {
   const p = COS_CONTROL_PREFIX;
 
-  app.post(`${p}/reset`, () => {
-    resetSandbox(ctx);
-    return { reset: true, settings: ctx.settings };
-  });
+  const held = () => {
+    let addresses = 0;
+    let phones = 0;
+    for (const c of ctx.store.customers.values()) {
+      addresses += c.addresses.length;
+      phones += c.phones.length;
+    }
+    return { customers: ctx.store.customers.size, addresses, phones };
+  };
 
-  app.get(`${p}/settings`, () => ctx.settings);
-
-  app.patch(`${p}/settings`, (request) => {
-    ctx.settings = applySettingsPatch(ctx.settings, parseBody(settingsPatchSchema, request.body));
-    return ctx.settings;
-  });
-
-  app.post(`${p}/faults`, (request, reply) => {
-    const fault = ctx.faults.add(parseFault(request.body));
-    return reply.code(201).send({ id: fault.id });
-  });
-
-  app.get(`${p}/faults`, () => ctx.faults.list());
-
-  app.delete(`${p}/faults`, () => {
-    ctx.faults.clear();
-    return { cleared: true };
+  registerCommonControlRoutes(app, p, ctx, {
+    reset: () => resetSandbox(ctx),
+    parseSettingsPatch: (body) => parseBody(settingsPatchSchema, body),
+    parseFault,
+    statsSnapshot: () => ctx.stats.snapshot(held()),
   });
 
   app.post(`${p}/tokens/expire`, () => ({ expired: expireAllTokens(ctx) }));
@@ -161,22 +155,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: CosContext): vo
     const registration = findRegistration(ctx, request.params.id);
     ctx.events.restart(registration);
     return { ...renderRegistration(registration), queued: registration.queue.length };
-  });
-
-  const held = () => {
-    let addresses = 0;
-    let phones = 0;
-    for (const c of ctx.store.customers.values()) {
-      addresses += c.addresses.length;
-      phones += c.phones.length;
-    }
-    return { customers: ctx.store.customers.size, addresses, phones };
-  };
-
-  app.get(`${p}/stats`, () => ctx.stats.snapshot(held()));
-
-  app.post(`${p}/stats/reset`, () => {
-    ctx.stats.clear();
-    return ctx.stats.snapshot(held());
   });
 }

@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  faultFiringShape,
   faultLatencySchema,
-  latencyRange,
+  LATENCY_FAULT_NEEDS_LATENCY,
+  latencyFaultHasLatency,
+  PatternFaultRegistry,
   pickLatency,
-  regexSourceSchema,
-  takeFault,
+  requestMatchShape,
+  type PatternFault,
+  type PatternFaultView,
 } from '../common/faults';
 import { parseBody } from './errors';
 
@@ -42,9 +45,7 @@ const faultSchema = z
     kind: z.enum(COS_FAULT_KINDS),
     match: z
       .object({
-        method: z.string().min(1).optional(),
-        /** A regular expression source, tested against the request URL or the callback URL. */
-        path: regexSourceSchema.optional(),
+        ...requestMatchShape,
         eventName: z.string().min(1).optional(),
       })
       .strict()
@@ -52,14 +53,10 @@ const faultSchema = z
     latencyMs: faultLatencySchema.optional(),
     status: z.number().int().min(0).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).optional(),
-    probability: z.number().min(0).max(1).default(1),
-    count: z.number().int().positive().optional(),
+    ...faultFiringShape,
   })
   .strict()
-  .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
-    error: 'latencyMs is required for a latency fault',
-    path: ['latencyMs'],
-  })
+  .refine(latencyFaultHasLatency, LATENCY_FAULT_NEEDS_LATENCY)
   .refine(
     (f) =>
       f.status === undefined ||
@@ -89,82 +86,31 @@ const DEFAULT_STATUS: Record<CosFaultKind, number> = {
   'drop-webhook': 0,
 };
 
-export interface CosFault {
-  id: string;
-  kind: CosFaultKind;
-  method: string | undefined;
-  path: RegExp | undefined;
-  pathSource: string | undefined;
-  eventName: string | undefined;
-  latencyMs: { min: number; max: number };
-  status: number;
+/** A COS fault; its `event` is the `match.eventName` a webhook fault matches. */
+export interface CosFault extends PatternFault<CosFaultKind> {
   /** As given; a rate-limit fault announces 1 s when none was. */
   retryAfterSeconds: number | undefined;
-  probability: number;
-  remaining: number | undefined;
-  applied: number;
 }
 
 /** A fault as `GET /_sandbox/cos/faults` lists it. */
-export interface CosFaultView {
-  id: string;
-  kind: CosFaultKind;
-  method: string | null;
-  path: string | null;
+export interface CosFaultView extends PatternFaultView<CosFaultKind> {
   eventName: string | null;
   status: number | null;
-  remaining: number | null;
-  applied: number;
 }
 
-export class CosFaultRegistry {
-  private faults: CosFault[] = [];
-
-  add(input: CosFaultInput): CosFault {
-    const fault: CosFault = {
-      id: `fault-${randomUUID()}`,
-      kind: input.kind,
-      method: input.match.method?.toUpperCase(),
-      path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
-      pathSource: input.match.path,
-      eventName: input.match.eventName,
-      latencyMs: latencyRange(input.latencyMs),
+export class CosFaultRegistry extends PatternFaultRegistry<CosFault, CosFaultInput> {
+  protected sandboxFields(input: CosFaultInput): Pick<CosFault, 'event' | 'status' | 'retryAfterSeconds'> {
+    return {
+      event: input.match.eventName,
       status: input.status ?? DEFAULT_STATUS[input.kind],
       retryAfterSeconds: input.retryAfterSeconds,
-      probability: input.probability,
-      remaining: input.count,
-      applied: 0,
     };
-    this.faults.push(fault);
-    return fault;
-  }
-
-  clear(): void {
-    this.faults = [];
   }
 
   list(): CosFaultView[] {
-    return this.faults.map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      method: f.method ?? null,
-      path: f.pathSource ?? null,
-      eventName: f.eventName ?? null,
+    return this.listWith((f) => ({
+      eventName: f.event ?? null,
       status: f.status === 0 && f.kind !== 'fail-webhook' ? null : f.status,
-      remaining: f.remaining ?? null,
-      applied: f.applied,
     }));
-  }
-
-  /** The first fault of `kind` that matches and fires, consuming one of its `count`. */
-  take(kind: CosFaultKind, method: string, target: string, eventName?: string): CosFault | undefined {
-    return takeFault(
-      this.faults,
-      kind,
-      (fault) =>
-        (fault.method === undefined || fault.method === method) &&
-        (fault.path === undefined || fault.path.test(target)) &&
-        (fault.eventName === undefined || fault.eventName === eventName),
-    );
   }
 }

@@ -88,17 +88,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
     return reply.code(201).send({ id: fault.id });
   });
 
-  app.get('/_sandbox/faults', () =>
-    ctx.faults.list().map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      method: f.method ?? null,
-      path: f.pathSource ?? null,
-      webhookType: f.webhookType ?? null,
-      remaining: f.remaining ?? null,
-      applied: f.applied,
-    })),
-  );
+  app.get('/_sandbox/faults', () => ctx.faults.list());
 
   app.delete('/_sandbox/faults', () => {
     ctx.faults.clear();

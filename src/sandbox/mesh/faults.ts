@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { latencyRange, pickLatency, regexSourceSchema, takeFault } from '../common/faults';
+import {
+  faultFiringShape,
+  LATENCY_FAULT_NEEDS_LATENCY,
+  latencyFaultHasLatency,
+  PatternFaultRegistry,
+  pickLatency,
+  requestMatchShape,
+  type PatternFault,
+  type PatternFaultView,
+} from '../common/faults';
 import { newId } from './ids';
 
 export { pickLatency };
@@ -30,8 +39,7 @@ export const faultSchema = z
   .object({
     match: z
       .object({
-        method: z.string().min(1).optional(),
-        path: regexSourceSchema.optional(),
+        ...requestMatchShape,
         webhookType: z.string().min(1).optional(),
       })
       .strict()
@@ -41,82 +49,39 @@ export const faultSchema = z
     status: z.number().int().min(500).max(599).optional(),
     /** Seconds announced in Ratelimit-Reset by an injected 429. */
     resetSeconds: z.number().int().min(0).optional(),
-    probability: z.number().min(0).max(1).default(1),
-    count: z.number().int().positive().optional(),
+    ...faultFiringShape,
   })
   .strict()
-  .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
-    error: 'latencyMs is required for a latency fault',
-    path: ['latencyMs'],
-  });
+  .refine(latencyFaultHasLatency, LATENCY_FAULT_NEEDS_LATENCY);
 
 export type FaultInput = z.output<typeof faultSchema>;
 /** What `POST /_sandbox/faults` accepts, for typed control clients. */
 export type FaultBody = z.input<typeof faultSchema>;
 
-export interface Fault {
-  id: string;
-  kind: FaultKind;
-  method: string | undefined;
-  path: RegExp | undefined;
-  /** The pattern as given (RegExp.source would show `/` escaped). */
-  pathSource: string | undefined;
-  webhookType: string | undefined;
-  latencyMs: { min: number; max: number };
-  status: number;
+/** A Mesh fault; its `event` is the `match.webhookType` a drop-webhook fault matches (the payload's webhook_type). */
+export interface Fault extends PatternFault<FaultKind> {
   resetSeconds: number;
-  probability: number;
-  remaining: number | undefined;
-  applied: number;
 }
 
-export class FaultRegistry {
-  private faults: Fault[] = [];
+/** A fault as `GET /_sandbox/faults` (and the ComplyCube sandbox's) lists it. */
+export interface FaultView extends PatternFaultView<FaultKind> {
+  webhookType: string | null;
+}
 
-  add(input: FaultInput): Fault {
-    const fault: Fault = {
-      id: newId('fault'),
-      kind: input.kind,
-      method: input.match.method?.toUpperCase(),
-      path: input.match.path === undefined ? undefined : new RegExp(input.match.path),
-      pathSource: input.match.path,
-      webhookType: input.match.webhookType,
-      latencyMs: latencyRange(input.latencyMs),
+export class FaultRegistry extends PatternFaultRegistry<Fault, FaultInput> {
+  protected override newFaultId(): string {
+    return newId('fault');
+  }
+
+  protected sandboxFields(input: FaultInput): Pick<Fault, 'event' | 'status' | 'resetSeconds'> {
+    return {
+      event: input.match.webhookType,
       status: input.status ?? 500,
       resetSeconds: input.resetSeconds ?? 1,
-      probability: input.probability,
-      remaining: input.count,
-      applied: 0,
     };
-    this.faults.push(fault);
-    return fault;
   }
 
-  clear(): void {
-    this.faults = [];
-  }
-
-  get size(): number {
-    return this.faults.length;
-  }
-
-  list(): Fault[] {
-    return [...this.faults];
-  }
-
-  /**
-   * The first fault of `kind` that matches and fires (probability), consuming one of its `count`.
-   * `target` is the request URL, or the delivery URL for drop-webhook.
-   */
-  take(kind: FaultKind, method: string, target: string, webhookType?: string): Fault | undefined {
-    if (this.faults.length === 0) return undefined;
-    return takeFault(
-      this.faults,
-      kind,
-      (fault) =>
-        (fault.method === undefined || fault.method === method) &&
-        (fault.path === undefined || fault.path.test(target)) &&
-        (fault.webhookType === undefined || fault.webhookType === webhookType),
-    );
+  list(): FaultView[] {
+    return this.listWith((f) => ({ webhookType: f.event ?? null }));
   }
 }

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCommonControlRoutes } from '../common/control-routes';
 import type { RiskSandboxContext } from './context';
 import { parseBody, RiskSandboxError } from './errors';
 import { riskFaultSchema } from './faults';
 import type { RiskCheckBody } from './request-schema';
-import { applySettingsPatch, cloneSettings, settingsPatchSchema } from './settings';
+import { cloneSettings, settingsPatchSchema } from './settings';
 import { caseIdFor, type StoredRiskCustomer } from './state';
 
 /**
@@ -67,28 +68,11 @@ export function resetRiskSandbox(ctx: RiskSandboxContext): void {
 export function registerControlRoutes(app: FastifyInstance, ctx: RiskSandboxContext): void {
   const P = RISK_CONTROL_PREFIX;
 
-  app.post(`${P}/reset`, () => {
-    resetRiskSandbox(ctx);
-    return { reset: true, settings: ctx.settings };
-  });
-
-  app.get(`${P}/settings`, () => ctx.settings);
-
-  app.patch(`${P}/settings`, (request) => {
-    ctx.settings = applySettingsPatch(ctx.settings, parseBody(settingsPatchSchema, request.body ?? {}));
-    return ctx.settings;
-  });
-
-  app.post(`${P}/faults`, (request, reply) => {
-    const fault = ctx.faults.add(parseBody(riskFaultSchema, request.body));
-    return reply.code(201).send({ id: fault.id });
-  });
-
-  app.get(`${P}/faults`, () => ctx.faults.list());
-
-  app.delete(`${P}/faults`, () => {
-    ctx.faults.clear();
-    return { cleared: true };
+  registerCommonControlRoutes(app, P, ctx, {
+    reset: () => resetRiskSandbox(ctx),
+    parseSettingsPatch: (body) => parseBody(settingsPatchSchema, body ?? {}),
+    parseFault: (body) => parseBody(riskFaultSchema, body),
+    statsSnapshot: () => ctx.stats.snapshot(ctx.store.customers.size),
   });
 
   app.get<{ Params: { externalId: string } }>(`${P}/customers/:externalId`, (request) => {
@@ -116,12 +100,5 @@ export function registerControlRoutes(app: FastifyInstance, ctx: RiskSandboxCont
   app.get(`${P}/requests`, (request) => {
     const q = request.query as Record<string, unknown>;
     return ctx.requests.list(typeof q.externalId === 'string' ? { externalId: q.externalId } : {});
-  });
-
-  app.get(`${P}/stats`, () => ctx.stats.snapshot(ctx.store.customers.size));
-
-  app.post(`${P}/stats/reset`, () => {
-    ctx.stats.clear();
-    return ctx.stats.snapshot(ctx.store.customers.size);
   });
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { faultLatencySchema, latencyRange, takeFault } from '../common/faults';
+import {
+  FaultRegistryBase,
+  faultLatencySchema,
+  LATENCY_FAULT_NEEDS_LATENCY,
+  latencyFaultHasLatency,
+  latencyRange,
+  takeFault,
+} from '../common/faults';
 import { nonNegativeInt } from '../common/settings';
 
 /**
@@ -34,10 +41,7 @@ export const riskFaultSchema = z
     latencyMs: faultLatencySchema.optional(),
   })
   .strict()
-  .refine((f) => f.kind !== 'latency' || f.latencyMs !== undefined, {
-    error: 'latencyMs is required for a latency fault',
-    path: ['latencyMs'],
-  })
+  .refine(latencyFaultHasLatency, LATENCY_FAULT_NEEDS_LATENCY)
   .refine((f) => f.status === undefined || f.kind === 'server-error', {
     error: 'only a server-error fault takes a status',
     path: ['status'],
@@ -71,11 +75,9 @@ export interface RiskFaultView {
   applied: number;
 }
 
-export class RiskFaultRegistry {
-  private faults: RiskFault[] = [];
-
-  add(input: z.output<typeof riskFaultSchema>): RiskFault {
-    const fault: RiskFault = {
+export class RiskFaultRegistry extends FaultRegistryBase<RiskFault, z.output<typeof riskFaultSchema>> {
+  protected create(input: z.output<typeof riskFaultSchema>): RiskFault {
+    return {
       id: `fault_${randomBytes(6).toString('hex')}`,
       kind: input.kind,
       externalId: input.externalId,
@@ -86,12 +88,6 @@ export class RiskFaultRegistry {
       latencyMs: latencyRange(input.latencyMs),
       applied: 0,
     };
-    this.faults.push(fault);
-    return fault;
-  }
-
-  clear(): void {
-    this.faults = [];
   }
 
   list(): RiskFaultView[] {

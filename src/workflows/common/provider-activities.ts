@@ -102,6 +102,21 @@ export const CUSTOMER_READ: ActivityOptions = {
 };
 
 /**
+ * Create-and-screen within a failover window: schedule-to-close is what is left of the window, and the
+ * back-off is scaled to it (at most a fifth of it), so Temporal keeps retrying until close to its end
+ * instead of giving up when a minute-long back-off would overshoot it.
+ */
+function windowed(preset: ActivityOptions, windowMs: number): ActivityOptions {
+  const step = Math.max(1_000, Math.floor(windowMs / 5));
+  return {
+    ...preset,
+    scheduleToCloseTimeout: windowMs,
+    startToCloseTimeout: Math.min(30_000, windowMs),
+    retry: { initialInterval: Math.min(2_000, step), maximumInterval: Math.min(60_000, step) },
+  };
+}
+
+/**
  * One proxy per preset, bound to the queue of the run's provider on the task queue this run lives on
  * (Mesh unless told otherwise: runs recorded before the port name none); every call carries a one-line
  * summary for the Web UI's event history.
@@ -123,13 +138,7 @@ export function providerActivities(
   const taskQueue = providerTaskQueue(workflowInfo().taskQueue, provider, options.account);
   const unbounded = options.awaitScreeningOnCancel === true ? SCREENING_AWAITED : SCREENING;
   const screening =
-    options.screeningWindowMs === undefined
-      ? unbounded
-      : {
-          ...unbounded,
-          scheduleToCloseTimeout: options.screeningWindowMs,
-          startToCloseTimeout: Math.min(30_000, options.screeningWindowMs),
-        };
+    options.screeningWindowMs === undefined ? unbounded : windowed(unbounded, options.screeningWindowMs);
   const label = SCREENING_PROVIDER_NAMES[provider];
   return {
     provider,
@@ -186,7 +195,7 @@ export async function untilDone<I extends { resume?: ScreeningResume }, R>(
   return result as Exclude<R, { next: ScreeningResume }>;
 }
 
-function hasNext(result: unknown): result is { next: ScreeningResume } {
+export function hasNext(result: unknown): result is { next: ScreeningResume } {
   return typeof result === 'object' && result !== null && 'next' in result && result.next !== undefined;
 }
 

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   log,
   ParentClosePolicy,
+  sleep,
   startChild,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -14,17 +15,19 @@ import type {
   OnboardingTerms,
   ScreeningLink,
 } from '../../contracts/onboarding';
-import type { ScreeningOutcome } from '../../contracts/screening-activities';
+import type { CreateAndScreenInput, ScreeningOutcome } from '../../contracts/screening-activities';
 import type { ScreeningProviderName } from '../../contracts/screening-provider';
 import { kycProviderOutage } from '../../contracts/search-attributes';
 import { reconcileWorkflowId } from '../../contracts/workflow-ids';
 import { failureTypeOf } from '../common/failures';
-import { providerActivities, untilDone } from '../common/provider-activities';
+import { hasNext, providerActivities } from '../common/provider-activities';
 import { reconcileAbandonedScreening } from '../screening/reconcile-abandoned-screening';
 import { countProviderOutage } from './observability';
 
 /** The longest window a provider gets in a long outage: the run asks every provider at least this often. */
 const MAX_WINDOW_MS = 30 * 60_000;
+/** The least a step's call gets when the window is (nearly) spent: one attempt of a quick call. */
+const MIN_CALL_WINDOW_MS = 1_000;
 /** Enough to read what happened; the count says how many there were. */
 const KEPT_GIVE_UPS = 20;
 
@@ -65,19 +68,8 @@ export async function screenWithFailover(
     const windowMs = Math.min(baseWindowMs * 2 ** Math.min(round, 16), MAX_WINDOW_MS);
     for (const link of chain) {
       run.onProvider(link);
-      const provider = providerActivities({
-        awaitScreeningOnCancel: run.awaitScreeningOnCancel,
-        provider: link.provider,
-        account: link.account,
-        screeningWindowMs: windowMs,
-      });
       try {
-        const screening = await untilDone(provider.screening.createAndScreen, {
-          customer: run.customer,
-          screeningConfigurationIdentifier: run.profileOf(link),
-          monitoringEnabled: run.terms.monitoringEnabled,
-          ...(mayHaveCreated.has(link.provider) && { lookFirst: true }),
-        });
+        const screening = await screenWithin(run, link, windowMs, mayHaveCreated.has(link.provider));
         failover.screenedBy = link.provider;
         if (failover.outage) {
           failover.outage = false;
@@ -88,7 +80,12 @@ export async function screenWithFailover(
         run.show();
         return { link, screening };
       } catch (err) {
-        if (!isUnavailable(err)) throw err;
+        if (!isUnavailable(err)) {
+          // A refusal ends the run; a provider given up on before it may still hold the customer.
+          mayHaveCreated.delete(link.provider);
+          await reconcile(run, [...mayHaveCreated], failover);
+          throw err;
+        }
         mayHaveCreated.add(link.provider);
         failover.giveUps += 1;
         failover.unavailable.push({
@@ -111,6 +108,42 @@ export async function screenWithFailover(
       upsertSearchAttributes([{ key: kycProviderOutage, value: true }]);
       countProviderOutage(run.terms.tenant);
       run.show();
+    }
+  }
+}
+
+/**
+ * One provider's screening within one window, its calls (one per step) sharing the window's deadline. When
+ * Temporal stops retrying before the deadline (the next retry would overshoot it), the run waits out the
+ * rest: a provider is given up on only after it went the whole window without answering.
+ */
+async function screenWithin(
+  run: FailoverRun,
+  link: ScreeningLink,
+  windowMs: number,
+  lookFirst: boolean,
+): Promise<ScreeningOutcome> {
+  const deadline = Date.now() + windowMs;
+  let input: CreateAndScreenInput = {
+    customer: run.customer,
+    screeningConfigurationIdentifier: run.profileOf(link),
+    monitoringEnabled: run.terms.monitoringEnabled,
+    ...(lookFirst && { lookFirst: true }),
+  };
+  for (;;) {
+    const provider = providerActivities({
+      awaitScreeningOnCancel: run.awaitScreeningOnCancel,
+      provider: link.provider,
+      account: link.account,
+      screeningWindowMs: Math.max(MIN_CALL_WINDOW_MS, deadline - Date.now()),
+    });
+    try {
+      const result = await provider.screening.createAndScreen(input);
+      if (!hasNext(result)) return result;
+      input = { ...input, resume: result.next };
+    } catch (err) {
+      if (isUnavailable(err) && deadline > Date.now()) await sleep(deadline - Date.now());
+      throw err;
     }
   }
 }

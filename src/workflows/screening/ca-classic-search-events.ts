@@ -2,29 +2,24 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
-  ParentClosePolicy,
   setHandler,
   setWorkflowOptions,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   caClassicSearchEventSignal,
   type CaClassicSearchEvent,
   type CaClassicSearchEventsInput,
 } from '../../contracts/ca-classic';
-import { caseDecisionSignal, type CaseDecision } from '../../contracts/case-decision';
+import type { CaseDecision } from '../../contracts/case-decision';
 import type { CaseSnapshot } from '../../contracts/screening-activities';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
-import { onboardingWorkflowId } from '../../contracts/workflow-ids';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { providerActivities } from '../common/provider-activities';
 import { failureTypeOf } from '../common/failures';
-import { monitoringCaseReview } from '../monitoring/monitoring-case-review';
+import { deliverRead, startMonitoringReviewOnce } from './event-delivery';
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -177,35 +172,8 @@ export async function caClassicSearchEvents(
     }
   }
 
-  /** True when a running onboarding took it. */
-  async function deliver(externalIdentifier: string, decision: CaseDecision): Promise<boolean> {
-    let delivered = false;
-    let toOnboarding = false;
-    try {
-      await getExternalWorkflowHandle(onboardingWorkflowId(externalIdentifier)).signal(
-        caseDecisionSignal,
-        decision,
-      );
-      status.deliveries.onboarding += 1;
-      delivered = true;
-      toOnboarding = true;
-    } catch {
-      // No running onboarding: it ended, or the search is a re-screen after it.
-    }
-    if (status.monitoringReviewWorkflowId !== undefined) {
-      try {
-        await getExternalWorkflowHandle(status.monitoringReviewWorkflowId).signal(
-          caseDecisionSignal,
-          decision,
-        );
-        status.deliveries.monitoringReview += 1;
-        delivered = true;
-      } catch {
-        // The review has ended.
-      }
-    }
-    if (!delivered) status.deliveries.noRunningWorkflow += 1;
-    return toOnboarding;
+  function deliver(externalIdentifier: string, decision: CaseDecision): Promise<boolean> {
+    return deliverRead(externalIdentifier, decision, status);
   }
 
   async function startMonitoringReview(
@@ -215,25 +183,14 @@ export async function caClassicSearchEvents(
   ): Promise<void> {
     // Event ids are sha256 hex: the first 16 characters keep the ID short and still one per change.
     const workflowId = `monitoring-case-ca-classic-${input.account}-${input.searchId}-${eventId.slice(0, 16)}`;
-    try {
-      await startChild(monitoringCaseReview, {
-        workflowId,
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            caseIdentifier: input.searchId,
-            externalIdentifier,
-            customerIdentifier: input.searchId,
-            provider: 'ca-classic',
-            account: input.account,
-            decisionAfterOpen,
-          },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startMonitoringReviewOnce(workflowId, {
+      caseIdentifier: input.searchId,
+      externalIdentifier,
+      customerIdentifier: input.searchId,
+      provider: 'ca-classic',
+      account: input.account,
+      decisionAfterOpen,
+    });
     status.monitoringReviewWorkflowId = workflowId;
   }
 }

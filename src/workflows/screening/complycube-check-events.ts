@@ -2,17 +2,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
-  ParentClosePolicy,
   setHandler,
   setWorkflowOptions,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { caseDecisionSignal, type CaseDecision } from '../../contracts/case-decision';
+import type { CaseDecision } from '../../contracts/case-decision';
 import type { CaseSnapshot } from '../../contracts/screening-activities';
 import {
   complyCubeCheckEventSignal,
@@ -20,11 +16,10 @@ import {
   type ComplyCubeCheckEventInput,
 } from '../../contracts/screening-provider';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
-import { onboardingWorkflowId } from '../../contracts/workflow-ids';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { providerActivities } from '../common/provider-activities';
 import { failureTypeOf } from '../common/failures';
-import { monitoringCaseReview } from '../monitoring/monitoring-case-review';
+import { deliverRead, startMonitoringReviewOnce } from './event-delivery';
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -166,35 +161,8 @@ export async function complyCubeCheckEvents(
     }
   }
 
-  /** True when a running onboarding took it. */
-  async function deliver(externalIdentifier: string, decision: CaseDecision): Promise<boolean> {
-    let delivered = false;
-    let toOnboarding = false;
-    try {
-      await getExternalWorkflowHandle(onboardingWorkflowId(externalIdentifier)).signal(
-        caseDecisionSignal,
-        decision,
-      );
-      status.deliveries.onboarding += 1;
-      delivered = true;
-      toOnboarding = true;
-    } catch {
-      // No running onboarding (it ended, or this is a check of a monitoring review): nothing to tell it.
-    }
-    if (status.monitoringReviewWorkflowId !== undefined) {
-      try {
-        await getExternalWorkflowHandle(status.monitoringReviewWorkflowId).signal(
-          caseDecisionSignal,
-          decision,
-        );
-        status.deliveries.monitoringReview += 1;
-        delivered = true;
-      } catch {
-        // The review has ended.
-      }
-    }
-    if (!delivered) status.deliveries.noRunningWorkflow += 1;
-    return toOnboarding;
+  function deliver(externalIdentifier: string, decision: CaseDecision): Promise<boolean> {
+    return deliverRead(externalIdentifier, decision, status);
   }
 
   async function startMonitoringReview(
@@ -204,27 +172,15 @@ export async function complyCubeCheckEvents(
     decisionAfterOpen: boolean,
   ): Promise<void> {
     const workflowId = `monitoring-case-complycube-${input.checkId}-${event.eventId}`;
-    try {
-      await startChild(monitoringCaseReview, {
-        workflowId,
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        // One review per monitoring event, even when the event is redelivered after the first one ended.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            caseIdentifier: input.checkId,
-            externalIdentifier,
-            ...(snapshot.customerIdentifier !== undefined && {
-              customerIdentifier: snapshot.customerIdentifier,
-            }),
-            provider: 'complycube',
-            decisionAfterOpen,
-          },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startMonitoringReviewOnce(workflowId, {
+      caseIdentifier: input.checkId,
+      externalIdentifier,
+      ...(snapshot.customerIdentifier !== undefined && {
+        customerIdentifier: snapshot.customerIdentifier,
+      }),
+      provider: 'complycube',
+      decisionAfterOpen,
+    });
     status.monitoringReviewWorkflowId = workflowId;
   }
 }

@@ -1,4 +1,5 @@
-import { log, setWorkflowOptions } from '@temporalio/workflow';
+import { log, setWorkflowOptions, upsertSearchAttributes } from '@temporalio/workflow';
+import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import type { MeshCustomer } from '../../contracts/customer';
 import type { ScreeningProviderName } from '../../contracts/screening-provider';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
@@ -30,6 +31,7 @@ export interface ReconcileAbandonedScreeningResult {
 export async function reconcileAbandonedScreening(
   input: ReconcileAbandonedScreeningInput,
 ): Promise<ReconcileAbandonedScreeningResult> {
+  upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
   const provider = providerActivities({ provider: input.provider, account: input.account });
   let customerIdentifier: string;
   try {

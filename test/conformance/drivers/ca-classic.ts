@@ -16,7 +16,7 @@ import {
 import { SANDBOX_DEV_WEBHOOK_SECRET } from '../../../src/sandbox/mesh';
 import { CaClassicSandboxControl } from '../../../testkit/ca-classic-sandbox-control';
 import { guidePerson } from '../../helpers/mesh-sandbox';
-import { monitoringOf, type CustomerKind, type FaultsApplied, type ProviderDriver } from '../driver';
+import { faultsAppliedOf, monitoringOf, type CustomerKind, type ProviderDriver } from '../driver';
 
 /** docs/providers/ca-classic-sandbox.md: the searched name decides. */
 const NAMES: Record<CustomerKind, string> = {
@@ -120,19 +120,7 @@ export function caClassicDriver(): ProviderDriver {
     },
 
     async faultsApplied() {
-      const applied: FaultsApplied = {
-        lostResponses: 0,
-        rateLimited: 0,
-        serverErrors: 0,
-        droppedWebhooks: 0,
-      };
-      for (const fault of await control().faults()) {
-        if (fault.kind === 'lost-response') applied.lostResponses += fault.applied;
-        if (fault.kind === 'rate-limit') applied.rateLimited += fault.applied;
-        if (fault.kind === 'server-error') applied.serverErrors += fault.applied;
-        if (fault.kind === 'drop-webhook') applied.droppedWebhooks += fault.applied;
-      }
-      return applied;
+      return faultsAppliedOf(await control().faults());
     },
 
     async holdings(externalIdentifier) {

@@ -19,7 +19,7 @@ import {
 import { SANDBOX_DEV_WEBHOOK_SECRET } from '../../../src/sandbox/mesh';
 import { ComplyCubeSandboxControl } from '../../../testkit/complycube-sandbox-control';
 import { guidePerson } from '../../helpers/mesh-sandbox';
-import { monitoringOf, type CustomerKind, type FaultsApplied, type ProviderDriver } from '../driver';
+import { faultsAppliedOf, monitoringOf, type CustomerKind, type ProviderDriver } from '../driver';
 
 /** docs/sandbox.md, "Checks and the names that decide them": the client's last name decides. */
 const NAMES: Record<CustomerKind, string> = {
@@ -141,19 +141,7 @@ export function complyCubeDriver(): ProviderDriver {
     },
 
     async faultsApplied() {
-      const applied: FaultsApplied = {
-        lostResponses: 0,
-        rateLimited: 0,
-        serverErrors: 0,
-        droppedWebhooks: 0,
-      };
-      for (const fault of await control().faults()) {
-        if (fault.kind === 'lost-response') applied.lostResponses += fault.applied;
-        if (fault.kind === 'rate-limit') applied.rateLimited += fault.applied;
-        if (fault.kind === 'server-error') applied.serverErrors += fault.applied;
-        if (fault.kind === 'drop-webhook') applied.droppedWebhooks += fault.applied;
-      }
-      return applied;
+      return faultsAppliedOf(await control().faults());
     },
 
     holdings(externalIdentifier) {

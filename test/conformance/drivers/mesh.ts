@@ -12,7 +12,7 @@ import {
 } from '../../../src/register-webhooks/register';
 import { SANDBOX_DEV_WEBHOOK_SECRET } from '../../../src/sandbox/mesh';
 import { guidePerson, startHarness, type SandboxHarness } from '../../helpers/mesh-sandbox';
-import { monitoringOf, type CustomerKind, type FaultsApplied, type ProviderDriver } from '../driver';
+import { faultsAppliedOf, monitoringOf, type CustomerKind, type ProviderDriver } from '../driver';
 
 /** Names of docs/sandbox.md's screening table. */
 const NAMES: Record<CustomerKind, string> = {
@@ -89,19 +89,7 @@ export function meshDriver(): ProviderDriver {
     dropEveryWebhook: () => harness().addFault({ kind: 'drop-webhook' }),
 
     async faultsApplied() {
-      const applied: FaultsApplied = {
-        lostResponses: 0,
-        rateLimited: 0,
-        serverErrors: 0,
-        droppedWebhooks: 0,
-      };
-      for (const fault of await harness().faults()) {
-        if (fault.kind === 'lost-response') applied.lostResponses += fault.applied;
-        if (fault.kind === 'rate-limit') applied.rateLimited += fault.applied;
-        if (fault.kind === 'server-error') applied.serverErrors += fault.applied;
-        if (fault.kind === 'drop-webhook') applied.droppedWebhooks += fault.applied;
-      }
-      return applied;
+      return faultsAppliedOf(await harness().faults());
     },
 
     holdings(externalIdentifier) {

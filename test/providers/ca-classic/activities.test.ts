@@ -611,6 +611,31 @@ describe('ComplyAdvantage classic activities', () => {
       expect(missing).toMatchObject({ type: 'CaClassicNotFound', nonRetryable: true });
     });
 
+    it('by external identifier when list items show neither client_ref nor tags: reads the candidates', async () => {
+      fake.listShape = { clientRef: false, tags: false };
+      const other = fake.seedSearch({ term: 'Ada Lovelace', client_ref: 'E-7', tags: { kyc_id: 'E-5' } });
+      const ours = fake.seedSearch({ term: 'Ada Lovelace', client_ref: 'E-5', tags: { kyc_id: 'E-5' } });
+      const record = await runActivity(activitiesFor({ tagName: 'kyc_id' }).getCustomer, {
+        externalIdentifier: 'E-5',
+      });
+      expect(record).toMatchObject({ customerIdentifier: String(ours.id), externalIdentifier: 'E-5' });
+      expect(fake.requests.map((r) => r.path)).toEqual([
+        '/searches',
+        `/searches/${other.id}`,
+        `/searches/${ours.id}`,
+      ]);
+      // Listed under our tag, read, and none of them ours: not "nothing there".
+      fake.seedSearch({ term: 'Ada Lovelace', client_ref: 'E-x', tags: { kyc_id: 'E-8' } });
+      const unproven = await failureOf(
+        runActivity(activitiesFor({ tagName: 'kyc_id' }).getCustomer, { externalIdentifier: 'E-8' }),
+      );
+      expect(unproven).toMatchObject({ type: 'CaClassicLookupUnproven', nonRetryable: true });
+      const missing = await failureOf(
+        runActivity(activitiesFor({ tagName: 'kyc_id' }).getCustomer, { externalIdentifier: 'E-9' }),
+      );
+      expect(missing).toMatchObject({ type: 'CaClassicNotFound' });
+    });
+
     it('by external identifier without a tag configured: LookupUnsupported, nothing sent', async () => {
       const failure = await failureOf(
         runActivity(activitiesFor().getCustomer, { externalIdentifier: 'E-5' }),
