@@ -182,14 +182,11 @@ export class OnboardingClient {
   ): Promise<{ provider?: ScreeningProviderName; account?: string }> {
     const provider = await this.screeningProviderOf(externalIdentifier);
     if (provider === undefined) return {};
-    try {
-      const status = await this.status(externalIdentifier);
-      const account = status.terms?.screeningChain?.find((link) => link.provider === provider)?.account;
-      return account !== undefined && account !== 'default' ? { provider, account } : { provider };
-    } catch {
-      // No worker answers the query now: the worker's own account, as before tenants.
-      return { provider };
-    }
+    // Read from the run, never guessed: an operation sent to the worker's account for a tenant with its
+    // own would miss the customer (and, for an offboarding, leave it monitored). A failed query throws.
+    const status = await this.status(externalIdentifier);
+    const account = status.terms?.screeningChain?.find((link) => link.provider === provider)?.account;
+    return account !== undefined && account !== 'default' ? { provider, account } : { provider };
   }
 
   /** The run's status now (the final one once it ended). */

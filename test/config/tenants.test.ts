@@ -148,6 +148,15 @@ describe('TENANTS_FILE', () => {
         }),
       ),
     ).toEqual([expect.stringMatching(/defaultTenant: expected one of the tenants \(a\)/)]);
+    const reserved = {
+      defaultTenant: 'default',
+      tenants: { default: { primary: 'mesh', env: { MESH_PASSWORD: 'P' } } },
+    };
+    expect(
+      problemsOf(() => loadTenantsConfig({ TENANTS_FILE: file(JSON.stringify(reserved)), P: 'x' })),
+    ).toEqual([
+      expect.stringMatching(/tenants\.default\.env: the tenant named default uses the worker's own accounts/),
+    ]);
     expect(problemsOf(() => loadTenantsConfig({ TENANTS_FILE: join(dir, 'missing.json') }))).toEqual([
       expect.stringMatching(/TENANTS_FILE: cannot read .*missing\.json \(ENOENT\)/),
     ]);

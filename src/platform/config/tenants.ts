@@ -119,6 +119,14 @@ function fileSchema(defaultFailoverAfterMs: number, knownVariables: ReadonlySet<
     })
     .check((ctx) => {
       const names = Object.keys(ctx.value.tenants);
+      if (Object.keys(ctx.value.tenants[DEFAULT_ACCOUNT]?.env ?? {}).length > 0) {
+        ctx.issues.push({
+          code: 'custom',
+          path: ['tenants', DEFAULT_ACCOUNT, 'env'],
+          message: `the tenant named ${DEFAULT_ACCOUNT} uses the worker's own accounts: give a tenant with credentials of its own another name`,
+          input: {},
+        });
+      }
       if (names.length === 0) {
         ctx.issues.push({
           code: 'custom',

@@ -1,5 +1,7 @@
 import {
   ActivityFailure,
+  CancellationScope,
+  isCancellation,
   log,
   ParentClosePolicy,
   sleep,
@@ -76,14 +78,22 @@ export async function screenWithFailover(
           upsertSearchAttributes([{ key: kycProviderOutage, value: false }]);
         }
         mayHaveCreated.delete(link.provider);
-        await reconcile(run, [...mayHaveCreated], failover);
+        await reconcile(run, [...mayHaveCreated], failover, windowMs);
         run.show();
         return { link, screening };
       } catch (err) {
+        if (isCancellation(err)) {
+          // Cancelled mid-screening: this provider's call and those given up on may each hold the customer.
+          mayHaveCreated.add(link.provider);
+          await CancellationScope.nonCancellable(() =>
+            reconcile(run, [...mayHaveCreated], failover, windowMs),
+          );
+          throw err;
+        }
         if (!isUnavailable(err)) {
           // A refusal ends the run; a provider given up on before it may still hold the customer.
           mayHaveCreated.delete(link.provider);
-          await reconcile(run, [...mayHaveCreated], failover);
+          await reconcile(run, [...mayHaveCreated], failover, windowMs);
           throw err;
         }
         mayHaveCreated.add(link.provider);
@@ -158,10 +168,14 @@ function isUnavailable(err: unknown): boolean {
   return err.retryState === RetryState.TIMEOUT || err.cause instanceof TimeoutFailure;
 }
 
+/** The slowest provider client's own request timeout: a call Temporal gave up on may still land this late. */
+const CLIENT_TIMEOUT_MS = 10_000;
+
 async function reconcile(
   run: FailoverRun,
   providers: ScreeningProviderName[],
   failover: FailoverStatus,
+  windowMs: number,
 ): Promise<void> {
   for (const provider of providers) {
     const link = run.terms.screeningChain!.find((l) => l.provider === provider)!;
@@ -175,6 +189,7 @@ async function reconcile(
             account: link.account,
             externalIdentifier: run.status.externalIdentifier,
             customer: run.customer,
+            settleMs: Math.min(30_000, windowMs) + CLIENT_TIMEOUT_MS,
           },
         ],
         // It outlives the onboarding: the abandoned provider may be back only in days.

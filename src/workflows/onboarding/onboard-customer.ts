@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   ContinueAsNew,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -32,7 +33,7 @@ import {
   type OnboardingTerms,
   type ScreeningLink,
 } from '../../contracts/onboarding';
-import { caClassicSearchEventsWorkflowId } from '../../contracts/ca-classic';
+import { caClassicSearchEventSignal, caClassicSearchEventsWorkflowId } from '../../contracts/ca-classic';
 import { caClassicSearchEvents } from '../screening/ca-classic-search-events';
 import { screenWithFailover } from './failover';
 import {
@@ -504,8 +505,23 @@ export async function onboardCustomer(
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
     } catch (err) {
-      // The bridge started it first with an event: it learns the customer from the read or the event.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The bridge started it first with an event, which may not name the customer: tell it whose it is.
+      try {
+        await getExternalWorkflowHandle(caClassicSearchEventsWorkflowId(account, searchId)).signal(
+          caClassicSearchEventSignal,
+          {
+            eventId: `onboarding-${workflowInfo().runId}-${searchId}`,
+            event: 'onboarding_started_search',
+            searchId,
+            clientRef: status.externalIdentifier,
+            receivedAt: new Date().toISOString(),
+          },
+        );
+      } catch {
+        // It ended meanwhile (idle, not knowing whose): the next event starts it again; the run's poll reads on.
+        log.warn('the search inbox could not be told whose search it is', { searchId });
+      }
     }
   }
 

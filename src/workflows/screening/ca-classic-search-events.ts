@@ -24,8 +24,8 @@ import { deliverRead, startMonitoringReviewOnce } from './event-delivery';
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
 /**
- * Ends after this long without an event; the bridge's next signal-with-start starts it again. Long, since
- * the run is the only place that knows whose search this is when neither the event nor the read says.
+ * After this long without an event the run continues as new (keeping whose search it is), or ends when it
+ * never learned that; the bridge's next signal-with-start starts it again.
  */
 const IDLE_MS = 30 * 24 * 3600 * 1000;
 
@@ -104,7 +104,14 @@ export async function caClassicSearchEvents(
 
   for (;;) {
     if (pending === undefined) {
-      if (!(await condition(() => inbox.length > 0, IDLE_MS))) break;
+      if (!(await condition(() => inbox.length > 0, IDLE_MS))) {
+        // Idle. The run is the only record of whose search this is: it carries the link on rather than
+        // end with it (a continuation holds nothing else, so it costs a few events a month).
+        if (status.externalIdentifier === undefined) break;
+        await condition(allHandlersFinished);
+        if (inbox.length > 0) continue;
+        await continueAsNew<typeof caClassicSearchEvents>(input, { seenEventIds: [], status });
+      }
       pending = inbox.splice(0);
     }
     const batch = pending;

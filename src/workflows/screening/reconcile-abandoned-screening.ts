@@ -1,4 +1,10 @@
-import { log, setWorkflowOptions, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  log,
+  setWorkflowOptions,
+  sleep,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import type { MeshCustomer } from '../../contracts/customer';
 import type { ScreeningProviderName } from '../../contracts/screening-provider';
@@ -12,11 +18,16 @@ export interface ReconcileAbandonedScreeningInput {
   externalIdentifier: string;
   /** As it was sent: a provider that finds subjects only by what was searched needs it (CA classic). */
   customer: MeshCustomer;
+  /**
+   * How long the abandoned call may still land: its longest attempt (the failover window, at most 30 s)
+   * plus the client's own request timeout. Default: the longest there is.
+   */
+  settleMs?: number;
 }
 
 export interface ReconcileAbandonedScreeningResult {
-  /** `unknown`: the provider could not say (a lookup it does not support): ops must look. */
-  found: boolean | 'unknown';
+  /** A provider that cannot say (a lookup it does not support) fails the run (`ReconciliationUnresolved`). */
+  found: boolean;
   customerIdentifier?: string;
   monitoringSwitchedOff?: boolean;
   reason: string;
@@ -28,10 +39,16 @@ export interface ReconcileAbandonedScreeningResult {
  * it does), this finds the customer by external identifier and switches its monitoring off, so the
  * customer is not watched, and paid for, twice. The onboarding goes on at the provider that screened.
  */
+/** Longer than any attempt of the abandoned call (30 s start-to-close) plus a 10 s request timeout. */
+const ABANDONED_CALL_MS = 45_000;
+
 export async function reconcileAbandonedScreening(
   input: ReconcileAbandonedScreeningInput,
 ): Promise<ReconcileAbandonedScreeningResult> {
   upsertSearchAttributes([{ key: kycExternalIdentifier, value: input.externalIdentifier }]);
+  // The abandoned call may still be in flight (an attempt lives up to its 30 s start-to-close): a lookup
+  // before it lands would find nothing and leave what it creates monitored.
+  await sleep(input.settleMs ?? ABANDONED_CALL_MS);
   const provider = providerActivities({ provider: input.provider, account: input.account });
   let customerIdentifier: string;
   try {
@@ -49,7 +66,12 @@ export async function reconcileAbandonedScreening(
       provider: input.provider,
       failureType: failure,
     });
-    return { found: 'unknown', reason: `${input.provider} lookup refused (${failure})` };
+    // Failed, not completed: a run that could not tell must stand out in the Web UI's list for a person.
+    throw ApplicationFailure.create({
+      type: 'ReconciliationUnresolved',
+      message: `${input.provider} could not be searched for the customer (${failure}): check there by hand whether it exists and is monitored`,
+      nonRetryable: true,
+    });
   }
   await untilDone(provider.customerChange.setMonitoring, { customerIdentifier, enabled: false });
   return {
