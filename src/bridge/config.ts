@@ -107,58 +107,50 @@ const webhookSecrets = z
   });
 
 /**
- * Splits `COMPLYCUBE_WEBHOOK_SECRET`. ComplyCube shows a secret once, when the webhook is created
- * (`npm run register-webhooks` prints it); it is used as text, so only emptiness is refused.
+ * A comma-separated list of secrets (several while one is being rotated): unset is an empty list, a value
+ * naming none is refused with `emptyMessage`, and `problemOf` may refuse an entry, named by position only.
  */
-const complyCubeSecrets = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined) return [];
-    const entries = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    if (entries.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'expected one or more ComplyCube webhook secrets, comma-separated (unset the variable to switch the ComplyCube route off)',
+function secretList(
+  emptyMessage: string,
+  problemOf?: (entry: string, position: number) => string | undefined,
+) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return [];
+      const entries = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      if (entries.length === 0) ctx.addIssue({ code: 'custom', message: emptyMessage });
+      entries.forEach((entry, i) => {
+        const problem = problemOf?.(entry, i + 1);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
       });
-    }
-    return entries.map((s) => new Secret(s));
-  });
+      return entries.map((s) => new Secret(s));
+    });
+}
 
 /**
- * Splits `CA_CLASSIC_WEBHOOK_TOKEN` (several while the URL is being changed in the web app, which sends every
- * event to every URL configured). Entries are named by position, never by value.
+ * `COMPLYCUBE_WEBHOOK_SECRET`. ComplyCube shows a secret once, when the webhook is created
+ * (`npm run register-webhooks` prints it); it is used as text, so only emptiness is refused.
  */
-const caClassicTokens = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined) return [];
-    const entries = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    if (entries.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'expected one or more webhook tokens, comma-separated (unset the variable to switch the ComplyAdvantage classic route off)',
-      });
-    }
-    entries.forEach((entry, i) => {
-      if (!CA_CLASSIC_TOKEN.test(entry)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `token #${i + 1} is not usable: expected 16 to 100 characters of letters, digits, '-', '_', '.' or '~' (it is the last segment of the webhook URL; e.g. openssl rand -hex 32)`,
-        });
-      }
-    });
-    return entries.map((s) => new Secret(s));
-  });
+const complyCubeSecrets = secretList(
+  'expected one or more ComplyCube webhook secrets, comma-separated (unset the variable to switch the ComplyCube route off)',
+);
+
+/**
+ * `CA_CLASSIC_WEBHOOK_TOKEN` (several while the URL is being changed in the web app, which sends every event
+ * to every URL configured).
+ */
+const caClassicTokens = secretList(
+  'expected one or more webhook tokens, comma-separated (unset the variable to switch the ComplyAdvantage classic route off)',
+  (entry, position) =>
+    CA_CLASSIC_TOKEN.test(entry)
+      ? undefined
+      : `token #${position} is not usable: expected 16 to 100 characters of letters, digits, '-', '_', '.' or '~' (it is the last segment of the webhook URL; e.g. openssl rand -hex 32)`,
+);
 
 /** A comma-separated list of addresses and CIDR ranges; an entry that is neither is named (they are no secret). */
 function addressList(what: string) {

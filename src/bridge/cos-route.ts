@@ -1,6 +1,7 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { COS_WEBHOOK_ROUTE, type CoreEvent } from '../contracts/core-banking';
+import { COS_WEBHOOK_ROUTE } from '../contracts/core-banking';
 import type { CosWebhookCredentials } from './config';
 import { parseCosPayload, type CoreWebhookEvent } from './cos-payload';
 import type { DeliveryDedupe } from './delivery-dedupe';
@@ -25,6 +26,8 @@ export const COS_AUTH_CHALLENGE = 'Basic realm="kyc-bridge"';
  * number, so one event cannot crowd out every other delivery's calls to Temporal.
  */
 export const COS_ROUTING_CONCURRENCY = 16;
+/** Time for visibility to index a core run's first KycCoreCustomerId upsert. */
+export const COS_VISIBILITY_RETRY_MS = 1_000;
 
 /** At most this many not-ours customer ids go into a delivery's log line (the count is always there). */
 const NOT_OURS_LOGGED = 20;
@@ -61,6 +64,8 @@ export interface CosRouteDeps {
   rejectionLogger: FastifyBaseLogger;
   /** Customers routed at once (default COS_ROUTING_CONCURRENCY). */
   concurrency?: number;
+  /** How long a batch waits before looking its misses up once more (tests pass 0). */
+  visibilityRetryMs?: number;
 }
 
 type AuthCheck = { ok: true } | { ok: false; reason: SignatureFailure };
@@ -132,6 +137,7 @@ async function forEachBounded<T>(
 export function registerCosRoute(app: FastifyInstance, deps: CosRouteDeps): void {
   const { signaller, dedupe, logRejection, rejectionLogger } = deps;
   const concurrency = deps.concurrency ?? COS_ROUTING_CONCURRENCY;
+  const visibilityRetryMs = deps.visibilityRetryMs ?? COS_VISIBILITY_RETRY_MS;
   const checkAuth = createBasicAuthCheck(deps.credentials);
 
   // COS batches up to 50,000 customers into one Basic-format event (~60 bytes each): 4 MiB fits them.
@@ -195,14 +201,14 @@ export function registerCosRoute(app: FastifyInstance, deps: CosRouteDeps): void
           skipped: event.skipped,
         };
         count('skipped', event.skipped);
-        await forEachBounded(event.customerIds, concurrency, async (coreCustomerId) => {
-          const coreEvent: CoreEvent = {
+        const route = (coreCustomerId: string) =>
+          signaller.routeCoreEvent({
             eventId: event.eventId,
             eventName: event.eventName,
             coreCustomerId,
             receivedAt: receivedAt.toISOString(),
-          };
-          const answer = await signaller.routeCoreEvent(coreEvent);
+          });
+        const record = (coreCustomerId: string, answer: Awaited<ReturnType<typeof route>>) => {
           count(answer);
           if (answer === 'signalled') summary.routed += 1;
           else if (answer === 'review-started') summary.reviewsStarted += 1;
@@ -210,6 +216,18 @@ export function registerCosRoute(app: FastifyInstance, deps: CosRouteDeps): void
             summary.notOurs += 1;
             if (notOursIds.length < NOT_OURS_LOGGED) notOursIds.push(coreCustomerId);
           }
+        };
+        const missed: string[] = [];
+        await forEachBounded(event.customerIds, concurrency, async (coreCustomerId) => {
+          const answer = await route(coreCustomerId);
+          if (answer === 'not-ours') missed.push(coreCustomerId);
+          else record(coreCustomerId, answer);
+        });
+        // Visibility is eventually consistent: a customer created a moment ago (COS scans right after
+        // creation) may not be findable yet. One wait per batch, then its misses are looked up once more.
+        if (missed.length > 0) await delay(visibilityRetryMs);
+        await forEachBounded(missed, concurrency, async (coreCustomerId) => {
+          record(coreCustomerId, await route(coreCustomerId));
         });
         return summary;
       });

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   isGrpcServiceError,
   type Client,
@@ -59,10 +58,6 @@ const DECLINED: CoreState = 'CORE_DECLINED';
 type EndedRun = Pick<WorkflowExecutionInfo, 'workflowId' | 'typedSearchAttributes'>;
 
 /** A run in these states still takes signals. */
-/** How often, and how far apart, a COS customer id that visibility does not know yet is looked up again. */
-const VISIBILITY_RETRIES = 2;
-const VISIBILITY_RETRY_MS = 500;
-
 const OPEN_STATUSES: ReadonlySet<WorkflowExecutionStatusName> = new Set(['RUNNING', 'PAUSED']);
 /** A customer id belongs to one onboarding run (and its continue-as-new successors): a handful at most. */
 const MAX_RUNS_READ = 20;
@@ -349,13 +344,8 @@ export function createTemporalSignaller(options: TemporalSignallerOptions): Sign
           return startCoreReview(last, externalIdentifier, event);
         }
         // No run of ours carries this id, or its customer was declined. Visibility is eventually
-        // consistent: an event racing a run's first upsert of KycCoreCustomerId (COS scans right after the
-        // creation) finds nothing at first, so a bare miss is looked up twice more, half a second apart.
-        // Past that the run's own poll of the customer (CORE_POLL_INTERVAL) reads what the event said.
-        if (runs.length === 0 && attempt <= VISIBILITY_RETRIES) {
-          await delay(VISIBILITY_RETRY_MS);
-          continue;
-        }
+        // consistent: the route looks the batch's misses up once more (cos-route.ts); past that the run's
+        // own poll of the customer (CORE_POLL_INTERVAL) reads what the event would have told it.
         return 'not-ours';
       }
     },

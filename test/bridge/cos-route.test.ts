@@ -136,10 +136,30 @@ describe('authenticated events', () => {
 
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(summary({ routed: 1, reviewsStarted: 1, notOurs: 1 }));
+    // The miss is looked up once more (visibility may not have indexed a customer created a moment ago).
     expect(t.signaller.coreCalls.map((c) => c.coreCustomerId).sort()).toEqual(
-      [CUSTOMER_A, CUSTOMER_B, CUSTOMER_C].sort(),
+      [CUSTOMER_A, CUSTOMER_B, CUSTOMER_C, CUSTOMER_C].sort(),
     );
     expect(new Set(t.signaller.coreCalls.map((c) => c.eventId)).size).toBe(1);
+  });
+
+  it('routes a customer visibility did not know at the first look, after one wait for the whole batch', async () => {
+    t.signaller.coreMissesFirst.set(CUSTOMER_B, 1);
+    t.signaller.coreMissesFirst.set(CUSTOMER_C, 1);
+    const res = await t.app.inject(
+      delivery({
+        resources: [
+          `core/v1/cm/customers/${CUSTOMER_A}`,
+          `core/v1/cm/customers/${CUSTOMER_B}`,
+          `core/v1/cm/customers/${CUSTOMER_C}`,
+        ],
+      }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(summary({ routed: 3 }));
+    expect(t.signaller.coreCalls.map((c) => c.coreCustomerId).sort()).toEqual(
+      [CUSTOMER_A, CUSTOMER_B, CUSTOMER_B, CUSTOMER_C, CUSTOMER_C].sort(),
+    );
   });
 
   it('skips and counts resources that are not a customer path, routing the rest', async () => {

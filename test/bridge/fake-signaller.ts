@@ -23,6 +23,8 @@ export class FakeSignaller implements Signaller {
   readonly coreCalls: CoreEvent[] = [];
   /** The answer per COS customer id; absent: `signalled`. */
   coreAnswers = new Map<string, 'signalled' | 'review-started' | 'not-ours'>();
+  /** Customers visibility does not know yet: `not-ours` this many times first, then `coreAnswers`. */
+  coreMissesFirst = new Map<string, number>();
   /** COS customer ids whose routing fails as an unreachable server does, every time. */
   coreUnavailable = new Set<string>();
   /** The most `routeCoreEvent` calls that were in flight at once. */
@@ -80,6 +82,11 @@ export class FakeSignaller implements Signaller {
         throw new TemporalUnavailableError('Temporal unavailable during list (gRPC UNAVAILABLE)');
       }
       this.coreCalls.push(event);
+      const misses = this.coreMissesFirst.get(event.coreCustomerId) ?? 0;
+      if (misses > 0) {
+        this.coreMissesFirst.set(event.coreCustomerId, misses - 1);
+        return 'not-ours' as const;
+      }
       return this.coreAnswers.get(event.coreCustomerId) ?? ('signalled' as const);
     } finally {
       this.coreInFlight -= 1;

@@ -18,8 +18,7 @@ import type { CaseSnapshot } from '../../contracts/screening-activities';
 import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { providerActivities } from '../common/provider-activities';
-import { failureTypeOf } from '../common/failures';
-import { deliverRead, startMonitoringReviewOnce } from './event-delivery';
+import { deliverRead, readScreeningCase, startMonitoringReviewOnce } from './event-delivery';
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -129,21 +128,8 @@ export async function caClassicSearchEvents(
   await condition(allHandlersFinished);
   return status;
 
-  async function readSearch(): Promise<CaseSnapshot | undefined> {
-    try {
-      // Retried until ComplyAdvantage answers: a monitoring event has no waiting run whose poll would find it.
-      const result = await ca.customerRead.checkOnboardingCase({
-        customerIdentifier: '',
-        caseIdentifier: input.searchId,
-      });
-      status.reads += 1;
-      status.lastVerdict = result.case?.verdict;
-      return result.case;
-    } catch (err) {
-      // Only a permanent refusal gets here (404: not a search of this account): nothing to route.
-      log.warn('search could not be read; its events are dropped', { failureType: failureTypeOf(err) });
-      return undefined;
-    }
+  function readSearch(): Promise<CaseSnapshot | undefined> {
+    return readScreeningCase(ca, input.searchId, status);
   }
 
   async function route(batch: CaClassicSearchEvent[], snapshot: CaseSnapshot): Promise<void> {

@@ -19,7 +19,7 @@ import { kycExternalIdentifier } from '../../contracts/search-attributes';
 import { behaviourWhenVersioned, VERSIONING_BEHAVIOR } from '../common/versioning';
 import { providerActivities } from '../common/provider-activities';
 import { failureTypeOf } from '../common/failures';
-import { deliverRead, startMonitoringReviewOnce } from './event-delivery';
+import { deliverRead, readScreeningCase, startMonitoringReviewOnce } from './event-delivery';
 
 const ONBOARDING_CASE_TYPE = 'CUSTOMER_ONBOARDING';
 
@@ -124,22 +124,8 @@ export async function complyCubeCheckEvents(
   await condition(allHandlersFinished);
   return status;
 
-  async function readCheck(): Promise<CaseSnapshot | undefined> {
-    try {
-      // Retried until ComplyCube answers (the read preset has no attempt limit): a monitoring event has no
-      // waiting run whose poll would find it later, so a transient failure must not drop the batch.
-      const result = await complycube.customerRead.checkOnboardingCase({
-        customerIdentifier: '',
-        caseIdentifier: input.checkId,
-      });
-      status.reads += 1;
-      status.lastVerdict = result.case?.verdict;
-      return result.case;
-    } catch (err) {
-      // Only a permanent refusal gets here (404: not a check of this account): nothing to route.
-      log.warn('check could not be read; its events are dropped', { failureType: failureTypeOf(err) });
-      return undefined;
-    }
+  function readCheck(): Promise<CaseSnapshot | undefined> {
+    return readScreeningCase(complycube, input.checkId, status);
   }
 
   async function externalIdentifierOf(snapshot: CaseSnapshot): Promise<string | undefined> {

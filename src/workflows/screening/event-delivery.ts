@@ -1,9 +1,12 @@
-import { getExternalWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { caseDecisionSignal, type CaseDecision } from '../../contracts/case-decision';
 import type { MonitoringCaseReviewInput } from '../../contracts/monitoring-case';
 import { onboardingWorkflowId } from '../../contracts/workflow-ids';
+import type { CaseSnapshot } from '../../contracts/screening-activities';
 import { monitoringCaseReview } from '../monitoring/monitoring-case-review';
+import { failureTypeOf } from '../common/failures';
+import type { ProviderActivities } from '../common/provider-activities';
 
 /** Where a provider event inbox's reads went, as its status counts them. */
 export interface Deliveries {
@@ -61,5 +64,29 @@ export async function startMonitoringReviewOnce(
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/**
+ * One read of the screening an inbox's events are about (a ComplyCube check, a CA-classic search), retried
+ * until the provider answers (the read preset has no attempt limit): a monitoring event has no waiting run
+ * whose poll would find it later. Only a permanent refusal (a 404: not ours) gives undefined: nothing to route.
+ */
+export async function readScreeningCase(
+  provider: ProviderActivities,
+  caseIdentifier: string,
+  status: { reads: number; lastVerdict?: CaseSnapshot['verdict'] },
+): Promise<CaseSnapshot | undefined> {
+  try {
+    const result = await provider.customerRead.checkOnboardingCase({
+      customerIdentifier: '',
+      caseIdentifier,
+    });
+    status.reads += 1;
+    status.lastVerdict = result.case?.verdict;
+    return result.case;
+  } catch (err) {
+    log.warn('the screening could not be read; its events are dropped', { failureType: failureTypeOf(err) });
+    return undefined;
   }
 }
